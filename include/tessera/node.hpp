@@ -1,0 +1,59 @@
+// What an operation is, to the engine: its output geometry, the region of
+// each input it needs (its halo), how out-of-bounds input is filled, and a
+// kernel that computes one output region. The engine (src/engine) owns tiling,
+// threads, memory and order; an operation never sees a whole image.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tessera/boundary.hpp"
+#include "tessera/view.hpp"
+
+namespace tessera {
+
+class Image;
+
+class Node {
+ public:
+  Node(Shape shape, DType dtype, std::vector<Image> inputs);
+  virtual ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  const Shape& shape() const { return shape_; }
+  DType dtype() const { return dtype_; }
+  const std::vector<Image>& inputs() const { return inputs_; }
+
+  // A short name for messages: "uniform_filter", "expression 'a + b'".
+  virtual std::string name() const = 0;
+
+  // The region of input `i` needed to compute `out`, in the input's
+  // coordinates. It may reach outside the input: the engine fills that part
+  // by input_boundary(i). Default: the same region (an element-wise op).
+  virtual Region input_region(std::size_t i, const Region& out) const;
+
+  // How the part of an input region outside the input is filled.
+  virtual Boundary input_boundary(std::size_t i) const;
+
+  // For nodes whose pixels already sit in memory (a numpy array, a mapped
+  // file): set `out` to a view of `region` (inside the node) and return true.
+  virtual bool direct_view(const Region& region, View& out) const;
+
+  // The tile shape this node wants its output cut into (leading axes), if any.
+  virtual std::optional<Shape> preferred_tile() const;
+
+  // The tile kernel: computes `out` (shape region.size) from `inputs`, the
+  // regions input_region(i, region) of each input, already padded. Called
+  // concurrently on disjoint regions; must not keep pointers into the views.
+  virtual void generate(const Region& region, const std::vector<View>& inputs,
+                        const View& out) const = 0;
+
+ private:
+  Shape shape_;
+  DType dtype_;
+  std::vector<Image> inputs_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,11 @@
+// The whole public C++ API of tessera.
+#pragma once
+
+#include "tessera/boundary.hpp"
+#include "tessera/dtype.hpp"
+#include "tessera/error.hpp"
+#include "tessera/evaluate.hpp"
+#include "tessera/image.hpp"
+#include "tessera/node.hpp"
+#include "tessera/tiles.hpp"
+#include "tessera/view.hpp"

@@ -1,0 +1,433 @@
+// tessera._core: the thin Python face of the C++ engine. numpy arrays are
+// wrapped without a copy (and kept alive by the graph); every compute runs
+// with the GIL released.
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <mutex>
+#include <optional>
+
+#include "tessera/tessera.hpp"
+
+namespace py = pybind11;
+using namespace tessera;
+
+namespace {
+
+// ---- numpy <-> views ----
+
+std::optional<DType> dtype_from_numpy(const py::dtype& dt) {
+  const char kind = dt.kind();
+  const auto size = dt.itemsize();
+  if (kind == 'b' && size == 1) return DType::Bool;
+  if (kind == 'u' || kind == 'i') {
+    const bool s = kind == 'i';
+    switch (size) {
+      case 1: return s ? DType::Int8 : DType::UInt8;
+      case 2: return s ? DType::Int16 : DType::UInt16;
+      case 4: return s ? DType::Int32 : DType::UInt32;
+      case 8: return s ? DType::Int64 : DType::UInt64;
+      default: return std::nullopt;
+    }
+  }
+  if (kind == 'f' && size == 4) return DType::Float32;
+  if (kind == 'f' && size == 8) return DType::Float64;
+  return std::nullopt;
+}
+
+DType checked_dtype(const py::dtype& dt, const char* what) {
+  auto d = dtype_from_numpy(dt);
+  const bool native = dt.attr("isnative").cast<bool>();
+  if (!d || !native)
+    throw TypeError(std::string(what) + " has dtype " + py::str(static_cast<py::handle>(dt)).cast<std::string>() +
+                    (d ? " in non-native byte order" : "") +
+                    "; tessera supports bool, uint8, int8, uint16, int16, uint32, int32, uint64, "
+                    "int64, float32 and float64");
+  return *d;
+}
+
+py::dtype to_numpy_dtype(DType d) { return py::dtype(std::string(dtype_name(d))); }
+
+// Keeps a Python object alive from C++; released with the GIL held.
+std::shared_ptr<const void> keep_alive(py::object o) {
+  return std::shared_ptr<const void>(new py::object(std::move(o)), [](const void* p) {
+    py::gil_scoped_acquire gil;
+    delete static_cast<const py::object*>(p);
+  });
+}
+
+View view_of(const py::array& a, bool writable, const char* what) {
+  if (writable && !a.writeable()) throw ValueError(std::string(what) + " is read-only");
+  View v;
+  v.dtype = checked_dtype(a.dtype(), what);
+  v.data = static_cast<std::byte*>(const_cast<void*>(a.data()));
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) {
+    v.shape.push_back(a.shape(i));
+    v.strides.push_back(a.strides(i));
+  }
+  v.owner = keep_alive(a);
+  return v;
+}
+
+py::array array_of(const Buffer& b) {
+  // The array's base owns the buffer's memory: no copy.
+  auto* owner = new std::shared_ptr<const void>(b.view().owner);
+  py::capsule base(owner, [](void* p) { delete static_cast<std::shared_ptr<const void>*>(p); });
+  return py::array(to_numpy_dtype(b.dtype()), b.shape(), b.view().strides, b.data(), base);
+}
+
+// Python values as expression operands: images, arrays, numpy scalars, numbers.
+Operand operand_of(const py::handle& h, const char* what = "operand") {
+  if (py::isinstance<Image>(h)) return h.cast<Image>();
+  if (py::isinstance<py::bool_>(h)) return Scalar::of(h.cast<bool>());
+  if (PyLong_Check(h.ptr())) {
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(h.ptr(), &overflow);
+    if (overflow) throw ValueError(std::string(what) + ": integer " + py::str(h).cast<std::string>() +
+                                   " does not fit in int64");
+    return Scalar::of(static_cast<std::int64_t>(v));
+  }
+  if (PyFloat_Check(h.ptr())) return Scalar::of(h.cast<double>());
+  py::array a = py::array::ensure(h);
+  if (!a) throw TypeError(std::string(what) + " of type " + py::str(h.get_type()).cast<std::string>() +
+                          " is not an array, image or number");
+  if (a.ndim() == 0) {
+    const DType d = checked_dtype(a.dtype(), what);
+    return Scalar::typed(d, a.attr("item")().cast<double>());
+  }
+  return Image::wrap(view_of(a, false, what));
+}
+
+Image image_of(const py::handle& h, const char* what = "input") {
+  Operand op = operand_of(h, what);
+  if (const auto* img = std::get_if<Image>(&op.value())) return *img;
+  return tessera::apply("u+", {op});  // a scalar as a 0-d image
+}
+
+int threads_of(const py::object& threads) {
+  if (threads.is_none()) return 0;
+  const int t = threads.cast<int>();
+  if (t < 1) throw ValueError("threads must be a positive integer or None, got " + std::to_string(t));
+  return t;
+}
+
+py::object compute_to_python(const Image& img, const py::object& out, int threads) {
+  if (out.is_none()) {
+    Buffer b;
+    {
+      py::gil_scoped_release release;
+      b = img.compute({threads});
+    }
+    return array_of(b);
+  }
+  py::array a = py::array::ensure(out);
+  if (!a) throw TypeError("out must be a numpy array");
+  const View v = view_of(a, true, "out");
+  {
+    py::gil_scoped_release release;
+    img.compute_into(v, {threads});
+  }
+  return std::move(a);
+}
+
+// ---- basic indexing ----
+
+std::vector<AxisIndex> indices_of(const Image& img, const py::object& key) {
+  py::tuple items = py::isinstance<py::tuple>(key) ? key.cast<py::tuple>() : py::make_tuple(key);
+  std::size_t consuming = 0;
+  bool ellipsis = false;
+  for (auto item : items) {
+    if (item.is(py::ellipsis())) {
+      if (ellipsis) throw ValueError("an index can only have a single ellipsis ('...')");
+      ellipsis = true;
+    } else if (!item.is_none()) {
+      ++consuming;
+    }
+  }
+  if (consuming > img.ndim())
+    throw ValueError("too many indices: image is " + std::to_string(img.ndim()) + "-dimensional, but " +
+                     std::to_string(consuming) + " were indexed");
+  std::vector<AxisIndex> out;
+  std::size_t axis = 0;
+  auto full = [&](std::size_t ax) { return AxisIndex{AxisIndex::Kind::Slice, 0, 1, img.shape()[ax]}; };
+  for (auto item : items) {
+    if (item.is(py::ellipsis())) {
+      for (std::size_t k = 0; k < img.ndim() - consuming; ++k) out.push_back(full(axis++));
+    } else if (item.is_none()) {
+      out.push_back({AxisIndex::Kind::NewAxis, 0, 1, 1});
+    } else if (py::isinstance<py::slice>(item)) {
+      py::ssize_t start, stop, step, length;
+      if (!item.cast<py::slice>().compute(img.shape()[axis], &start, &stop, &step, &length))
+        throw py::error_already_set();
+      out.push_back({AxisIndex::Kind::Slice, start, step, length});
+      ++axis;
+    } else if (PyIndex_Check(item.ptr())) {
+      std::int64_t i = item.cast<std::int64_t>();
+      const std::int64_t n = img.shape()[axis];
+      if (i < -n || i >= n)
+        throw py::index_error("index " + std::to_string(i) + " is out of bounds for axis " +
+                              std::to_string(axis) + " with size " + std::to_string(n));
+      if (i < 0) i += n;
+      out.push_back({AxisIndex::Kind::Integer, i, 1, 1});
+      ++axis;
+    } else {
+      throw py::index_error("tessera images support basic indexing only (integers, slices, None, ...); got " +
+                            py::str(item.get_type()).cast<std::string>());
+    }
+  }
+  while (axis < img.ndim()) out.push_back(full(axis++));
+  return out;
+}
+
+// ---- map_tiles ----
+
+struct TileCall {
+  py::function func;
+  std::size_t tiled;
+  Shape halo;
+  std::optional<DType> out_dtype;
+  // The probe's result for the first tile, reused by the real run.
+  std::mutex mutex;
+  std::optional<Region> cached_region;
+  py::object cached;
+
+  std::string where(const Region& r) const { return "the tile at " + r.to_string(); }
+
+  py::object call(const Region& region, const std::vector<View>& inputs) {
+    py::gil_scoped_acquire gil;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (cached_region && *cached_region == region) {
+        cached_region.reset();
+        return std::move(cached);
+      }
+    }
+    py::list args;
+    for (const View& v : inputs) {
+      // Read-only views of the tile's inputs, valid during the call.
+      py::array a(to_numpy_dtype(v.dtype), v.shape, v.strides, v.data, py::none());
+      a.attr("flags").attr("writeable") = false;
+      args.append(a);
+    }
+    try {
+      return func(*args);
+    } catch (py::error_already_set& e) {
+      const std::string note = "tessera.map_tiles: raised by the function in " + where(region);
+      if (py::hasattr(e.value(), "add_note")) e.value().attr("add_note")(note);
+      throw;
+    }
+  }
+
+  // Copies the function's result for `region` into out, trimming the halo.
+  void store(const Region& region, const py::object& result, const View& out) {
+    py::gil_scoped_acquire gil;
+    py::array a = py::array::ensure(result);
+    if (!a) throw TypeError("map_tiles: the function returned " + py::str(result.get_type()).cast<std::string>() +
+                            " for " + where(region) + "; it must return an array");
+    View v = view_of(a, false, "the function's result");
+    if (v.ndim() < tiled) throw ValueError("map_tiles: the function returned shape " + shape_to_string(v.shape) +
+                                           " for " + where(region));
+    Region trim{Shape(v.ndim(), 0), v.shape};
+    for (std::size_t k = 0; k < tiled; ++k) {
+      const std::int64_t h = k < halo.size() ? halo[k] : 0;
+      if (v.shape[k] == region.size[k] + 2 * h) {
+        trim.offset[k] = h;
+        trim.size[k] = region.size[k];
+      } else if (v.shape[k] != region.size[k]) {
+        Shape want = region.size, with_halo = region.size;
+        for (std::size_t j = 0; j < tiled; ++j) with_halo[j] += 2 * (j < halo.size() ? halo[j] : 0);
+        throw ValueError("map_tiles: the function returned shape " + shape_to_string(v.shape) + " for " +
+                         where(region) + "; expected leading axes " + shape_to_string(with_halo) +
+                         " (with halo) or " + shape_to_string(Shape(want.begin(), want.begin() + tiled)));
+      }
+    }
+    const View src = v.sub(trim);
+    if (!std::equal(src.shape.begin() + tiled, src.shape.end(), out.shape.begin() + tiled, out.shape.end()))
+      throw ValueError("map_tiles: the function returned shape " + shape_to_string(v.shape) + " for " +
+                       where(region) + ", but the first tile's trailing axes were " +
+                       shape_to_string(Shape(out.shape.begin() + tiled, out.shape.end())));
+    Image::wrap(src).compute_into(out, {1});
+  }
+};
+
+py::object map_tiles_py(py::function func, py::args arrays, py::object tile, py::object halo, const std::string& mode,
+                        double cval, py::object out_dtype, py::object threads) {
+  std::vector<Image> inputs;
+  for (auto a : arrays) inputs.push_back(image_of(a, "map_tiles input"));
+  if (inputs.empty()) throw ValueError("map_tiles needs at least one input array");
+  auto call = std::make_shared<TileCall>();
+  call->func = func;
+  TileOptions o;
+  o.tile = py::isinstance<py::int_>(tile) ? Shape{tile.cast<std::int64_t>()} : tile.cast<Shape>();
+  call->tiled = o.tile.size();
+  if (py::isinstance<py::int_>(halo)) o.halo.assign(o.tile.size(), halo.cast<std::int64_t>());
+  else o.halo = halo.cast<Shape>();
+  call->halo = o.halo;
+  o.boundary = Boundary{parse_boundary_mode(mode), cval};
+  if (!out_dtype.is_none()) call->out_dtype = checked_dtype(py::dtype::from_args(out_dtype), "out_dtype");
+  const int n_threads = threads_of(threads);
+
+  // Probe: run the first tile to learn the output's dtype and trailing axes.
+  o.out_dtype = DType::Bool;
+  py::object first;
+  Region first_region;
+  Image probe = map_tiles(
+      [&](const Region& r, const std::vector<View>& in, const View&) {
+        first = call->call(r, in);
+        first_region = r;
+      },
+      inputs, o);
+  {
+    Region r0 = Region::whole(probe.shape());
+    for (std::size_t k = 0; k < o.tile.size(); ++k) r0.size[k] = std::min(o.tile[k], r0.size[k]);
+    if (r0.count() == 0) throw ValueError("map_tiles: the input is empty");
+    py::gil_scoped_release release;
+    probe.compute_region(r0);
+  }
+  py::array first_array = py::array::ensure(first);
+  if (!first_array) throw TypeError("map_tiles: the function returned " + py::str(first.get_type()).cast<std::string>() +
+                                    " for the tile at " + first_region.to_string() + "; it must return an array");
+  o.out_dtype = call->out_dtype ? *call->out_dtype : checked_dtype(first_array.dtype(), "the function's result");
+  for (py::ssize_t k = static_cast<py::ssize_t>(o.tile.size()); k < first_array.ndim(); ++k)
+    o.out_trailing.push_back(first_array.shape(k));
+  call->cached = first_array;
+  call->cached_region = first_region;
+
+  Image result = map_tiles(
+      [call](const Region& r, const std::vector<View>& in, const View& out) { call->store(r, call->call(r, in), out); },
+      inputs, o);
+  return compute_to_python(result, py::none(), n_threads);
+}
+
+// ---- operators ----
+
+Image binary_op(const char* op, const py::object& a, const py::object& b) {
+  return tessera::apply(op, {operand_of(a), operand_of(b)});
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "tessera's C++ engine";
+
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ExprSyntaxError& e) {
+      const std::string msg = e.message() + " at position " + std::to_string(e.position());
+      py::object err = py::reinterpret_steal<py::object>(PyObject_CallFunction(
+          PyExc_SyntaxError, "s(siis)", msg.c_str(), "<expression>", 1, static_cast<int>(e.position()) + 1,
+          e.expression().c_str()));
+      PyErr_SetObject(PyExc_SyntaxError, err.ptr());
+    } catch (const NameError& e) {
+      PyErr_SetString(PyExc_NameError, e.what());
+    } catch (const TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const ValueError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const IOError& e) {
+      PyErr_SetString(PyExc_OSError, e.what());
+    } catch (const Error& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+  });
+
+  py::class_<Image>(m, "Image", R"doc(A lazy N-d image: operations build a pipeline; compute() or
+numpy.asarray() runs it tile by tile on all cores with no full-size intermediate.)doc")
+      .def_property_readonly("shape", [](const Image& i) { return py::tuple(py::cast(i.shape())); })
+      .def_property_readonly("dtype", [](const Image& i) { return to_numpy_dtype(i.dtype()); })
+      .def_property_readonly("ndim", &Image::ndim)
+      .def_property_readonly("size", [](const Image& i) { return element_count(i.shape()); })
+      .def("__len__", [](const Image& i) {
+        if (i.ndim() == 0) throw TypeError("len() of a 0-d image");
+        return i.shape()[0];
+      })
+      .def("astype", [](const Image& i, const py::object& dt) {
+        return i.astype(checked_dtype(py::dtype::from_args(dt), "astype's dtype"));
+      }, py::arg("dtype"),
+           "Converts element-wise: floats round to nearest (ties to even) and saturate, NaN becomes 0; "
+           "integers saturate.")
+      .def("compute", [](const Image& i, py::object out, py::object threads) {
+        return compute_to_python(i, out, threads_of(threads));
+      }, py::arg("out") = py::none(), py::arg("threads") = py::none())
+      .def("__array__", [](const Image& i, py::object dtype) {
+        py::object a = compute_to_python(i, py::none(), 0);
+        if (!dtype.is_none()) a = a.attr("astype")(dtype, py::arg("copy") = false);
+        return a;
+      }, py::arg("dtype") = py::none())
+      .def("__getitem__", [](const Image& i, py::object key) { return i.index(indices_of(i, key)); })
+      .def("__bool__", [](const Image&) -> bool {
+        throw ValueError("the truth value of a tessera image is ambiguous; compute it, or use .any()/.all() in numpy");
+      })
+      .def("__repr__", [](const Image& i) {
+        return "tessera.Image(shape=" + shape_to_string(i.shape()) + ", dtype=" + std::string(dtype_name(i.dtype())) +
+               ", node=" + i.node()->name() + ")";
+      })
+      .def("__neg__", [](const Image& a) { return -a; })
+      .def("__pos__", [](const Image& a) { return a; })
+      .def("__invert__", [](const Image& a) { return ~a; })
+      .def("__abs__", [](const Image& a) { return tessera::apply("abs", {a}); })
+#define TESSERA_BINARY(name, rname, op)                                                                   \
+  .def(name, [](const py::object& a, const py::object& b) { return binary_op(op, a, b); }, py::is_operator()) \
+      .def(rname, [](const py::object& a, const py::object& b) { return binary_op(op, b, a); }, py::is_operator())
+      TESSERA_BINARY("__add__", "__radd__", "+")
+      TESSERA_BINARY("__sub__", "__rsub__", "-")
+      TESSERA_BINARY("__mul__", "__rmul__", "*")
+      TESSERA_BINARY("__truediv__", "__rtruediv__", "/")
+      TESSERA_BINARY("__floordiv__", "__rfloordiv__", "//")
+      TESSERA_BINARY("__mod__", "__rmod__", "%")
+      TESSERA_BINARY("__pow__", "__rpow__", "**")
+      TESSERA_BINARY("__and__", "__rand__", "&")
+      TESSERA_BINARY("__or__", "__ror__", "|")
+      TESSERA_BINARY("__xor__", "__rxor__", "^")
+#undef TESSERA_BINARY
+      .def("__lt__", [](const py::object& a, const py::object& b) { return binary_op("<", a, b); }, py::is_operator())
+      .def("__le__", [](const py::object& a, const py::object& b) { return binary_op("<=", a, b); }, py::is_operator())
+      .def("__gt__", [](const py::object& a, const py::object& b) { return binary_op(">", a, b); }, py::is_operator())
+      .def("__ge__", [](const py::object& a, const py::object& b) { return binary_op(">=", a, b); }, py::is_operator())
+      .def("__eq__", [](const py::object& a, const py::object& b) { return binary_op("==", a, b); }, py::is_operator())
+      .def("__ne__", [](const py::object& a, const py::object& b) { return binary_op("!=", a, b); }, py::is_operator())
+      .attr("__array_ufunc__") = py::none();
+  // numpy's operators defer to ours (arr + img calls img.__radd__).
+  m.attr("Image").attr("__hash__") = py::none();
+
+  m.def("asarray", [](const py::object& a) { return image_of(a, "asarray's argument"); }, py::arg("a"),
+        "Wraps a numpy array (no copy) as a lazy image; an image is returned as is.");
+
+  m.def("apply", [](const std::string& op, const py::args& args) {
+    std::vector<Operand> ops;
+    for (auto a : args) ops.push_back(operand_of(a));
+    return tessera::apply(op, ops);
+  });
+
+  m.def("expression_names", &expression_names, py::arg("expression"));
+
+  m.def("evaluate", [](const std::string& expr, const py::dict& variables, py::object out, py::object threads) {
+    Variables vars;
+    for (auto [k, v] : variables) {
+      const std::string name = k.cast<std::string>();
+      vars.emplace(name, operand_of(v, ("variable '" + name + "'").c_str()));
+    }
+    const Image img = expression(expr, vars);
+    return compute_to_python(img, out, threads_of(threads));
+  }, py::arg("expression"), py::arg("variables"), py::arg("out") = py::none(), py::arg("threads") = py::none());
+
+  m.def("expression", [](const std::string& expr, const py::dict& variables) {
+    Variables vars;
+    for (auto [k, v] : variables) {
+      const std::string name = k.cast<std::string>();
+      vars.emplace(name, operand_of(v, ("variable '" + name + "'").c_str()));
+    }
+    return expression(expr, vars);
+  }, py::arg("expression"), py::arg("variables"));
+
+  m.def("map_tiles", &map_tiles_py, py::arg("func"), py::arg("tile") = py::make_tuple(512, 512),
+        py::arg("halo") = 0, py::arg("mode") = "reflect", py::arg("cval") = 0.0, py::arg("out_dtype") = py::none(),
+        py::arg("threads") = py::none());
+
+  m.def("default_threads", &default_threads, "threads used when threads=None");
+  m.def("function_names", &function_names);
+  m.def("simd", [] { return std::string(simd_instruction_set()); }, "the instruction set of the kernels in use");
+}

@@ -1,0 +1,110 @@
+"""tessera: fast, memory-bounded array and image pipelines.
+
+Operations on :class:`tessera.Image` build a lazy pipeline; ``compute()`` (or
+``numpy.asarray(img)``) runs it tile by tile on all cores, fused, with no
+full-size intermediate. numpy arrays are wrapped without a copy.
+
+Element-wise semantics follow numpy (broadcasting, result dtypes by numpy's
+value-based promotion), with these documented choices:
+
+* a Python or numpy scalar never widens a float array: ``float32 + 1e300`` is
+  float32 (numpy 1.x would give float64);
+* functions that numpy computes in float16 for bool and 8-bit integers (sqrt,
+  sin, floor, ...) give float32, as tessera has no float16;
+* integer division and modulo by zero give 0, as numpy does (without its
+  warning); an integer raised to a negative integer power gives 0 (1 and -1
+  excepted), where numpy raises;
+* ``astype`` and writing into ``out=`` of another dtype convert by tessera's
+  rule: floats round to nearest with ties to even, saturate at the target's
+  limits, and NaN becomes 0; integers saturate; non-zero becomes True.
+  (numpy's ``astype`` truncates and wraps instead.)
+"""
+
+import sys as _sys
+
+from . import _core
+from ._core import Image, asarray, default_threads, function_names, simd
+
+__all__ = [
+    "Image", "asarray", "evaluate", "expression", "map_tiles", "where", "clip",
+    "minimum", "maximum", "arctan2", "abs", "sqrt", "exp", "log", "log10", "log1p",
+    "expm1", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
+    "tanh", "floor", "ceil", "default_threads", "simd",
+]
+
+
+def _variables(expression, variables, depth):
+    """Adds the names the expression reads and the caller did not pass, from
+    the caller's frame (locals, then globals), as numexpr does."""
+    names = _core.expression_names(expression)
+    missing = [n for n in names if n not in variables]
+    if missing:
+        frame = _sys._getframe(depth + 1)
+        try:
+            for n in missing:
+                if n in frame.f_locals:
+                    variables[n] = frame.f_locals[n]
+                elif n in frame.f_globals:
+                    variables[n] = frame.f_globals[n]
+        finally:
+            del frame
+    return variables
+
+
+def evaluate(expression, out=None, threads=None, **variables):
+    """Evaluates an element-wise expression over arrays, fused, on all cores.
+
+    Names not given as keyword arguments are looked up in the caller's frame.
+    Operators: ``+ - * / // % **``, unary ``-``, comparisons, ``& | ^ ~``;
+    functions: ``where(c, a, b)``, ``clip(x, lo, hi)``, ``minimum``,
+    ``maximum``, ``arctan2``, ``abs``, ``sqrt``, ``exp``, ``log``, ``log10``,
+    ``log1p``, ``expm1``, trigonometric and hyperbolic functions, ``floor``,
+    ``ceil``. Returns a new array, or ``out`` (converted by tessera's rule).
+    """
+    return _core.evaluate(expression, _variables(expression, variables, 1), out, threads)
+
+
+def expression(expression, **variables):
+    """Like :func:`evaluate`, but returns a lazy :class:`Image`."""
+    return _core.expression(expression, _variables(expression, variables, 1))
+
+
+def map_tiles(func, *arrays, tile=(512, 512), halo=0, mode="reflect", cval=0.0,
+              out_dtype=None, threads=None):
+    """Runs ``func`` on tiles of the arrays in parallel threads and assembles
+    the result.
+
+    ``func`` receives one read-only tile per input (valid during the call),
+    grown by ``halo`` on each tiled axis and padded at the image border by
+    ``mode`` (reflect, mirror, nearest, wrap, constant with ``cval``). It
+    returns an array whose leading axes are either the haloed tile's (the halo
+    is trimmed) or the tile's. Tiles cut the leading ``len(tile)`` axes; edge
+    tiles are smaller. The output dtype and trailing axes come from the first
+    tile's result unless ``out_dtype`` is given. The GIL is released while the
+    engine waits, so functions that spend their time in numpy scale with
+    ``threads``. An exception in ``func`` propagates with the tile's position
+    added as a note.
+    """
+    return _core.map_tiles(func, *arrays, tile=tuple(tile) if not isinstance(tile, int) else tile,
+                           halo=halo, mode=mode, cval=cval, out_dtype=out_dtype, threads=threads)
+
+
+def _function(name, doc):
+    def f(*args):
+        return _core.apply(name, *args)
+    f.__name__ = name
+    f.__qualname__ = name
+    f.__doc__ = doc + " Returns a lazy Image."
+    return f
+
+
+where = _function("where", "where(condition, a, b): a where condition is true, else b.")
+clip = _function("clip", "clip(x, lo, hi): x limited to [lo, hi] (NaN stays NaN).")
+minimum = _function("minimum", "minimum(a, b), element-wise; NaN propagates.")
+maximum = _function("maximum", "maximum(a, b), element-wise; NaN propagates.")
+arctan2 = _function("arctan2", "arctan2(y, x), element-wise.")
+abs = _function("abs", "abs(x), element-wise.")  # noqa: A001 (tessera.abs, like numpy.abs)
+for _name in ["sqrt", "exp", "log", "log10", "log1p", "expm1", "sin", "cos", "tan", "arcsin",
+              "arccos", "arctan", "sinh", "cosh", "tanh", "floor", "ceil"]:
+    globals()[_name] = _function(_name, f"{_name}(x), element-wise, as numpy.{_name}.")
+del _name

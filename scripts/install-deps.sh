@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tessera needs, only those missing. Idempotent and quiet
+# when everything is there; runs `apt-get update` once, and only when it must install.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libgtest-dev libbenchmark-dev libcli11-dev pybind11-dev
+  python3-dev python3-venv python3-numpy python3-scipy python3-numexpr
+  python3-pytest python3-hypothesis
+  # peers measured beside tessera in `make bench` and `make demo`
+  python3-opencv libvips-tools
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "tessera: missing Debian packages: ${missing[*]}; run as root or install them" >&2
+  exit 1
+fi
+echo "tessera: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

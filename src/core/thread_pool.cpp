@@ -1,0 +1,128 @@
+#include "core/thread_pool.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace tessera::detail {
+
+namespace {
+
+struct Job {
+  std::int64_t n_tasks = 0;
+  const std::function<void(std::int64_t, int)>* body = nullptr;
+  std::atomic<std::int64_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex mutex;  // guards error, helpers_active
+  std::condition_variable done;
+  int helpers_wanted = 0;
+  int helpers_joined = 0;  // guarded by the pool's mutex
+  int helpers_active = 0;
+
+  // Claims and runs tasks until none are left or one has failed.
+  void work(int worker) {
+    while (!failed.load(std::memory_order_relaxed)) {
+      const std::int64_t task = next.fetch_add(1, std::memory_order_relaxed);
+      if (task >= n_tasks) return;
+      try {
+        (*body)(task, worker);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!failed.exchange(true)) error = std::current_exception();
+      }
+    }
+  }
+};
+
+class Pool {
+ public:
+  static Pool& instance() {
+    // Never destroyed: worker threads may outlive static destruction order.
+    static Pool* pool = new Pool();
+    return *pool;
+  }
+
+  void run(const std::shared_ptr<Job>& job) {
+    if (job->helpers_wanted > 0) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      while (static_cast<int>(threads_.size()) < job->helpers_wanted)
+        threads_.emplace_back([this] { worker_loop(); });
+      queue_.push_back(job);
+    }
+    cv_.notify_all();
+    job->work(0);
+    // No new helper may join once the caller ran out of tasks.
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto it = queue_.begin(); it != queue_.end(); ++it)
+        if (it->get() == job.get()) {
+          queue_.erase(it);
+          break;
+        }
+    }
+    std::unique_lock<std::mutex> lock(job->mutex);
+    job->done.wait(lock, [&] { return job->helpers_active == 0; });
+  }
+
+ private:
+  void worker_loop() {
+    for (;;) {
+      std::shared_ptr<Job> job;
+      int worker = 0;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [&] { return !queue_.empty(); });
+        job = queue_.front();
+        worker = ++job->helpers_joined;
+        if (job->helpers_joined >= job->helpers_wanted) queue_.pop_front();
+        std::lock_guard<std::mutex> job_lock(job->mutex);
+        ++job->helpers_active;
+      }
+      job->work(worker);
+      std::lock_guard<std::mutex> job_lock(job->mutex);
+      if (--job->helpers_active == 0) job->done.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Job>> queue_;
+  std::vector<std::thread> threads_;  // detached in spirit: the pool lives forever
+};
+
+}  // namespace
+
+int default_thread_count() {
+  if (const char* env = std::getenv("TESSERA_NUM_THREADS")) {
+    const int n = std::atoi(env);
+    if (n > 0) return std::min(n, 1024);
+  }
+  const unsigned hc = std::thread::hardware_concurrency();
+  return hc ? static_cast<int>(hc) : 1;
+}
+
+int resolve_threads(int threads) {
+  if (threads <= 0) return default_thread_count();
+  return std::min(threads, 1024);
+}
+
+void parallel_for(std::int64_t n_tasks, int threads,
+                  const std::function<void(std::int64_t, int)>& body) {
+  if (n_tasks <= 0) return;
+  threads = resolve_threads(threads);
+  auto job = std::make_shared<Job>();
+  job->n_tasks = n_tasks;
+  job->body = &body;
+  job->helpers_wanted = static_cast<int>(std::min<std::int64_t>(threads, n_tasks)) - 1;
+  Pool::instance().run(job);
+  if (job->error) std::rethrow_exception(job->error);
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,31 @@
+// The one place in tessera that owns threads: a process-wide pool of workers
+// that grows to the largest `threads=` ever asked for, and `parallel_for`.
+//
+// Written by hand rather than taken from oneTBB because the engine needs only
+// this one primitive, with a worker index per call (to give each worker its own
+// scratch) and "first error stops the run, rethrown once" semantics; a caller
+// always works on its own tasks too, so nested calls cannot deadlock.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+namespace tessera::detail {
+
+// The number of threads used when a call says threads=None/0: the machine's
+// cores, or TESSERA_NUM_THREADS when set.
+int default_thread_count();
+
+// Resolves a `threads=` argument: 0 or negative means the default; otherwise
+// the value itself (at most 1024).
+int resolve_threads(int threads);
+
+// Runs body(task, worker) for every task in [0, n_tasks) on up to `threads`
+// workers, the calling thread among them; `worker` is in [0, threads) and no two
+// tasks run on the same worker at once. Tasks are handed out in increasing
+// order. The first exception stops the hand-out; it is rethrown here once every
+// running task has ended.
+void parallel_for(std::int64_t n_tasks, int threads,
+                  const std::function<void(std::int64_t task, int worker)>& body);
+
+}  // namespace tessera::detail

@@ -1,0 +1,132 @@
+#include <set>
+
+#include "engine/array_source.hpp"
+#include "engine/copy.hpp"
+#include "core/thread_pool.hpp"
+#include "engine/scheduler.hpp"
+#include "engine/tile_context.hpp"
+#include "ops/expr/expr_node.hpp"
+#include "ops/geometry/index_node.hpp"
+#include "tessera/image.hpp"
+
+namespace tessera {
+
+using detail::ArraySource;
+
+Scalar Scalar::of(double v) { return Scalar{DType::Float64, v, 0}; }
+Scalar Scalar::of(std::int64_t v) { return Scalar{DType::Int64, static_cast<double>(v), v}; }
+Scalar Scalar::of(bool v) { return Scalar{DType::Bool, v ? 1.0 : 0.0, v ? 1 : 0}; }
+Scalar Scalar::typed(DType dtype, double v) {
+  Scalar s{dtype, v, 0};
+  if (is_integer(dtype) || is_bool(dtype)) s.i = static_cast<std::int64_t>(v);
+  if (is_bool(dtype)) s.f = v != 0.0 ? 1.0 : 0.0;
+  return s;
+}
+double Scalar::as_double() const { return is_integer(dtype) ? static_cast<double>(i) : f; }
+
+Image::Image(std::shared_ptr<const Node> node) : node_(std::move(node)) {
+  if (!node_) throw InternalError("Image made from a null node");
+}
+
+Image Image::wrap(const View& view) { return Image(std::make_shared<ArraySource>(view)); }
+
+Image Image::astype(DType dtype) const {
+  return detail::image_of(detail::make_cast(detail::make_leaf(*this), dtype));
+}
+
+Image Image::index(const std::vector<AxisIndex>& indices) const {
+  const Shape shape = detail::IndexNode::shape_of(this->shape(), indices);
+  if (auto* src = dynamic_cast<const ArraySource*>(node_.get()))
+    return wrap(detail::IndexNode::apply(src->view(), indices));
+  return Image(std::make_shared<detail::IndexNode>(*this, indices, shape));
+}
+
+namespace {
+
+// Every in-memory source the graph reads.
+void sources(const Node& n, std::set<const ArraySource*>& out) {
+  if (auto* s = dynamic_cast<const ArraySource*>(&n)) out.insert(s);
+  for (const auto& i : n.inputs()) sources(*i.node(), out);
+}
+
+bool same_layout(const View& a, const View& b) {
+  return a.data == b.data && a.dtype == b.dtype && a.shape == b.shape && a.strides == b.strides;
+}
+
+}  // namespace
+
+void Image::compute_into(const View& out, const ComputeOptions& options) const {
+  if (out.shape != shape())
+    throw ValueError("out has shape " + shape_to_string(out.shape) + ", but the result has shape " +
+                     shape_to_string(shape()));
+  // Writing over an input is safe only element for element (out=a in a + 1):
+  // where an input overlapping `out` is read in any other way (a shifted view,
+  // a neighbourhood), the result goes through a temporary, as in numpy.
+  std::set<const ArraySource*> direct, deeper;
+  const bool root_is_expression = dynamic_cast<const detail::ExprNode*>(node_.get()) != nullptr;
+  for (const auto& input : node_->inputs()) {
+    auto* s = dynamic_cast<const ArraySource*>(input.node().get());
+    if (s && root_is_expression && same_layout(s->view(), out)) direct.insert(s);
+    else sources(*input.node(), deeper);
+  }
+  if (auto* s = dynamic_cast<const ArraySource*>(node_.get())) deeper.insert(s);
+  for (const ArraySource* s : deeper) {
+    if (detail::views_overlap(s->view(), out)) {
+      Buffer tmp = compute(options);
+      detail::copy_convert(tmp.view(), out);
+      return;
+    }
+  }
+  if (out.dtype != dtype()) return astype(out.dtype).compute_into(out, options);
+  detail::run_graph(*node_, out, options.threads);
+}
+
+Buffer Image::compute_region(const Region& region) const {
+  if (region.ndim() != ndim() || !region.inside(shape()))
+    throw ValueError("region " + region.to_string() + " is not inside an image of shape " + shape_to_string(shape()));
+  Buffer b(dtype(), region.size);
+  if (region.count() == 0) return b;
+  detail::TileContext ctx;
+  ctx.begin_tile();
+  ctx.generate(*node_, region, b.view());
+  return b;
+}
+
+int default_threads() { return detail::default_thread_count(); }
+const char* simd_instruction_set() { return detail::kernels().isa; }
+
+Buffer Image::compute(const ComputeOptions& options) const {
+  Buffer b(dtype(), shape());
+  detail::run_graph(*node_, b.view(), options.threads);
+  return b;
+}
+
+Image apply(std::string_view op, const std::vector<Operand>& args) {
+  std::vector<detail::ExprPtr> trees;
+  for (const auto& a : args) trees.push_back(detail::from_operand(a));
+  for (std::size_t i = 1; i < trees.size(); ++i) detail::broadcast_shapes(trees[0]->shape, trees[i]->shape);
+  return detail::image_of(detail::make_op(op, trees));
+}
+
+const std::vector<std::string>& function_names() { return detail::function_list(); }
+
+Image operator+(const Operand& a, const Operand& b) { return apply("+", {a, b}); }
+Image operator-(const Operand& a, const Operand& b) { return apply("-", {a, b}); }
+Image operator*(const Operand& a, const Operand& b) { return apply("*", {a, b}); }
+Image operator/(const Operand& a, const Operand& b) { return apply("/", {a, b}); }
+Image operator%(const Operand& a, const Operand& b) { return apply("%", {a, b}); }
+Image operator<(const Operand& a, const Operand& b) { return apply("<", {a, b}); }
+Image operator<=(const Operand& a, const Operand& b) { return apply("<=", {a, b}); }
+Image operator>(const Operand& a, const Operand& b) { return apply(">", {a, b}); }
+Image operator>=(const Operand& a, const Operand& b) { return apply(">=", {a, b}); }
+Image operator==(const Operand& a, const Operand& b) { return apply("==", {a, b}); }
+Image operator!=(const Operand& a, const Operand& b) { return apply("!=", {a, b}); }
+Image operator&(const Operand& a, const Operand& b) { return apply("&", {a, b}); }
+Image operator|(const Operand& a, const Operand& b) { return apply("|", {a, b}); }
+Image operator-(const Image& a) { return apply("u-", {a}); }
+Image operator~(const Image& a) { return apply("~", {a}); }
+Image pow(const Operand& a, const Operand& b) { return apply("**", {a, b}); }
+Image where(const Operand& c, const Operand& a, const Operand& b) { return apply("where", {c, a, b}); }
+Image clip(const Operand& x, const Operand& lo, const Operand& hi) { return apply("clip", {x, lo, hi}); }
+
+}  // namespace tessera

@@ -1,0 +1,23 @@
+#include "tessera/node.hpp"
+
+#include "tessera/image.hpp"
+
+namespace tessera {
+
+Node::Node(Shape shape, DType dtype, std::vector<Image> inputs)
+    : shape_(std::move(shape)), dtype_(dtype), inputs_(std::move(inputs)) {
+  for (auto s : shape_)
+    if (s < 0) throw ValueError("negative dimension in shape " + shape_to_string(shape_));
+}
+
+Node::~Node() = default;
+
+Region Node::input_region(std::size_t, const Region& out) const { return out; }
+
+Boundary Node::input_boundary(std::size_t) const { return Boundary{}; }
+
+bool Node::direct_view(const Region&, View&) const { return false; }
+
+std::optional<Shape> Node::preferred_tile() const { return std::nullopt; }
+
+}  // namespace tessera

@@ -1,0 +1,72 @@
+#include "engine/scheduler.hpp"
+
+#include <algorithm>
+
+#include "core/thread_pool.hpp"
+#include "engine/tile_context.hpp"
+
+namespace tessera::detail {
+
+std::vector<Region> plan_tiles(const Node& root, int threads) {
+  const Shape& shape = root.shape();
+  const std::size_t nd = shape.size();
+  std::vector<Region> tiles;
+  if (element_count(shape) == 0) return tiles;
+  if (nd == 0) return {Region{}};
+
+  Shape tile = shape;
+  if (auto preferred = root.preferred_tile()) {
+    for (std::size_t a = 0; a < std::min(nd, preferred->size()); ++a)
+      tile[a] = std::clamp<std::int64_t>((*preferred)[a], 1, shape[a]);
+  } else {
+    // Whole trailing axes while they fit the target, then a slice of the next
+    // axis; earlier axes one at a time. Enough tiles to keep every worker busy.
+    const std::int64_t min_tiles = 4 * static_cast<std::int64_t>(resolve_threads(threads));
+    const std::int64_t target =
+        std::max<std::int64_t>(1, std::min(kTileElements, element_count(shape) / min_tiles));
+    std::int64_t inner = 1;
+    std::size_t a = nd;
+    while (a > 0 && inner * shape[a - 1] <= target) inner *= shape[--a];
+    if (a > 0) {
+      tile[a - 1] = std::max<std::int64_t>(1, target / inner);
+      for (std::size_t b = 0; b + 1 < a; ++b) tile[b] = 1;
+    }
+  }
+
+  Shape counts(nd);
+  std::int64_t n = 1;
+  for (std::size_t a = 0; a < nd; ++a) {
+    counts[a] = (shape[a] + tile[a] - 1) / tile[a];
+    n *= counts[a];
+  }
+  tiles.reserve(static_cast<std::size_t>(n));
+  Shape idx(nd, 0);
+  for (std::int64_t t = 0; t < n; ++t) {
+    Region r{Shape(nd), Shape(nd)};
+    for (std::size_t a = 0; a < nd; ++a) {
+      r.offset[a] = idx[a] * tile[a];
+      r.size[a] = std::min(tile[a], shape[a] - r.offset[a]);
+    }
+    tiles.push_back(std::move(r));
+    for (std::size_t a = nd; a-- > 0;) {
+      if (++idx[a] < counts[a]) break;
+      idx[a] = 0;
+    }
+  }
+  return tiles;
+}
+
+void run_graph(const Node& root, const View& out, int threads) {
+  const std::vector<Region> tiles = plan_tiles(root, threads);
+  if (tiles.empty()) return;
+  const int workers = std::min<int>(resolve_threads(threads), static_cast<int>(tiles.size()));
+  std::vector<TileContext> contexts(static_cast<std::size_t>(workers));
+  parallel_for(static_cast<std::int64_t>(tiles.size()), workers, [&](std::int64_t t, int worker) {
+    TileContext& ctx = contexts[static_cast<std::size_t>(worker)];
+    ctx.begin_tile();
+    const Region& r = tiles[static_cast<std::size_t>(t)];
+    ctx.generate(root, r, out.sub(r));
+  });
+}
+
+}  // namespace tessera::detail

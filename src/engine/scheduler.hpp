@@ -1,0 +1,20 @@
+// The scheduler: cuts a node's output into tiles and computes them on the
+// thread pool, each worker with its own TileContext. Memory beyond the output
+// is O(threads x tile x pipeline depth), whatever the image size.
+#pragma once
+
+#include <vector>
+
+#include "tessera/image.hpp"
+
+namespace tessera::detail {
+
+// Elements per tile when the graph states no preference.
+inline constexpr std::int64_t kTileElements = 1 << 17;
+
+std::vector<Region> plan_tiles(const Node& root, int threads);
+
+// Computes all of `root` into `out` (same shape and dtype).
+void run_graph(const Node& root, const View& out, int threads);
+
+}  // namespace tessera::detail

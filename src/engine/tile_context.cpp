@@ -1,0 +1,175 @@
+#include "tile_context.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "core/cast.hpp"
+
+namespace tessera::detail {
+
+void TileContext::begin_tile() {
+  computed_.clear();
+  for (auto& b : blocks_) b.in_use = false;
+}
+
+View TileContext::scratch(DType dtype, const Shape& shape) {
+  const std::size_t bytes = static_cast<std::size_t>(element_count(shape)) * itemsize(dtype);
+  Block* best = nullptr;
+  for (auto& b : blocks_)
+    if (!b.in_use && b.bytes >= bytes && (!best || b.bytes < best->bytes)) best = &b;
+  if (!best) {
+    const std::size_t alloc = std::max<std::size_t>(64, (bytes + 63) / 64 * 64);
+    auto* p = static_cast<std::byte*>(std::aligned_alloc(64, alloc));
+    if (!p) throw std::bad_alloc();
+    blocks_.push_back(Block{{p, [](std::byte* q) { std::free(q); }}, alloc, false});
+    best = &blocks_.back();
+  }
+  best->in_use = true;
+  View v;
+  v.data = best->memory.get();
+  v.dtype = dtype;
+  v.shape = shape;
+  v.strides = c_strides(shape, itemsize(dtype));
+  return v;
+}
+
+void TileContext::generate(const Node& node, const Region& region, const View& out) {
+  const auto& inputs = node.inputs();
+  std::vector<View> views;
+  views.reserve(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    views.push_back(fetch(*inputs[i].node(), node.input_region(i, region), node.input_boundary(i)));
+  node.generate(region, views, out);
+}
+
+View TileContext::fetch(const Node& node, const Region& region, const Boundary& boundary) {
+  if (region.inside(node.shape())) return fetch_inside(node, region);
+  return fetch_padded(node, region, boundary);
+}
+
+View TileContext::fetch_inside(const Node& node, const Region& region) {
+  View v;
+  if (node.direct_view(region, v)) return v;
+  for (const auto& c : computed_)
+    if (c.node == &node && c.region == region) return c.view;
+  v = scratch(node.dtype(), region.size);
+  generate(node, region, v);
+  computed_.push_back({&node, region, v});
+  return v;
+}
+
+// The region reaches outside the node. Per axis, the coordinates it needs map
+// (by the boundary table) into a few runs inside the axis; each combination of
+// runs is fetched as is, then gathered into a padded buffer.
+View TileContext::fetch_padded(const Node& node, const Region& region, const Boundary& boundary) {
+  const std::size_t nd = region.ndim();
+  const Shape& shape = node.shape();
+  View out = scratch(node.dtype(), region.size);
+  if (region.count() == 0) return out;
+
+  struct AxisMap {
+    std::vector<std::pair<std::int64_t, std::int64_t>> runs;  // [begin, end) inside the axis
+    std::vector<int> run_of;         // per region coordinate: its run, or -1 for cval
+    std::vector<std::int64_t> at;    // per region coordinate: offset inside its run
+  };
+  std::vector<AxisMap> axes(nd);
+  bool any_constant = false;
+  for (std::size_t a = 0; a < nd; ++a) {
+    AxisMap& m = axes[a];
+    std::vector<std::int64_t> src(region.size[a]);
+    for (std::int64_t k = 0; k < region.size[a]; ++k)
+      src[k] = shape[a] == 0 ? -1 : map_coordinate(region.offset[a] + k, shape[a], boundary.mode);
+    std::vector<std::int64_t> sorted;
+    for (auto s : src)
+      if (s >= 0) sorted.push_back(s);
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    for (auto s : sorted)
+      if (m.runs.empty() || m.runs.back().second != s) m.runs.push_back({s, s + 1});
+      else ++m.runs.back().second;
+    m.run_of.resize(src.size());
+    m.at.resize(src.size());
+    for (std::size_t k = 0; k < src.size(); ++k) {
+      if (src[k] < 0) {
+        m.run_of[k] = -1;
+        any_constant = true;
+        continue;
+      }
+      for (std::size_t r = 0; r < m.runs.size(); ++r)
+        if (src[k] >= m.runs[r].first && src[k] < m.runs[r].second) {
+          m.run_of[k] = static_cast<int>(r);
+          m.at[k] = src[k] - m.runs[r].first;
+        }
+    }
+  }
+
+  // Fetch every combination of runs (usually one, two along a wrapped axis).
+  std::vector<std::size_t> counts(nd), combo(nd, 0);
+  std::size_t n_pieces = 1;
+  for (std::size_t a = 0; a < nd; ++a) {
+    counts[a] = axes[a].runs.size();
+    n_pieces *= counts[a];
+  }
+  std::vector<View> pieces(n_pieces);
+  for (std::size_t p = 0; p < n_pieces; ++p) {
+    std::size_t rest = p;
+    Region sub{Shape(nd), Shape(nd)};
+    for (std::size_t a = nd; a-- > 0;) {
+      combo[a] = rest % counts[a];
+      rest /= counts[a];
+      sub.offset[a] = axes[a].runs[combo[a]].first;
+      sub.size[a] = axes[a].runs[combo[a]].second - sub.offset[a];
+    }
+    pieces[p] = fetch_inside(node, sub);
+  }
+
+  std::vector<std::byte> constant(itemsize(node.dtype()));
+  if (any_constant) store_scalar(boundary.cval, node.dtype(), constant.data());
+
+  // Gather: walk the output in C order, one innermost row at a time.
+  const std::size_t item = itemsize(node.dtype());
+  const std::int64_t inner = nd ? region.size[nd - 1] : 1;
+  std::vector<std::int64_t> idx(nd, 0);
+  const std::int64_t rows = nd ? region.count() / std::max<std::int64_t>(inner, 1) : 1;
+  std::vector<const std::byte*> row_src(nd ? counts[nd - 1] : 1);
+  for (std::int64_t row = 0; row < rows; ++row) {
+    std::byte* dst = out.data;
+    for (std::size_t a = 0; a + 1 < nd; ++a) dst += idx[a] * out.strides[a];
+    if (nd == 0) {
+      std::memcpy(dst, pieces[0].data, item);
+      break;
+    }
+    // The outer axes pick one row of pieces, or the constant.
+    bool constant_row = false;
+    std::size_t piece = 0;
+    for (std::size_t a = 0; a + 1 < nd && !constant_row; ++a) {
+      const int r = axes[a].run_of[idx[a]];
+      if (r < 0) constant_row = true;
+      else piece = piece * counts[a] + static_cast<std::size_t>(r);
+    }
+    const AxisMap& last = axes[nd - 1];
+    if (!constant_row) {
+      for (std::size_t r = 0; r < counts[nd - 1]; ++r) {
+        const View& pv = pieces[piece * counts[nd - 1] + r];
+        const std::byte* src = pv.data;
+        for (std::size_t a = 0; a + 1 < nd; ++a) src += axes[a].at[idx[a]] * pv.strides[a];
+        row_src[r] = src;
+      }
+    }
+    for (std::int64_t k = 0; k < inner; ++k) {
+      const int r = constant_row ? -1 : last.run_of[k];
+      const std::byte* src = r < 0 ? constant.data()
+                                   : row_src[r] + last.at[k] * pieces[piece * counts[nd - 1] + r].strides[nd - 1];
+      std::memcpy(dst + k * item, src, item);
+    }
+    for (std::size_t a = nd - 1; a-- > 0;) {
+      if (++idx[a] < region.size[a]) break;
+      idx[a] = 0;
+    }
+  }
+  return out;
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,54 @@
+// The typed tree of an element-wise expression. Leaves are images (any node)
+// or scalars; inner nodes carry numpy's result dtype and broadcast shape, so
+// the tree is checked when built, long before anything runs. Image operators,
+// tessera.evaluate and astype all build these trees; a tree whose leaf is
+// another expression is merged into it, which is how pipelines fuse.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "ops/expr/kernels.hpp"
+#include "tessera/image.hpp"
+
+namespace tessera::detail {
+
+enum class ExprOp : std::uint8_t { Leaf, Const, Unary, Binary, Compare, Where, Cast };
+
+struct ExprTree;
+using ExprPtr = std::shared_ptr<const ExprTree>;
+
+struct ExprTree {
+  ExprOp op = ExprOp::Const;
+  DType dtype = DType::Float64;
+  Shape shape;
+  // A value known when built (a literal, a scalar variable, or folded from
+  // them); it takes part in numpy's value-based promotion.
+  bool is_scalar = false;
+  Scalar value;  // Const
+  Image leaf;    // Leaf
+  UnaryFn unary = UnaryFn::Neg;
+  BinaryFn binary = BinaryFn::Add;
+  CompareFn compare = CompareFn::Lt;
+  std::vector<ExprPtr> args;
+};
+
+// numpy's broadcasting of two shapes; throws ValueError naming both.
+Shape broadcast_shapes(const Shape& a, const Shape& b);
+
+ExprPtr make_leaf(const Image& image);  // an expression image contributes its tree
+ExprPtr make_const(const Scalar& value);
+ExprPtr make_cast(const ExprPtr& x, DType dtype);
+// op: an operator ("+", "-", ..., "u-" unary minus, "u+", "~") or a function
+// name ("sqrt", "where", "clip", ...). Throws TypeError/ValueError on misuse.
+ExprPtr make_op(std::string_view op, const std::vector<ExprPtr>& args);
+// Number of arguments of a function name, or -1 if unknown.
+int function_arity(std::string_view name);
+const std::vector<std::string>& function_list();
+
+Operand to_operand(const ExprPtr& x);   // a Const becomes a Scalar, else an Image
+ExprPtr from_operand(const Operand& x);
+Image image_of(const ExprPtr& x);       // wraps a tree as an image (constants as 0-d)
+
+}  // namespace tessera::detail

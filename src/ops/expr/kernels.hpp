@@ -1,0 +1,57 @@
+// The element-wise kernels of the expression machine, as tables of function
+// pointers indexed by operation and dtype. kernels_impl.cpp is compiled once
+// per instruction set (baseline x86-64, AVX2, AVX-512) and the best table the
+// CPU runs is picked at run time (TESSERA_SIMD=baseline|avx2|avx512 forces one).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "tessera/dtype.hpp"
+
+namespace tessera::detail {
+
+enum class UnaryFn : std::uint8_t {
+  Neg, Abs, Invert, Square, Reciprocal,
+  Sqrt, Exp, Log, Log10, Log1p, Expm1, Sin, Cos, Tan, Arcsin, Arccos, Arctan,
+  Sinh, Cosh, Tanh, Floor, Ceil,
+  Count
+};
+enum class BinaryFn : std::uint8_t {
+  Add, Sub, Mul, Div, FloorDiv, Mod, Pow, Minimum, Maximum, And, Or, Xor, Arctan2,
+  Count
+};
+enum class CompareFn : std::uint8_t { Lt, Le, Gt, Ge, Eq, Ne, Count };
+
+inline constexpr int kUnaryCount = static_cast<int>(UnaryFn::Count);
+inline constexpr int kBinaryCount = static_cast<int>(BinaryFn::Count);
+inline constexpr int kCompareCount = static_cast<int>(CompareFn::Count);
+
+// n elements, contiguous: dst[i] = f(a[i], b[i], c[i]); dst may equal an input.
+using Kernel = void (*)(std::int64_t n, void* dst, const void* a, const void* b, const void* c);
+// A block of rows x cols elements converted (tessera's rule) between a strided
+// place and a contiguous one: load reads strided and writes contiguous, store
+// the reverse. Strides in bytes; an inner stride of 0 broadcasts.
+using MoveKernel = void (*)(std::int64_t rows, std::int64_t cols, void* strided,
+                            std::int64_t row_stride, std::int64_t col_stride, void* contiguous);
+
+struct KernelTable {
+  const char* isa;
+  Kernel unary[kUnaryCount][kDTypeCount];
+  Kernel binary[kBinaryCount][kDTypeCount];
+  Kernel compare[kCompareCount][kDTypeCount];  // T x T -> bool
+  Kernel where[kDTypeCount];                   // bool x T x T -> T
+  Kernel cast[kDTypeCount][kDTypeCount];       // [from][to], contiguous
+  MoveKernel load[kDTypeCount][kDTypeCount];   // [from][to]
+  MoveKernel store[kDTypeCount][kDTypeCount];  // [from][to]
+};
+
+// The table for this CPU (or TESSERA_SIMD), chosen once.
+const KernelTable& kernels();
+
+// Per-ISA tables (defined by each compilation of kernels_impl.cpp).
+const KernelTable& kernels_baseline();
+const KernelTable& kernels_avx2();
+const KernelTable& kernels_avx512();
+
+}  // namespace tessera::detail

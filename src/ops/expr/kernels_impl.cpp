@@ -1,0 +1,360 @@
+// Element-wise kernels; compiled once per ISA with TESSERA_KERNEL_TABLE naming
+// the table this compilation defines. The loops are plain C++ written so that
+// the compiler vectorises them (semantics follow numpy's ufuncs).
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <tuple>
+#include <utility>
+#include <type_traits>
+
+#include "core/cast.hpp"
+#include "ops/expr/kernels.hpp"
+
+#ifndef TESSERA_KERNEL_TABLE
+#error "TESSERA_KERNEL_TABLE must name the table this compilation defines"
+#endif
+
+namespace tessera::detail {
+namespace {
+
+template <typename T> constexpr bool is_num = !std::is_same_v<T, bool>;
+template <typename T> constexpr bool is_flt = std::is_floating_point_v<T>;
+template <typename T> constexpr bool is_int = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+// Wrapping integer arithmetic (numpy's), without signed-overflow UB.
+template <typename T> T wrap_add(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(static_cast<U>(static_cast<U>(a) + static_cast<U>(b)));
+}
+template <typename T> T wrap_sub(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(static_cast<U>(static_cast<U>(a) - static_cast<U>(b)));
+}
+template <typename T> T wrap_mul(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  // Promote small types through unsigned int to avoid int-promotion overflow UB.
+  using W = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, U>;
+  return static_cast<T>(static_cast<U>(static_cast<W>(static_cast<U>(a)) * static_cast<W>(static_cast<U>(b))));
+}
+
+// numpy's divmod for floats (npy_divmod).
+template <typename T> T float_mod(T a, T b) {
+  T mod = std::fmod(a, b);
+  if (b == T(0)) return mod;
+  if (mod != T(0)) {
+    if ((b < 0) != (mod < 0)) mod += b;
+  } else {
+    mod = std::copysign(T(0), b);
+  }
+  return mod;
+}
+template <typename T> T float_floordiv(T a, T b) {
+  if (b == T(0)) return a / b;
+  T mod = std::fmod(a, b);
+  T div = (a - mod) / b;
+  if (mod != T(0)) {
+    if ((b < 0) != (mod < 0)) div -= T(1);
+  }
+  T floordiv;
+  if (div != T(0)) {
+    floordiv = std::floor(div);
+    if (div - floordiv > T(0.5)) floordiv += T(1);
+  } else {
+    floordiv = std::copysign(T(0), a / b);
+  }
+  return floordiv;
+}
+// Python-style integer division and modulo; x/0 gives 0 as in numpy.
+template <typename T> T int_floordiv(T a, T b) {
+  if (b == 0) return 0;
+  if constexpr (std::is_signed_v<T>) {
+    if (b == T(-1)) return wrap_sub(T(0), a);
+    T q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return q;
+  } else {
+    return a / b;
+  }
+}
+template <typename T> T int_mod(T a, T b) {
+  if (b == 0) return 0;
+  if constexpr (std::is_signed_v<T>) {
+    if (b == T(-1)) return 0;
+    T r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
+  } else {
+    return a % b;
+  }
+}
+// Integer power by squaring, wrapping; a negative exponent gives 0 except for
+// bases 1 and -1 (numpy raises instead).
+template <typename T> T int_pow(T a, T b) {
+  if constexpr (std::is_signed_v<T>) {
+    if (b < 0) {
+      if (a == 1) return 1;
+      if (a == -1) return (b % 2) ? T(-1) : T(1);
+      return 0;
+    }
+  }
+  T result = 1;
+  while (b) {
+    if (b & 1) result = wrap_mul(result, a);
+    a = wrap_mul(a, a);
+    b = static_cast<T>(b >> 1);
+  }
+  return result;
+}
+
+// ---- unary ----
+template <UnaryFn F, typename T> constexpr bool unary_ok() {
+  switch (F) {
+    case UnaryFn::Neg:
+    case UnaryFn::Abs:
+    case UnaryFn::Square:
+    case UnaryFn::Reciprocal: return is_num<T>;
+    case UnaryFn::Invert: return !is_flt<T>;
+    default: return is_flt<T>;
+  }
+}
+
+template <UnaryFn F, typename T> inline T unary_op(T x) {
+  if constexpr (F == UnaryFn::Neg) {
+    if constexpr (is_int<T>) return wrap_sub(T(0), x);
+    else return -x;
+  } else if constexpr (F == UnaryFn::Abs) {
+    if constexpr (is_int<T> && std::is_signed_v<T>) return x < 0 ? wrap_sub(T(0), x) : x;
+    else if constexpr (is_int<T>) return x;
+    else return std::fabs(x);
+  } else if constexpr (F == UnaryFn::Invert) {
+    if constexpr (std::is_same_v<T, bool>) return !x;
+    else return static_cast<T>(~x);
+  } else if constexpr (F == UnaryFn::Square) {
+    if constexpr (is_int<T>) return wrap_mul(x, x);
+    else return x * x;
+  } else if constexpr (F == UnaryFn::Reciprocal) {
+    if constexpr (is_int<T>) return int_floordiv(T(1), x);
+    else return T(1) / x;
+  } else if constexpr (F == UnaryFn::Sqrt) return std::sqrt(x);
+  else if constexpr (F == UnaryFn::Exp) return std::exp(x);
+  else if constexpr (F == UnaryFn::Log) return std::log(x);
+  else if constexpr (F == UnaryFn::Log10) return std::log10(x);
+  else if constexpr (F == UnaryFn::Log1p) return std::log1p(x);
+  else if constexpr (F == UnaryFn::Expm1) return std::expm1(x);
+  else if constexpr (F == UnaryFn::Sin) return std::sin(x);
+  else if constexpr (F == UnaryFn::Cos) return std::cos(x);
+  else if constexpr (F == UnaryFn::Tan) return std::tan(x);
+  else if constexpr (F == UnaryFn::Arcsin) return std::asin(x);
+  else if constexpr (F == UnaryFn::Arccos) return std::acos(x);
+  else if constexpr (F == UnaryFn::Arctan) return std::atan(x);
+  else if constexpr (F == UnaryFn::Sinh) return std::sinh(x);
+  else if constexpr (F == UnaryFn::Cosh) return std::cosh(x);
+  else if constexpr (F == UnaryFn::Tanh) return std::tanh(x);
+  else if constexpr (F == UnaryFn::Floor) return std::floor(x);
+  else if constexpr (F == UnaryFn::Ceil) return std::ceil(x);
+  else return x;
+}
+
+template <UnaryFn F, typename T>
+void unary_kernel(std::int64_t n, void* dst, const void* a, const void*, const void*) {
+  T* d = static_cast<T*>(dst);
+  const T* x = static_cast<const T*>(a);
+  for (std::int64_t i = 0; i < n; ++i) d[i] = unary_op<F, T>(x[i]);
+}
+
+// ---- binary ----
+template <BinaryFn F, typename T> constexpr bool binary_ok() {
+  switch (F) {
+    case BinaryFn::Add:
+    case BinaryFn::Sub:
+    case BinaryFn::Mul:
+    case BinaryFn::FloorDiv:
+    case BinaryFn::Mod:
+    case BinaryFn::Pow:
+    case BinaryFn::Minimum:
+    case BinaryFn::Maximum: return is_num<T>;
+    case BinaryFn::Div:
+    case BinaryFn::Arctan2: return is_flt<T>;
+    case BinaryFn::And:
+    case BinaryFn::Or:
+    case BinaryFn::Xor: return !is_flt<T>;
+    default: return false;
+  }
+}
+
+template <BinaryFn F, typename T> inline T binary_op(T a, T b) {
+  if constexpr (F == BinaryFn::Add) {
+    if constexpr (is_int<T>) return wrap_add(a, b);
+    else return a + b;
+  } else if constexpr (F == BinaryFn::Sub) {
+    if constexpr (is_int<T>) return wrap_sub(a, b);
+    else return a - b;
+  } else if constexpr (F == BinaryFn::Mul) {
+    if constexpr (is_int<T>) return wrap_mul(a, b);
+    else return a * b;
+  } else if constexpr (F == BinaryFn::Div) {
+    return a / b;
+  } else if constexpr (F == BinaryFn::FloorDiv) {
+    if constexpr (is_int<T>) return int_floordiv(a, b);
+    else return float_floordiv(a, b);
+  } else if constexpr (F == BinaryFn::Mod) {
+    if constexpr (is_int<T>) return int_mod(a, b);
+    else return float_mod(a, b);
+  } else if constexpr (F == BinaryFn::Pow) {
+    if constexpr (is_int<T>) return int_pow(a, b);
+    else return std::pow(a, b);
+  } else if constexpr (F == BinaryFn::Minimum) {
+    if constexpr (is_flt<T>) return (a <= b || a != a) ? a : b;  // NaN propagates
+    else return a < b ? a : b;
+  } else if constexpr (F == BinaryFn::Maximum) {
+    if constexpr (is_flt<T>) return (a >= b || a != a) ? a : b;
+    else return a > b ? a : b;
+  } else if constexpr (F == BinaryFn::And) {
+    return static_cast<T>(a & b);
+  } else if constexpr (F == BinaryFn::Or) {
+    return static_cast<T>(a | b);
+  } else if constexpr (F == BinaryFn::Xor) {
+    return static_cast<T>(a ^ b);
+  } else if constexpr (F == BinaryFn::Arctan2) {
+    return std::atan2(a, b);
+  } else {
+    return a;
+  }
+}
+
+template <BinaryFn F, typename T>
+void binary_kernel(std::int64_t n, void* dst, const void* a, const void* b, const void*) {
+  T* d = static_cast<T*>(dst);
+  const T* x = static_cast<const T*>(a);
+  const T* y = static_cast<const T*>(b);
+  for (std::int64_t i = 0; i < n; ++i) d[i] = binary_op<F, T>(x[i], y[i]);
+}
+
+// ---- compare, where ----
+template <CompareFn F, typename T>
+void compare_kernel(std::int64_t n, void* dst, const void* a, const void* b, const void*) {
+  bool* d = static_cast<bool*>(dst);
+  const T* x = static_cast<const T*>(a);
+  const T* y = static_cast<const T*>(b);
+  for (std::int64_t i = 0; i < n; ++i) {
+    if constexpr (F == CompareFn::Lt) d[i] = x[i] < y[i];
+    else if constexpr (F == CompareFn::Le) d[i] = x[i] <= y[i];
+    else if constexpr (F == CompareFn::Gt) d[i] = x[i] > y[i];
+    else if constexpr (F == CompareFn::Ge) d[i] = x[i] >= y[i];
+    else if constexpr (F == CompareFn::Eq) d[i] = x[i] == y[i];
+    else d[i] = x[i] != y[i];
+  }
+}
+
+template <typename T>
+void where_kernel(std::int64_t n, void* dst, const void* c, const void* a, const void* b) {
+  T* d = static_cast<T*>(dst);
+  // Read the condition as bytes: a bool is 0 or 1, and byte selects vectorise.
+  const std::uint8_t* m = static_cast<const std::uint8_t*>(c);
+  const T* x = static_cast<const T*>(a);
+  const T* y = static_cast<const T*>(b);
+  for (std::int64_t i = 0; i < n; ++i) d[i] = m[i] ? x[i] : y[i];
+}
+
+// ---- conversions ----
+template <typename From, typename To>
+void cast_kernel(std::int64_t n, void* dst, const void* a, const void*, const void*) {
+  To* d = static_cast<To*>(dst);
+  const From* x = static_cast<const From*>(a);
+  for (std::int64_t i = 0; i < n; ++i) d[i] = convert<To>(x[i]);
+}
+
+template <typename From, typename To>
+void load_kernel(std::int64_t rows, std::int64_t cols, void* strided, std::int64_t row_stride,
+                 std::int64_t col_stride, void* contiguous) {
+  To* d = static_cast<To*>(contiguous);
+  const std::byte* base = static_cast<const std::byte*>(strided);
+  for (std::int64_t r = 0; r < rows; ++r, base += row_stride, d += cols) {
+    if (col_stride == static_cast<std::int64_t>(sizeof(From))) {
+      const From* x = reinterpret_cast<const From*>(base);
+      for (std::int64_t i = 0; i < cols; ++i) d[i] = convert<To>(x[i]);
+    } else if (col_stride == 0) {
+      const To v = convert<To>(*reinterpret_cast<const From*>(base));
+      for (std::int64_t i = 0; i < cols; ++i) d[i] = v;
+    } else {
+      for (std::int64_t i = 0; i < cols; ++i) {
+        From v;
+        std::memcpy(&v, base + i * col_stride, sizeof(From));
+        d[i] = convert<To>(v);
+      }
+    }
+  }
+}
+
+template <typename From, typename To>
+void store_kernel(std::int64_t rows, std::int64_t cols, void* strided, std::int64_t row_stride,
+                  std::int64_t col_stride, void* contiguous) {
+  const From* s = static_cast<const From*>(contiguous);
+  std::byte* base = static_cast<std::byte*>(strided);
+  for (std::int64_t r = 0; r < rows; ++r, base += row_stride, s += cols) {
+    if (col_stride == static_cast<std::int64_t>(sizeof(To))) {
+      To* y = reinterpret_cast<To*>(base);
+      for (std::int64_t i = 0; i < cols; ++i) y[i] = convert<To>(s[i]);
+    } else {
+      for (std::int64_t i = 0; i < cols; ++i) {
+        const To v = convert<To>(s[i]);
+        std::memcpy(base + i * col_stride, &v, sizeof(To));
+      }
+    }
+  }
+}
+
+// ---- table ----
+template <typename T> constexpr int idx() { return static_cast<int>(dtype_of<T>()); }
+
+using AllTypes = std::tuple<bool, std::uint8_t, std::int8_t, std::uint16_t, std::int16_t,
+                            std::uint32_t, std::int32_t, std::uint64_t, std::int64_t, float, double>;
+
+template <typename F, std::size_t... I> void for_each_type(F&& f, std::index_sequence<I...>) {
+  (f(type_tag<std::tuple_element_t<I, AllTypes>>{}), ...);
+}
+template <typename F> void for_each_type(F&& f) {
+  for_each_type(f, std::make_index_sequence<std::tuple_size_v<AllTypes>>{});
+}
+
+template <int... I, typename F> void for_each_index(std::integer_sequence<int, I...>, F&& f) {
+  (f(std::integral_constant<int, I>{}), ...);
+}
+
+KernelTable build() {
+  KernelTable t{};
+  t.isa = TESSERA_KERNEL_ISA;
+  for_each_type([&](auto tt) {
+    using T = typename decltype(tt)::type;
+    for_each_index(std::make_integer_sequence<int, kUnaryCount>{}, [&](auto f) {
+      constexpr auto F = static_cast<UnaryFn>(decltype(f)::value);
+      if constexpr (unary_ok<F, T>()) t.unary[f][idx<T>()] = &unary_kernel<F, T>;
+    });
+    for_each_index(std::make_integer_sequence<int, kBinaryCount>{}, [&](auto f) {
+      constexpr auto F = static_cast<BinaryFn>(decltype(f)::value);
+      if constexpr (binary_ok<F, T>()) t.binary[f][idx<T>()] = &binary_kernel<F, T>;
+    });
+    for_each_index(std::make_integer_sequence<int, kCompareCount>{}, [&](auto f) {
+      constexpr auto F = static_cast<CompareFn>(decltype(f)::value);
+      t.compare[f][idx<T>()] = &compare_kernel<F, T>;
+    });
+    t.where[idx<T>()] = &where_kernel<T>;
+    for_each_type([&](auto tu) {
+      using U = typename decltype(tu)::type;
+      t.cast[idx<T>()][idx<U>()] = &cast_kernel<T, U>;
+      t.load[idx<T>()][idx<U>()] = &load_kernel<T, U>;
+      t.store[idx<T>()][idx<U>()] = &store_kernel<T, U>;
+    });
+  });
+  return t;
+}
+
+}  // namespace
+
+const KernelTable& TESSERA_KERNEL_TABLE() {
+  static const KernelTable table = build();
+  return table;
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,104 @@
+#include "ops/geometry/index_node.hpp"
+
+#include "engine/copy.hpp"
+
+namespace tessera::detail {
+
+Shape IndexNode::shape_of(const Shape& shape, const std::vector<AxisIndex>& indices) {
+  Shape out;
+  std::size_t axis = 0;
+  for (const auto& ix : indices) {
+    if (ix.kind == AxisIndex::Kind::NewAxis) {
+      out.push_back(1);
+      continue;
+    }
+    if (axis >= shape.size())
+      throw ValueError("too many indices for an image of shape " + shape_to_string(shape));
+    if (ix.kind == AxisIndex::Kind::Integer) {
+      if (ix.start < 0 || ix.start >= shape[axis])
+        throw ValueError("index " + std::to_string(ix.start) + " is out of bounds for axis " +
+                         std::to_string(axis) + " with size " + std::to_string(shape[axis]));
+    } else {
+      if (ix.step == 0) throw ValueError("slice step cannot be zero");
+      out.push_back(ix.count);
+    }
+    ++axis;
+  }
+  if (axis != shape.size()) throw InternalError("index list must cover every axis");
+  return out;
+}
+
+IndexNode::IndexNode(const Image& input, std::vector<AxisIndex> indices, Shape shape)
+    : Node(std::move(shape), input.dtype(), {input}), indices_(std::move(indices)) {}
+
+View IndexNode::apply(const View& in, const std::vector<AxisIndex>& indices) {
+  View v = in;
+  v.shape.clear();
+  v.strides.clear();
+  std::size_t axis = 0;
+  for (const auto& ix : indices) {
+    switch (ix.kind) {
+      case AxisIndex::Kind::NewAxis:
+        v.shape.push_back(1);
+        v.strides.push_back(0);
+        break;
+      case AxisIndex::Kind::Integer:
+        v.data += ix.start * in.strides[axis++];
+        break;
+      case AxisIndex::Kind::Slice:
+        if (ix.count > 0) v.data += ix.start * in.strides[axis];
+        v.shape.push_back(ix.count);
+        v.strides.push_back(ix.step * in.strides[axis++]);
+        break;
+    }
+  }
+  return v;
+}
+
+Region IndexNode::input_region(std::size_t, const Region& out) const {
+  const std::size_t nd = inputs()[0].ndim();
+  Region r{Shape(nd), Shape(nd)};
+  std::size_t in_axis = 0, out_axis = 0;
+  for (const auto& ix : indices_) {
+    switch (ix.kind) {
+      case AxisIndex::Kind::NewAxis: ++out_axis; break;
+      case AxisIndex::Kind::Integer:
+        r.offset[in_axis] = ix.start;
+        r.size[in_axis++] = 1;
+        break;
+      case AxisIndex::Kind::Slice: {
+        const std::int64_t first = ix.start + ix.step * out.offset[out_axis];
+        const std::int64_t last = ix.start + ix.step * (out.offset[out_axis] + out.size[out_axis] - 1);
+        r.offset[in_axis] = std::min(first, last);
+        r.size[in_axis++] = out.size[out_axis] ? std::abs(last - first) + 1 : 0;
+        ++out_axis;
+        break;
+      }
+    }
+  }
+  return r;
+}
+
+void IndexNode::generate(const Region& region, const std::vector<View>& inputs, const View& out) const {
+  // Re-express the indices relative to the fetched input region.
+  const Region in_region = input_region(0, region);
+  std::vector<AxisIndex> local = indices_;
+  std::size_t in_axis = 0, out_axis = 0;
+  for (auto& ix : local) {
+    if (ix.kind == AxisIndex::Kind::NewAxis) {
+      ++out_axis;
+      continue;
+    }
+    if (ix.kind == AxisIndex::Kind::Slice) {
+      ix.start = ix.start + ix.step * region.offset[out_axis] - in_region.offset[in_axis];
+      ix.count = region.size[out_axis];
+      ++out_axis;
+    } else {
+      ix.start = 0;
+    }
+    ++in_axis;
+  }
+  copy_convert(apply(inputs[0], local), out);
+}
+
+}  // namespace tessera::detail
