@@ -21,9 +21,8 @@ $(VENV)/bin/activate:
 	@/usr/bin/python3 -m venv --system-site-packages $(VENV)
 
 build: deps $(BUILD)/CMakeCache.txt $(VENV)/bin/activate
-	@cmake --build $(BUILD) -j $(JOBS) 2>&1 | grep -Ev '^\[|^g?make\[|Consolidate compiler|Built target' || true
-	@test -f $(BUILD)/tessera || (echo "build failed" >&2; exit 1)
-	@ls python/tessera/_core*.so >/dev/null 2>&1 || (echo "build failed: no Python extension" >&2; exit 1)
+	@cmake --build $(BUILD) -j $(JOBS) > $(BUILD)/build.log 2>&1 || \
+	  { grep -E 'error|Error' -A5 $(BUILD)/build.log | head -60; echo "build failed (full log: $(BUILD)/build.log)" >&2; exit 1; }
 	@site=$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
 	  echo "$(CURDIR)/python" > "$$site/tessera.pth"
 	@ln -sf "$(CURDIR)/$(BUILD)/tessera" $(VENV)/bin/tessera

@@ -47,11 +47,14 @@ template <typename To, typename From> inline To convert(From v) {
       c = (v == v) ? c : From(0);
       return static_cast<To>(c);
     } else {
-      // L::max() rounded up to 2^k in From: every r below it fits.
-      if (!(v == v)) return To(0);
-      if (r < lo) return L::lowest();
-      if (r >= hi) return L::max();
-      return static_cast<To>(r);
+      // L::max() rounded up to 2^k in From: every r below it fits. Selects,
+      // not branches, so that loops of it vectorise.
+      const bool nan = v != v, below = r < lo, above = r >= hi;
+      const From safe = (nan | below | above) ? From(0) : r;
+      To out = static_cast<To>(safe);
+      out = below ? L::lowest() : out;
+      out = above ? L::max() : out;
+      return out;
     }
   } else {
     using L = std::numeric_limits<To>;
@@ -59,9 +62,11 @@ template <typename To, typename From> inline To convert(From v) {
                   std::in_range<To>(std::numeric_limits<From>::max())) {
       return static_cast<To>(v);
     } else {
-      if (std::cmp_less(v, L::lowest())) return L::lowest();
-      if (std::cmp_greater(v, L::max())) return L::max();
-      return static_cast<To>(v);
+      const bool below = std::cmp_less(v, L::lowest()), above = std::cmp_greater(v, L::max());
+      To out = static_cast<To>(v);
+      out = below ? L::lowest() : out;
+      out = above ? L::max() : out;
+      return out;
     }
   }
 }

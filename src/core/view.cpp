@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <sys/mman.h>
 
 namespace tessera {
 
@@ -81,9 +82,20 @@ Buffer::Buffer(DType dtype, const Shape& shape) {
     throw ValueError("array of shape " + shape_to_string(shape) + " is too large");
   // 64-byte alignment suits every SIMD width; round up so aligned_alloc accepts it.
   const std::size_t bytes = ((static_cast<std::size_t>(n) * item + 63) / 64) * 64;
-  void* p = std::aligned_alloc(64, bytes ? bytes : 64);
+  // Large buffers: whole 2 MiB pages where the kernel offers them, so that
+  // first touch by many threads costs a few faults instead of thousands.
+  constexpr std::size_t huge = std::size_t{2} << 20;
+  std::shared_ptr<void> owner;
+  void* p = nullptr;
+  if (bytes >= 4 * huge) {
+    const std::size_t rounded = (bytes + huge - 1) / huge * huge;
+    p = std::aligned_alloc(huge, rounded);
+    if (p) madvise(p, rounded, MADV_HUGEPAGE);
+  } else {
+    p = std::aligned_alloc(64, bytes ? bytes : 64);
+  }
   if (!p) throw std::bad_alloc();
-  std::shared_ptr<void> owner(p, [](void* q) { std::free(q); });
+  owner = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
   view_.data = static_cast<std::byte*>(p);
   view_.dtype = dtype;
   view_.shape = shape;

@@ -3,41 +3,39 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/layout.hpp"
 #include "ops/expr/kernels.hpp"
 
 namespace tessera::detail {
 
 void copy_convert(const View& src, const View& dst) {
   if (src.shape != dst.shape) throw InternalError("copy_convert: shapes differ");
-  const std::int64_t n = dst.count();
-  if (n == 0) return;
+  if (dst.count() == 0) return;
   const KernelTable& k = kernels();
-  const std::size_t nd = dst.ndim();
-  const std::int64_t cols = nd ? dst.shape[nd - 1] : 1;
-  const std::int64_t s_col = nd ? src.strides[nd - 1] : 0;
-  const std::int64_t d_col = nd ? dst.strides[nd - 1] : 0;
+  const Layout l = coalesce(dst.shape, {&src.strides, &dst.strides});
+  const std::size_t nd = l.size.size();
+  const std::int64_t rows = l.size[nd - 2], cols = l.size[nd - 1];
+  const std::int64_t s_row = l.strides[0][nd - 2], s_col = l.strides[0][nd - 1];
+  const std::int64_t d_row = l.strides[1][nd - 2], d_col = l.strides[1][nd - 1];
   const auto si = static_cast<int>(src.dtype), di = static_cast<int>(dst.dtype);
-  const bool dst_contiguous = d_col == static_cast<std::int64_t>(itemsize(dst.dtype));
-  std::vector<std::byte> row(dst_contiguous ? 0 : static_cast<std::size_t>(cols) * itemsize(dst.dtype));
-  std::vector<std::int64_t> idx(nd > 0 ? nd - 1 : 0, 0);
-  for (std::int64_t r = 0; r < n / cols; ++r) {
-    std::byte* s = src.data;
-    std::byte* d = dst.data;
-    for (std::size_t a = 0; a < idx.size(); ++a) {
-      s += idx[a] * src.strides[a];
-      d += idx[a] * dst.strides[a];
-    }
-    if (dst_contiguous) {
-      k.load[si][di](1, cols, s, 0, s_col, d);
+  const auto d_item = static_cast<std::int64_t>(itemsize(dst.dtype));
+  const auto s_item = static_cast<std::int64_t>(itemsize(src.dtype));
+  std::vector<std::byte> row;
+  for_each_outer(l, [&](const std::vector<std::int64_t>& off) {
+    std::byte* s = src.data + off[0];
+    std::byte* d = dst.data + off[1];
+    if (d_col == d_item && (rows == 1 || d_row == cols * d_item)) {
+      k.load[si][di](rows, cols, s, s_row, s_col, d);  // destination one run
+    } else if (s_col == s_item && (rows == 1 || s_row == cols * s_item)) {
+      k.store[si][di](rows, cols, d, d_row, d_col, s);  // source one run
     } else {
-      k.load[si][di](1, cols, s, 0, s_col, row.data());
-      k.store[di][di](1, cols, d, 0, d_col, row.data());
+      row.resize(static_cast<std::size_t>(cols * d_item));
+      for (std::int64_t r = 0; r < rows; ++r) {
+        k.load[si][di](1, cols, s + r * s_row, 0, s_col, row.data());
+        k.store[di][di](1, cols, d + r * d_row, 0, d_col, row.data());
+      }
     }
-    for (std::size_t a = idx.size(); a-- > 0;) {
-      if (++idx[a] < dst.shape[a]) break;
-      idx[a] = 0;
-    }
-  }
+  });
 }
 
 namespace {

@@ -34,7 +34,7 @@ std::vector<const Node*> leaf_nodes(const std::vector<Image>& leaves) {
 ExprNode::ExprNode(ExprPtr tree)
     : Node(tree->shape, tree->dtype, leaves_of(tree)),
       tree_(std::move(tree)),
-      program_(compile_program(tree_, leaf_nodes(inputs()))) {}
+      programs_(compile_programs(tree_, leaf_nodes(inputs()), shape())) {}
 
 // A leaf's axes align with the output's last axes; an axis of length 1
 // broadcasts, so only its single element is needed.
@@ -64,7 +64,7 @@ void ExprNode::generate(const Region& region, const std::vector<View>& inputs,
       v.strides[a + lead] = (in.shape[a] == 1 && region.size[a + lead] != 1) ? 0 : in.strides[a];
     leaves.push_back(std::move(v));
   }
-  run_program(program_, out, leaves);
+  run_programs(programs_, out, leaves);
 }
 
 }  // namespace tessera::detail

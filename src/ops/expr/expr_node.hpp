@@ -19,7 +19,7 @@ class ExprNode final : public Node {
 
  private:
   ExprPtr tree_;
-  Program program_;
+  Programs programs_;
 };
 
 }  // namespace tessera::detail

@@ -42,6 +42,7 @@ struct KernelTable {
   Kernel compare[kCompareCount][kDTypeCount];  // T x T -> bool
   Kernel where[kDTypeCount];                   // bool x T x T -> T
   Kernel cast[kDTypeCount][kDTypeCount];       // [from][to], contiguous
+  Kernel lookup[kDTypeCount];                  // dst[i] = table(b)[index(a)[i]], 8-bit indices
   MoveKernel load[kDTypeCount][kDTypeCount];   // [from][to]
   MoveKernel store[kDTypeCount][kDTypeCount];  // [from][to]
 };

@@ -205,10 +205,10 @@ template <BinaryFn F, typename T> inline T binary_op(T a, T b) {
     if constexpr (is_int<T>) return int_pow(a, b);
     else return std::pow(a, b);
   } else if constexpr (F == BinaryFn::Minimum) {
-    if constexpr (is_flt<T>) return (a <= b || a != a) ? a : b;  // NaN propagates
+    if constexpr (is_flt<T>) return ((a <= b) | (a != a)) ? a : b;  // NaN propagates; no branch
     else return a < b ? a : b;
   } else if constexpr (F == BinaryFn::Maximum) {
-    if constexpr (is_flt<T>) return (a >= b || a != a) ? a : b;
+    if constexpr (is_flt<T>) return ((a >= b) | (a != a)) ? a : b;
     else return a > b ? a : b;
   } else if constexpr (F == BinaryFn::And) {
     return static_cast<T>(a & b);
@@ -254,7 +254,11 @@ void where_kernel(std::int64_t n, void* dst, const void* c, const void* a, const
   const std::uint8_t* m = static_cast<const std::uint8_t*>(c);
   const T* x = static_cast<const T*>(a);
   const T* y = static_cast<const T*>(b);
-  for (std::int64_t i = 0; i < n; ++i) d[i] = m[i] ? x[i] : y[i];
+  for (std::int64_t i = 0; i < n; ++i) {
+    // Both loads unconditional, so the select vectorises as a blend.
+    const T a = x[i], b = y[i];
+    d[i] = m[i] ? a : b;
+  }
 }
 
 // ---- conversions ----
@@ -265,11 +269,61 @@ void cast_kernel(std::int64_t n, void* dst, const void* a, const void*, const vo
   for (std::int64_t i = 0; i < n; ++i) d[i] = convert<To>(x[i]);
 }
 
+// Same-type moves with small constant strides, which compilers vectorise
+// with shuffles: a channel of an interleaved image (stride K), or a value
+// per row repeated over a short broadcast axis (C columns).
+template <typename T, int K> void gather_stride(std::int64_t n, T* d, const T* s) {
+  for (std::int64_t i = 0; i < n; ++i) d[i] = s[i * K];
+}
+template <typename T, int K, int C> void expand_rows(std::int64_t rows, T* d, const T* s) {
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (int c = 0; c < C; ++c) d[r * C + c] = s[r * K];
+}
+template <typename T, int C>
+bool expand_rows_by(std::int64_t rows, T* d, const std::byte* base, std::int64_t row_stride) {
+  if (row_stride % static_cast<std::int64_t>(sizeof(T)) != 0) return false;
+  const T* s = reinterpret_cast<const T*>(base);
+  switch (row_stride / static_cast<std::int64_t>(sizeof(T))) {
+    case 1: expand_rows<T, 1, C>(rows, d, s); return true;
+    case 2: expand_rows<T, 2, C>(rows, d, s); return true;
+    case 3: expand_rows<T, 3, C>(rows, d, s); return true;
+    case 4: expand_rows<T, 4, C>(rows, d, s); return true;
+    default: return false;
+  }
+}
+template <typename T>
+bool load_same_type(std::int64_t rows, std::int64_t cols, const std::byte* base, std::int64_t row_stride,
+                    std::int64_t col_stride, T* d) {
+  constexpr auto size = static_cast<std::int64_t>(sizeof(T));
+  if (col_stride == 0 && rows > 1 && reinterpret_cast<std::uintptr_t>(base) % alignof(T) == 0) {
+    switch (cols) {
+      case 2: return expand_rows_by<T, 2>(rows, d, base, row_stride);
+      case 3: return expand_rows_by<T, 3>(rows, d, base, row_stride);
+      case 4: return expand_rows_by<T, 4>(rows, d, base, row_stride);
+      default: return false;
+    }
+  }
+  if (col_stride > size && col_stride % size == 0 && (rows == 1 || row_stride == cols * col_stride) &&
+      reinterpret_cast<std::uintptr_t>(base) % alignof(T) == 0) {
+    const T* s = reinterpret_cast<const T*>(base);
+    switch (col_stride / size) {
+      case 2: gather_stride<T, 2>(rows * cols, d, s); return true;
+      case 3: gather_stride<T, 3>(rows * cols, d, s); return true;
+      case 4: gather_stride<T, 4>(rows * cols, d, s); return true;
+      default: return false;
+    }
+  }
+  return false;
+}
+
 template <typename From, typename To>
 void load_kernel(std::int64_t rows, std::int64_t cols, void* strided, std::int64_t row_stride,
                  std::int64_t col_stride, void* contiguous) {
   To* d = static_cast<To*>(contiguous);
   const std::byte* base = static_cast<const std::byte*>(strided);
+  if constexpr (std::is_same_v<From, To>) {
+    if (load_same_type<To>(rows, cols, base, row_stride, col_stride, d)) return;
+  }
   for (std::int64_t r = 0; r < rows; ++r, base += row_stride, d += cols) {
     if (col_stride == static_cast<std::int64_t>(sizeof(From))) {
       const From* x = reinterpret_cast<const From*>(base);
@@ -285,6 +339,24 @@ void load_kernel(std::int64_t rows, std::int64_t cols, void* strided, std::int64
       }
     }
   }
+}
+
+// Scalar on purpose: AVX2 gathers are slower than plain loads for this.
+template <typename T>
+__attribute__((optimize("no-tree-vectorize"))) void lookup_kernel(std::int64_t n, void* dst, const void* index,
+                                                                  const void* table, const void*) {
+  T* d = static_cast<T*>(dst);
+  const std::uint8_t* x = static_cast<const std::uint8_t*>(index);
+  const T* t = static_cast<const T*>(table);
+  std::int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const T a = t[x[i]], b = t[x[i + 1]], c = t[x[i + 2]], e = t[x[i + 3]];
+    d[i] = a;
+    d[i + 1] = b;
+    d[i + 2] = c;
+    d[i + 3] = e;
+  }
+  for (; i < n; ++i) d[i] = t[x[i]];
 }
 
 template <typename From, typename To>
@@ -340,6 +412,7 @@ KernelTable build() {
       t.compare[f][idx<T>()] = &compare_kernel<F, T>;
     });
     t.where[idx<T>()] = &where_kernel<T>;
+    t.lookup[idx<T>()] = &lookup_kernel<T>;
     for_each_type([&](auto tu) {
       using U = typename decltype(tu)::type;
       t.cast[idx<T>()][idx<U>()] = &cast_kernel<T, U>;

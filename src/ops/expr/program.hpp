@@ -5,6 +5,7 @@
 // straight into the output when it can.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "ops/expr/expr_tree.hpp"
@@ -12,10 +13,15 @@
 namespace tessera::detail {
 
 struct Program {
+  // Row mode: a subtree whose inputs are all constant along the innermost
+  // axis (an (H, W, 1) mask against an (H, W, 4) image) is computed once per
+  // row of a block, and expanded where it meets a full-shape operand.
+  enum class Mode : std::uint8_t { Full, Row, Expand };
   struct Load {
     int leaf;  // index into the leaves
     DType as;
     int reg;
+    bool row;
   };
   struct Fill {
     Scalar value;
@@ -25,23 +31,40 @@ struct Program {
   struct Step {
     Kernel kernel;
     int dst, a, b, c;
+    Mode mode;
+    DType dtype;  // of dst, for Expand
   };
   std::vector<Load> loads;
   std::vector<Fill> fills;
   std::vector<Step> steps;
   std::vector<DType> reg_dtype;
   int result = -1;
+  int lookup_leaf = -1;  // the only input, when it is 8-bit: run as a 256-entry lookup
   DType result_dtype = DType::Float64;
+  bool has_rows = false;  // some steps run per row: valid only where every row leaf
+                          // has stride 0 along the innermost (coalesced) axis
+};
+
+// An expression's programs: `rows` (when some leaf is constant along the last
+// axis) is used where the layout allows, else `full`.
+struct Programs {
+  Program full;
+  std::optional<Program> rows;
 };
 
 // Elements per block: four live float64 registers fill 32 KiB, an L1 cache.
 inline constexpr std::int64_t kBlock = 1024;
 
 // `leaves` lists the leaf nodes in input order; every Leaf of the tree is one.
-Program compile_program(const ExprPtr& root, const std::vector<const Node*>& leaves);
+// `row_leaf[i]` marks leaves constant along the output's innermost axis.
+Program compile_program(const ExprPtr& root, const std::vector<const Node*>& leaves,
+                        const std::vector<bool>& row_leaf = {});
+// Both programs for an output of `shape`.
+Programs compile_programs(const ExprPtr& root, const std::vector<const Node*>& leaves, const Shape& shape);
 
 // Runs the program over `out`; `leaves[i]` is leaf i as a view of out's shape
 // (broadcast axes with stride 0). Converts to out.dtype by tessera's rule.
 void run_program(const Program& program, const View& out, const std::vector<View>& leaves);
+void run_programs(const Programs& programs, const View& out, const std::vector<View>& leaves);
 
 }  // namespace tessera::detail

@@ -1,0 +1,176 @@
+// Core: dtypes and promotion, the casting rule, views, the boundary table,
+// the thread pool.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "core/cast.hpp"
+#include "core/thread_pool.hpp"
+#include "tessera/tessera.hpp"
+
+using namespace tessera;
+
+TEST(DType, NamesRoundTrip) {
+  for (int i = 0; i < kDTypeCount; ++i) {
+    const auto d = static_cast<DType>(i);
+    EXPECT_EQ(parse_dtype(dtype_name(d)), d);
+  }
+  EXPECT_THROW(parse_dtype("float16"), ValueError);
+  EXPECT_THROW(parse_dtype("complex64"), ValueError);
+}
+
+TEST(DType, DispatchGivesTheMatchingType) {
+  for (int i = 0; i < kDTypeCount; ++i) {
+    const auto d = static_cast<DType>(i);
+    const std::size_t size = dispatch(d, [](auto t) { return sizeof(typename decltype(t)::type); });
+    EXPECT_EQ(size, itemsize(d)) << dtype_name(d);
+    const DType back = dispatch(d, [](auto t) { return dtype_of<typename decltype(t)::type>(); });
+    EXPECT_EQ(back, d);
+  }
+}
+
+TEST(DType, PromotionFollowsNumpy) {
+  // Expected values from numpy.promote_types.
+  EXPECT_EQ(promote(DType::UInt8, DType::Int8), DType::Int16);
+  EXPECT_EQ(promote(DType::UInt16, DType::Int16), DType::Int32);
+  EXPECT_EQ(promote(DType::UInt32, DType::Int32), DType::Int64);
+  EXPECT_EQ(promote(DType::UInt64, DType::Int8), DType::Float64);
+  EXPECT_EQ(promote(DType::UInt8, DType::Float32), DType::Float32);
+  EXPECT_EQ(promote(DType::Int16, DType::Float32), DType::Float32);
+  EXPECT_EQ(promote(DType::Int32, DType::Float32), DType::Float64);
+  EXPECT_EQ(promote(DType::Bool, DType::UInt8), DType::UInt8);
+  EXPECT_EQ(promote(DType::Float32, DType::Float64), DType::Float64);
+  EXPECT_EQ(promote(DType::Int8, DType::Int64), DType::Int64);
+  // Symmetric.
+  for (int a = 0; a < kDTypeCount; ++a)
+    for (int b = 0; b < kDTypeCount; ++b)
+      EXPECT_EQ(promote(static_cast<DType>(a), static_cast<DType>(b)),
+                promote(static_cast<DType>(b), static_cast<DType>(a)));
+}
+
+TEST(DType, MinScalarType) {
+  EXPECT_EQ(min_scalar_type_int(0), DType::UInt8);
+  EXPECT_EQ(min_scalar_type_int(255), DType::UInt8);
+  EXPECT_EQ(min_scalar_type_int(256), DType::UInt16);
+  EXPECT_EQ(min_scalar_type_int(-1), DType::Int8);
+  EXPECT_EQ(min_scalar_type_int(-129), DType::Int16);
+  EXPECT_EQ(min_scalar_type_int(1LL << 40), DType::UInt64);
+  EXPECT_EQ(min_scalar_type_int(-(1LL << 40)), DType::Int64);
+}
+
+TEST(Cast, FloatToIntRoundsHalfToEvenSaturatesAndZeroesNaN) {
+  using detail::convert;
+  EXPECT_EQ(convert<std::uint8_t>(0.5), 0);
+  EXPECT_EQ(convert<std::uint8_t>(1.5), 2);
+  EXPECT_EQ(convert<std::uint8_t>(2.5), 2);
+  EXPECT_EQ(convert<std::uint8_t>(254.5), 254);
+  EXPECT_EQ(convert<std::uint8_t>(255.49), 255);
+  EXPECT_EQ(convert<std::uint8_t>(1e9), 255);
+  EXPECT_EQ(convert<std::uint8_t>(-3.7), 0);
+  EXPECT_EQ(convert<std::uint8_t>(std::nan("")), 0);
+  EXPECT_EQ(convert<std::uint8_t>(std::numeric_limits<double>::infinity()), 255);
+  EXPECT_EQ(convert<std::int8_t>(-128.5), -128);
+  EXPECT_EQ(convert<std::int8_t>(-127.5), -128);
+  EXPECT_EQ(convert<std::int8_t>(-1e30f), -128);
+  EXPECT_EQ(convert<std::int32_t>(3e9f), std::numeric_limits<std::int32_t>::max());
+  EXPECT_EQ(convert<std::int32_t>(-3e9), std::numeric_limits<std::int32_t>::min());
+  EXPECT_EQ(convert<std::int32_t>(2147483647.0), 2147483647);
+  EXPECT_EQ(convert<std::int64_t>(1e19), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(convert<std::uint64_t>(-1.0), 0u);
+  EXPECT_EQ(convert<std::uint64_t>(1e20), std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(convert<std::int64_t>(std::nan("")), 0);
+  EXPECT_EQ(convert<std::int16_t>(-2.5f), -2);
+  EXPECT_EQ(convert<std::int16_t>(-3.5f), -4);
+}
+
+TEST(Cast, IntegersSaturateAndBoolsAreNonZero) {
+  using detail::convert;
+  EXPECT_EQ(convert<std::uint8_t>(300), 255);
+  EXPECT_EQ(convert<std::uint8_t>(-5), 0);
+  EXPECT_EQ(convert<std::int8_t>(std::uint64_t{1} << 63), 127);
+  EXPECT_EQ(convert<std::uint32_t>(std::int64_t{-1}), 0u);
+  EXPECT_EQ(convert<std::int64_t>(std::numeric_limits<std::uint64_t>::max()),
+            std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(convert<std::uint16_t>(std::int8_t{-1}), 0);
+  EXPECT_EQ(convert<std::int32_t>(std::uint16_t{65535}), 65535);
+  EXPECT_TRUE(convert<bool>(std::nan("")));
+  EXPECT_TRUE(convert<bool>(-0.1f));
+  EXPECT_FALSE(convert<bool>(0.0));
+  EXPECT_EQ(convert<float>(true), 1.0f);
+}
+
+TEST(View, SubViewsAndContiguity) {
+  Buffer b(DType::Int16, {4, 5, 3});
+  EXPECT_TRUE(b.view().is_c_contiguous());
+  EXPECT_EQ(b.view().strides, (Strides{30, 6, 2}));
+  const View s = b.view().sub(Region{{1, 2, 0}, {2, 3, 3}});
+  EXPECT_EQ(s.data, b.data() + 30 + 12);
+  EXPECT_FALSE(s.is_c_contiguous());
+  EXPECT_EQ(shape_to_string({7}), "(7,)");
+  EXPECT_EQ(shape_to_string({2, 3}), "(2, 3)");
+  EXPECT_THROW(Buffer(DType::UInt8, {-1, 2}), ValueError);
+}
+
+// The boundary table against scipy.ndimage's documented patterns, written out.
+TEST(Boundary, ModesMatchScipyDefinitions) {
+  const std::int64_t n = 4;  // a b c d
+  auto row = [&](BoundaryMode m) {
+    std::vector<std::int64_t> out;
+    for (std::int64_t i = -5; i < n + 5; ++i) out.push_back(map_coordinate(i, n, m));
+    return out;
+  };
+  // reflect: d c b a | a b c d | d c b a
+  EXPECT_EQ(row(BoundaryMode::Reflect), (std::vector<std::int64_t>{3, 3, 2, 1, 0, 0, 1, 2, 3, 3, 2, 1, 0, 0}));
+  // mirror: d c b | a b c d | c b a
+  EXPECT_EQ(row(BoundaryMode::Mirror), (std::vector<std::int64_t>{1, 2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0, 1, 2}));
+  EXPECT_EQ(row(BoundaryMode::Nearest), (std::vector<std::int64_t>{0, 0, 0, 0, 0, 0, 1, 2, 3, 3, 3, 3, 3, 3}));
+  EXPECT_EQ(row(BoundaryMode::Wrap), (std::vector<std::int64_t>{3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0}));
+  EXPECT_EQ(row(BoundaryMode::Constant), (std::vector<std::int64_t>{-1, -1, -1, -1, -1, 0, 1, 2, 3, -1, -1, -1, -1, -1}));
+  // Length-1 axes.
+  for (auto m : {BoundaryMode::Reflect, BoundaryMode::Mirror, BoundaryMode::Nearest, BoundaryMode::Wrap})
+    for (std::int64_t i = -3; i < 4; ++i) EXPECT_EQ(map_coordinate(i, 1, m), 0);
+  EXPECT_EQ(parse_boundary_mode("wrap"), BoundaryMode::Wrap);
+  EXPECT_THROW(parse_boundary_mode("grid-wrap"), ValueError);
+}
+
+TEST(ThreadPool, RunsEveryTaskOnceOnDistinctWorkers) {
+  for (int threads : {1, 2, 3, 8}) {
+    std::vector<std::atomic<int>> hits(1000);
+    std::vector<std::atomic<int>> busy(static_cast<std::size_t>(threads));
+    std::atomic<bool> overlap{false};
+    detail::parallel_for(1000, threads, [&](std::int64_t t, int w) {
+      ASSERT_GE(w, 0);
+      ASSERT_LT(w, threads);
+      if (busy[static_cast<std::size_t>(w)]++ != 0) overlap = true;
+      hits[static_cast<std::size_t>(t)]++;
+      busy[static_cast<std::size_t>(w)]--;
+    });
+    for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+    EXPECT_FALSE(overlap.load());
+  }
+}
+
+TEST(ThreadPool, FirstErrorStopsTheRunAndSurfacesOnce) {
+  std::atomic<int> ran{0};
+  try {
+    detail::parallel_for(100000, 2, [&](std::int64_t t, int) {
+      ran++;
+      if (t == 10) throw ValueError("task 10 failed");
+    });
+    FAIL() << "no exception";
+  } catch (const ValueError& e) {
+    EXPECT_STREQ(e.what(), "task 10 failed");
+  }
+  EXPECT_LT(ran.load(), 100000);
+}
+
+TEST(ThreadPool, NestedCallsComplete) {
+  std::atomic<int> total{0};
+  detail::parallel_for(8, 2, [&](std::int64_t, int) {
+    detail::parallel_for(8, 2, [&](std::int64_t, int) { total++; });
+  });
+  EXPECT_EQ(total.load(), 64);
+}

@@ -1,0 +1,183 @@
+// Engine: tiling covers the output exactly, padding follows the boundary
+// table for every mode (including wrap and halos larger than the image),
+// kernel errors surface once, intermediates are never whole-image.
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <random>
+
+#include "engine/scheduler.hpp"
+#include "engine/tile_context.hpp"
+#include "tessera/tessera.hpp"
+
+using namespace tessera;
+
+namespace {
+
+Buffer iota(DType dtype, const Shape& shape) {
+  Buffer b(dtype, shape);
+  dispatch(dtype, [&](auto t) {
+    using T = typename decltype(t)::type;
+    for (std::int64_t i = 0; i < element_count(shape); ++i) b.data_as<T>()[i] = static_cast<T>(i % 97);
+  });
+  return b;
+}
+
+// A node that records the largest region it was asked for and copies its
+// input shifted by a halo: out[i, j] = in[i + dy, j + dx] with the boundary.
+class ShiftNode final : public Node {
+ public:
+  ShiftNode(const Image& in, std::int64_t dy, std::int64_t dx, Boundary b)
+      : Node(in.shape(), in.dtype(), {in}), dy_(dy), dx_(dx), b_(b) {}
+  std::string name() const override { return "shift"; }
+  Boundary input_boundary(std::size_t) const override { return b_; }
+  Region input_region(std::size_t, const Region& out) const override {
+    return Region{{out.offset[0] + dy_, out.offset[1] + dx_}, out.size};
+  }
+  void generate(const Region& r, const std::vector<View>& in, const View& out) const override {
+    for (std::int64_t i = 0; i < r.size[0]; ++i)
+      for (std::int64_t j = 0; j < r.size[1]; ++j)
+        *reinterpret_cast<float*>(out.at({i, j})) = *reinterpret_cast<const float*>(in[0].at({i, j}));
+    std::int64_t n = r.count(), prev = largest.load();
+    while (n > prev && !largest.compare_exchange_weak(prev, n)) {}
+  }
+  mutable std::atomic<std::int64_t> largest{0};
+
+ private:
+  std::int64_t dy_, dx_;
+  Boundary b_;
+};
+
+class FailingNode final : public Node {
+ public:
+  explicit FailingNode(const Image& in) : Node(in.shape(), in.dtype(), {in}) {}
+  std::string name() const override { return "failing"; }
+  void generate(const Region& r, const std::vector<View>&, const View&) const override {
+    if (r.offset[0] > 0) throw ValueError("kernel failed at " + r.to_string());
+  }
+};
+
+}  // namespace
+
+TEST(Scheduler, TilesCoverTheOutputExactlyOnce) {
+  for (const Shape& shape : std::vector<Shape>{{1}, {7}, {1000003}, {3, 5}, {997, 1009}, {2, 3, 5, 7}, {13, 1, 4}, {}}) {
+    Buffer b(DType::UInt8, shape);
+    const Image img = Image::wrap(b.view());
+    for (int threads : {1, 2, 16}) {
+      const auto tiles = detail::plan_tiles(*img.node(), threads);
+      std::vector<int> covered(static_cast<std::size_t>(element_count(shape)), 0);
+      for (const Region& r : tiles) {
+        ASSERT_TRUE(r.inside(shape)) << r.to_string();
+        ASSERT_LE(r.count(), std::max<std::int64_t>(detail::kTileElements, shape.empty() ? 1 : shape.back()));
+        Shape idx(shape.size(), 0);
+        for (std::int64_t k = 0; k < r.count(); ++k) {
+          std::int64_t flat = 0;
+          for (std::size_t a = 0; a < shape.size(); ++a) flat = flat * shape[a] + r.offset[a] + idx[a];
+          covered[static_cast<std::size_t>(flat)]++;
+          for (std::size_t a = shape.size(); a-- > 0;) {
+            if (++idx[a] < r.size[a]) break;
+            idx[a] = 0;
+          }
+        }
+      }
+      for (int c : covered) ASSERT_EQ(c, 1) << shape_to_string(shape);
+    }
+  }
+  Buffer empty(DType::UInt8, {0, 5});
+  EXPECT_TRUE(detail::plan_tiles(*Image::wrap(empty.view()).node(), 2).empty());
+}
+
+TEST(Engine, PaddingFollowsTheBoundaryTableInEveryMode) {
+  // Shifts larger than the image exercise repeated reflection and wrapping.
+  const Shape shape{5, 7};
+  Buffer in(DType::Float32, shape);
+  for (std::int64_t i = 0; i < 35; ++i) in.data_as<float>()[i] = static_cast<float>(i);
+  for (auto mode : {BoundaryMode::Reflect, BoundaryMode::Mirror, BoundaryMode::Nearest, BoundaryMode::Wrap,
+                    BoundaryMode::Constant}) {
+    for (auto [dy, dx] : std::vector<std::pair<int, int>>{{0, 0}, {2, -3}, {-4, 6}, {11, -13}, {-1, 1}}) {
+      const Image img(std::make_shared<ShiftNode>(Image::wrap(in.view()), dy, dx, Boundary{mode, -7.5}));
+      const Buffer out = img.compute({2});
+      for (std::int64_t i = 0; i < 5; ++i)
+        for (std::int64_t j = 0; j < 7; ++j) {
+          const std::int64_t si = map_coordinate(i + dy, 5, mode), sj = map_coordinate(j + dx, 7, mode);
+          const float want = (si < 0 || sj < 0) ? -7.5f : static_cast<float>(si * 7 + sj);
+          ASSERT_EQ(out.data_as<float>()[i * 7 + j], want)
+              << boundary_mode_name(mode) << " shift " << dy << "," << dx << " at " << i << "," << j;
+        }
+    }
+  }
+}
+
+TEST(Engine, ChainedHaloNodesStayTileSized) {
+  const Shape shape{1500, 1300};
+  Buffer in(DType::Float32, shape);
+  std::iota(in.data_as<float>(), in.data_as<float>() + element_count(shape), 0.0f);
+  auto a = std::make_shared<ShiftNode>(Image::wrap(in.view()), 3, -2, Boundary{BoundaryMode::Wrap, 0});
+  auto b = std::make_shared<ShiftNode>(Image(a), -5, 4, Boundary{BoundaryMode::Reflect, 0});
+  const Buffer out = Image(b).compute({2});
+  // Every intermediate region is a tile, never the image.
+  EXPECT_LE(a->largest.load(), detail::kTileElements);
+  EXPECT_LE(b->largest.load(), detail::kTileElements);
+  for (std::int64_t i : {0, 1, 700, 1499})
+    for (std::int64_t j : {0, 1, 650, 1299}) {
+      const std::int64_t mi = map_coordinate(i - 5, 1500, BoundaryMode::Reflect);
+      const std::int64_t mj = map_coordinate(j + 4, 1300, BoundaryMode::Reflect);
+      const std::int64_t si = map_coordinate(mi + 3, 1500, BoundaryMode::Wrap);
+      const std::int64_t sj = map_coordinate(mj - 2, 1300, BoundaryMode::Wrap);
+      ASSERT_EQ(out.data_as<float>()[i * 1300 + j], static_cast<float>(si * 1300 + sj));
+    }
+}
+
+TEST(Engine, KernelErrorsStopTheRunAndSurfaceOnce) {
+  Buffer in = iota(DType::Float32, {4000, 300});
+  const Image img(std::make_shared<FailingNode>(Image::wrap(in.view())));
+  EXPECT_THROW(img.compute({2}), ValueError);
+  try {
+    img.compute({2});
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("kernel failed at"), std::string::npos);
+  }
+}
+
+TEST(Engine, ComputeRegionAndOutShapeChecks) {
+  Buffer in = iota(DType::Int16, {30, 40});
+  const Image img = Image::wrap(in.view()) * 2;
+  const Buffer r = img.compute_region(Region{{3, 5}, {4, 6}});
+  EXPECT_EQ(r.data_as<std::int16_t>()[0], static_cast<std::int16_t>(2 * ((3 * 40 + 5) % 97)));
+  EXPECT_THROW(img.compute_region(Region{{28, 0}, {4, 4}}), ValueError);
+  Buffer wrong(DType::Int16, {40, 30});
+  EXPECT_THROW(img.compute_into(wrong.view()), ValueError);
+}
+
+TEST(Expression, SyntaxErrorsCarryThePosition) {
+  try {
+    expression_names("a + * b");
+    FAIL();
+  } catch (const ExprSyntaxError& e) {
+    EXPECT_EQ(e.position(), 4u);
+    EXPECT_NE(std::string(e.what()).find("    ^"), std::string::npos);
+  }
+  EXPECT_THROW(expression_names("(a + b"), ExprSyntaxError);
+  EXPECT_THROW(expression_names("a = b"), ExprSyntaxError);
+  EXPECT_THROW(expression_names(""), ExprSyntaxError);
+  EXPECT_THROW(expression_names("1.2.3"), ExprSyntaxError);
+  EXPECT_EQ(expression_names("where(a > b, sqrt(c), a)"), (std::vector<std::string>{"a", "b", "c"}));
+}
+
+TEST(Expression, EvaluatesAgainstAPlainLoop) {
+  Buffer a = iota(DType::UInt8, {61, 53});
+  Buffer b = iota(DType::Float32, {53});
+  const Buffer out = evaluate("where(a > 40, a * b - 1, -b / 2) ** 2",
+                              {{"a", Image::wrap(a.view())}, {"b", Image::wrap(b.view())}});
+  ASSERT_EQ(out.dtype(), DType::Float32);
+  for (std::int64_t i = 0; i < 61; ++i)
+    for (std::int64_t j = 0; j < 53; ++j) {
+      const float av = a.data_as<std::uint8_t>()[i * 53 + j], bv = b.data_as<float>()[j];
+      const float w = av > 40 ? av * bv - 1.0f : -bv / 2.0f;
+      ASSERT_EQ(out.data_as<float>()[i * 53 + j], w * w);
+    }
+  EXPECT_THROW(evaluate("a + c", {{"a", Image::wrap(a.view())}}), NameError);
+  EXPECT_THROW(evaluate("a + b", {{"a", Image::wrap(a.view())}, {"b", Image::wrap(iota(DType::Int8, {5}).view())}}),
+               ValueError);
+  EXPECT_THROW(evaluate("a & 1.5", {{"a", Image::wrap(a.view())}}), TypeError);
+}
