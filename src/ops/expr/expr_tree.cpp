@@ -67,6 +67,11 @@ DType result_type(const std::vector<ExprPtr>& args) {
     k = std::max(k, static_cast<int>(kind_of(a->dtype)));
   }
   const bool value_based = arr_kind >= 0 && sc_kind <= arr_kind;
+  // numpy treats a non-negative integer scalar as "small unsigned": against a
+  // signed array it takes the smallest signed type that holds it.
+  const bool signed_array = std::any_of(args.begin(), args.end(), [](const ExprPtr& a) {
+    return !a->is_scalar && is_integer(a->dtype) && is_signed(a->dtype);
+  });
   bool first = true;
   DType out = DType::Bool;
   auto add = [&](DType d) {
@@ -80,9 +85,12 @@ DType result_type(const std::vector<ExprPtr>& args) {
     }
     switch (kind_of(a->dtype)) {
       case Kind::Bool: add(DType::Bool); break;
-      case Kind::Int: add(arr_kind == static_cast<int>(Kind::Float) ? DType::Bool
-                                                                    : min_scalar_type_int(a->value.i));
+      case Kind::Int: {
+        DType d = min_scalar_type_int(a->value.i);
+        if (signed_array && !is_signed(d)) d = min_scalar_type_int(-a->value.i - 1);  // same magnitude, signed
+        add(arr_kind == static_cast<int>(Kind::Float) ? DType::Bool : d);
         break;
+      }
       case Kind::Float: break;  // only reached with float arrays: they decide
     }
   }
@@ -230,6 +238,9 @@ ExprPtr make_op(std::string_view op, const std::vector<ExprPtr>& args) {
     need(2);
     DType t = result_type(args);
     if (t == DType::Bool) t = DType::Int8;
+    // Python: an integer to a negative integer power is a float.
+    if (op == "**" && args[0]->is_scalar && args[1]->is_scalar && is_integer(t) && args[1]->value.i < 0)
+      t = DType::Float64;
     if (op == "**" && args[1]->op == ExprOp::Const && !args[0]->is_scalar) {
       // numpy's fast paths for scalar exponents; exact, as numpy's are.
       const double e = args[1]->value.as_double();
