@@ -195,8 +195,9 @@ struct TileCall {
 
   std::string where(const Region& r) const { return "the tile at " + r.to_string(); }
 
+  // Calls the function on one tile. The caller holds the GIL, and every
+  // Python object made here dies while it still does.
   py::object call(const Region& region, const std::vector<View>& inputs) {
-    py::gil_scoped_acquire gil;
     {
       std::lock_guard<std::mutex> lock(mutex);
       if (cached_region && *cached_region == region) {
@@ -220,13 +221,16 @@ struct TileCall {
     }
   }
 
-  // Copies the function's result for `region` into out, trimming the halo.
-  void store(const Region& region, const py::object& result, const View& out) {
+  // The engine's tile kernel (on a worker thread, without the GIL): runs the
+  // function, checks its result and copies it into out, trimming the halo.
+  // The copy runs without the GIL, so other tiles' functions run meanwhile.
+  void tile(const Region& region, const std::vector<View>& inputs, const View& out) {
     py::gil_scoped_acquire gil;
+    const py::object result = call(region, inputs);
     py::array a = py::array::ensure(result);
     if (!a) throw TypeError("map_tiles: the function returned " + py::str(result.get_type()).cast<std::string>() +
                             " for " + where(region) + "; it must return an array");
-    View v = view_of(a, false, "the function's result");
+    const View v = view_of(a, false, "the function's result");
     if (v.ndim() < tiled) throw ValueError("map_tiles: the function returned shape " + shape_to_string(v.shape) +
                                            " for " + where(region));
     Region trim{Shape(v.ndim(), 0), v.shape};
@@ -236,11 +240,12 @@ struct TileCall {
         trim.offset[k] = h;
         trim.size[k] = region.size[k];
       } else if (v.shape[k] != region.size[k]) {
-        Shape want = region.size, with_halo = region.size;
+        Shape with_halo = region.size;
         for (std::size_t j = 0; j < tiled; ++j) with_halo[j] += 2 * (j < halo.size() ? halo[j] : 0);
         throw ValueError("map_tiles: the function returned shape " + shape_to_string(v.shape) + " for " +
-                         where(region) + "; expected leading axes " + shape_to_string(with_halo) +
-                         " (with halo) or " + shape_to_string(Shape(want.begin(), want.begin() + tiled)));
+                         where(region) + "; expected leading axes " +
+                         shape_to_string(Shape(with_halo.begin(), with_halo.begin() + tiled)) + " (with halo) or " +
+                         shape_to_string(Shape(region.size.begin(), region.size.begin() + tiled)));
       }
     }
     const View src = v.sub(trim);
@@ -248,6 +253,7 @@ struct TileCall {
       throw ValueError("map_tiles: the function returned shape " + shape_to_string(v.shape) + " for " +
                        where(region) + ", but the first tile's trailing axes were " +
                        shape_to_string(Shape(out.shape.begin() + tiled, out.shape.end())));
+    py::gil_scoped_release release;
     Image::wrap(src).compute_into(out, {1});
   }
 };
@@ -275,6 +281,7 @@ py::object map_tiles_py(py::function func, py::args arrays, py::object tile, py:
   Region first_region;
   Image probe = map_tiles(
       [&](const Region& r, const std::vector<View>& in, const View&) {
+        py::gil_scoped_acquire gil;
         first = call->call(r, in);
         first_region = r;
       },
@@ -296,7 +303,7 @@ py::object map_tiles_py(py::function func, py::args arrays, py::object tile, py:
   call->cached_region = first_region;
 
   Image result = map_tiles(
-      [call](const Region& r, const std::vector<View>& in, const View& out) { call->store(r, call->call(r, in), out); },
+      [call](const Region& r, const std::vector<View>& in, const View& out) { call->tile(r, in, out); },
       inputs, o);
   return compute_to_python(result, py::none(), n_threads);
 }

@@ -43,6 +43,7 @@ struct KernelTable {
   Kernel where[kDTypeCount];                   // bool x T x T -> T
   Kernel cast[kDTypeCount][kDTypeCount];       // [from][to], contiguous
   Kernel lookup[kDTypeCount];                  // dst[i] = table(b)[index(a)[i]], 8-bit indices
+  Kernel lookup_pairs;                         // two bytes at a time through a 65536-entry table(b)
   MoveKernel load[kDTypeCount][kDTypeCount];   // [from][to]
   MoveKernel store[kDTypeCount][kDTypeCount];  // [from][to]
 };

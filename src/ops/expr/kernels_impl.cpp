@@ -377,6 +377,31 @@ void store_kernel(std::int64_t rows, std::int64_t cols, void* strided, std::int6
   }
 }
 
+__attribute__((optimize("no-tree-vectorize"))) void lookup_pairs_kernel(std::int64_t n, void* dst,
+                                                                         const void* index, const void* table,
+                                                                         const void*) {
+  auto* d = static_cast<std::byte*>(dst);
+  const auto* x = static_cast<const std::byte*>(index);
+  const auto* t = static_cast<const std::uint16_t*>(table);
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint16_t v[4];
+    std::memcpy(v, x + i, 8);
+    for (auto& e : v) e = t[e];
+    std::memcpy(d + i, v, 8);
+  }
+  for (; i + 2 <= n; i += 2) {
+    std::uint16_t v;
+    std::memcpy(&v, x + i, 2);
+    v = t[v];
+    std::memcpy(d + i, &v, 2);
+  }
+  if (i < n) {  // the last odd byte: the pair table's low byte for (x, 0)
+    std::uint16_t v = t[static_cast<std::uint8_t>(x[i])];
+    std::memcpy(d + i, &v, 1);
+  }
+}
+
 // ---- table ----
 template <typename T> constexpr int idx() { return static_cast<int>(dtype_of<T>()); }
 
@@ -397,6 +422,7 @@ template <int... I, typename F> void for_each_index(std::integer_sequence<int, I
 KernelTable build() {
   KernelTable t{};
   t.isa = TESSERA_KERNEL_ISA;
+  t.lookup_pairs = &lookup_pairs_kernel;
   for_each_type([&](auto tt) {
     using T = typename decltype(tt)::type;
     for_each_index(std::make_integer_sequence<int, kUnaryCount>{}, [&](auto f) {

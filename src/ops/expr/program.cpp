@@ -237,9 +237,40 @@ template <typename F> void for_each_block(const Layout& l, F&& block) {
 
 }  // namespace
 
+namespace {
+void run_blocks(const Program& p, const View& out, const std::vector<View>& leaves);
+
+// The 256 (or 2, for bool) results of a lookup program, in `dtype`.
+std::vector<std::byte> lookup_table(const Program& p, DType in_dtype, DType dtype, std::size_t n_leaves) {
+  const std::int64_t entries = in_dtype == DType::Bool ? 2 : 256;
+  std::uint8_t values[256];
+  for (int i = 0; i < 256; ++i) values[i] = static_cast<std::uint8_t>(i);
+  std::vector<std::byte> table(256 * 8);
+  View table_view{table.data(), dtype, {entries}, {static_cast<std::int64_t>(itemsize(dtype))}, nullptr};
+  std::vector<View> leaves(n_leaves);
+  leaves[static_cast<std::size_t>(p.lookup_leaf)] =
+      View{reinterpret_cast<std::byte*>(values), in_dtype, {entries}, {1}, nullptr};
+  run_blocks(p, table_view, leaves);
+  return table;
+}
+}  // namespace
+
 Program compile_program(const ExprPtr& root, const std::vector<const Node*>& leaves,
                         const std::vector<bool>& row_leaf) {
-  return Compiler(root, leaves, row_leaf).take();
+  Program p = Compiler(root, leaves, row_leaf).take();
+  if (p.lookup_leaf >= 0) {
+    const DType in = leaves[static_cast<std::size_t>(p.lookup_leaf)]->dtype();
+    auto lookup = std::make_shared<Program::Lookup>();
+    lookup->table = lookup_table(p, in, p.result_dtype, leaves.size());
+    if (itemsize(p.result_dtype) == 1 && in != DType::Bool) {
+      lookup->pairs.resize(65536);
+      for (std::uint32_t v = 0; v < 65536; ++v)
+        lookup->pairs[v] = static_cast<std::uint16_t>(std::to_integer<std::uint16_t>(lookup->table[v & 0xff]) |
+                                                      (std::to_integer<std::uint16_t>(lookup->table[v >> 8]) << 8));
+    }
+    p.lookup = std::move(lookup);
+  }
+  return p;
 }
 
 Programs compile_programs(const ExprPtr& root, const std::vector<const Node*>& leaves, const Shape& shape) {
@@ -345,17 +376,14 @@ void run_blocks(const Program& p, const View& out, const std::vector<View>& leav
 // An expression of one 8-bit input has at most 256 results: compute them once
 // with the program itself (so they are exact), then look each element up.
 bool run_lookup(const Program& p, const View& out, const std::vector<View>& leaves) {
-  if (p.lookup_leaf < 0 || out.count() < 4 * kBlock) return false;
+  if (!p.lookup || out.count() < 4 * kBlock) return false;
   const View& in = leaves[static_cast<std::size_t>(p.lookup_leaf)];
-  const std::int64_t entries = in.dtype == DType::Bool ? 2 : 256;
-  std::uint8_t values[256];
-  for (int i = 0; i < 256; ++i) values[i] = static_cast<std::uint8_t>(i);
-  alignas(64) std::byte table[256 * 8];
-  View table_view{table, out.dtype, {entries}, {static_cast<std::int64_t>(itemsize(out.dtype))}, nullptr};
-  std::vector<View> table_leaves(leaves.size());
-  table_leaves[static_cast<std::size_t>(p.lookup_leaf)] =
-      View{reinterpret_cast<std::byte*>(values), in.dtype, {entries}, {1}, nullptr};
-  run_blocks(p, table_view, table_leaves);
+  // Built when compiled, for the result dtype; another output dtype gets its own.
+  std::vector<std::byte> own;
+  const bool prebuilt = out.dtype == p.result_dtype;
+  if (!prebuilt) own = lookup_table(p, in.dtype, out.dtype, leaves.size());
+  const std::byte* table = prebuilt ? p.lookup->table.data() : own.data();
+  const bool pairs = prebuilt && !p.lookup->pairs.empty();
 
   const KernelTable& k = kernels();
   const Layout l = coalesce(out.shape, {&out.strides, &in.strides});
@@ -376,7 +404,8 @@ bool run_lookup(const Program& p, const View& out, const std::vector<View>& leav
                                                                      l.strides[1][nd - 1], idx_buf);
     const std::byte* idx = in_run ? s : idx_buf;
     std::byte* dst = out_run ? o : val_buf;
-    k.lookup[static_cast<int>(out.dtype)](nr * nc, dst, idx, table, nullptr);
+    if (pairs) k.lookup_pairs(nr * nc, dst, idx, p.lookup->pairs.data(), nullptr);
+    else k.lookup[static_cast<int>(out.dtype)](nr * nc, dst, idx, table, nullptr);
     if (!out_run)
       k.store[static_cast<int>(out.dtype)][static_cast<int>(out.dtype)](
           nr, nc, o, l.strides[0][nd - 2], l.strides[0][nd - 1], val_buf);

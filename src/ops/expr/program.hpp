@@ -5,6 +5,7 @@
 // straight into the output when it can.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -40,6 +41,14 @@ struct Program {
   std::vector<DType> reg_dtype;
   int result = -1;
   int lookup_leaf = -1;  // the only input, when it is 8-bit: run as a 256-entry lookup
+  // The lookup tables in the result dtype, built once when compiled: the 256
+  // results, and for 1-byte results every pair of them (65536 x 2 bytes,
+  // which halves the lookups per byte).
+  struct Lookup {
+    std::vector<std::byte> table;
+    std::vector<std::uint16_t> pairs;
+  };
+  std::shared_ptr<const Lookup> lookup;
   DType result_dtype = DType::Float64;
   bool has_rows = false;  // some steps run per row: valid only where every row leaf
                           // has stride 0 along the innermost (coalesced) axis

@@ -1,0 +1,206 @@
+"""tessera's benchmarks: each case beside its peers, in one run, as ratios.
+
+Times are the best of several runs (these machines are noisy; the best run is
+the least disturbed). Peak memory is the peak RSS of a fresh process per
+(case, tool), measured above what the process held before the computation
+(interpreter, libraries and the input) and beyond the output itself.
+
+    .venv/bin/python bench/run.py            # every case
+    .venv/bin/python bench/run.py --quick    # smaller sizes, for a smoke run
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import tessera
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = []
+
+
+def best_time(f, repeat=5):
+    f()  # warm: page faults, thread start-up, caches
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def table(title, header, rows):
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    line = "  ".join("-" * w for w in widths)
+    print(f"\n## {title}\n")
+    print("  ".join(str(h).ljust(w) for h, w in zip(header, widths)))
+    print(line)
+    for r in rows:
+        print("  ".join(str(x).ljust(w) for x, w in zip(r, widths)))
+
+
+def verdict(ok):
+    return "meets" if ok else "MISSES"
+
+
+def record(case, **fields):
+    RESULTS.append(dict(case=case, **fields))
+
+
+# ---------------------------------------------------------------- speed ----
+
+def bench_pixel_rule(size):
+    """The 001 seed's rule: RGBA to 0 where R, G and B are all > 240."""
+    import numexpr
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, (size, size, 4), dtype=np.uint8)
+    img[rng.random((size, size)) < 0.3] = 250  # a realistic share of near-white pixels
+    r, g, b = img[..., 0:1], img[..., 1:2], img[..., 2:3]
+    expr = "where((r > 240) & (g > 240) & (b > 240), 0, img)"
+    ref = np.where((r > 240) & (g > 240) & (b > 240), 0, img)
+    v = dict(r=r, g=g, b=b, img=img)
+    assert np.array_equal(tessera.evaluate(expr, **v), ref)
+    t_copy = best_time(lambda: img.copy())
+    t_tes = best_time(lambda: tessera.evaluate(expr, **v))
+    t_ne = best_time(lambda: numexpr.evaluate(expr, local_dict=v))
+    t_np = best_time(lambda: np.where((r > 240) & (g > 240) & (b > 240), 0, img))
+    return t_copy, t_tes, t_ne, t_np
+
+
+def bench_gamma(size):
+    """(img / 255.) ** 2 * 255 on RGB uint8, cast back to uint8."""
+    import numexpr
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+    expr = "(img / 255.) ** 2 * 255"
+    out = np.empty_like(img)
+    t_copy = best_time(lambda: img.copy())
+    t_tes = best_time(lambda: tessera.evaluate(expr, out=np.empty_like(img), img=img))
+    # numpy's and numexpr's casts truncate, tessera's rounds; each does its own cast.
+    t_ne = best_time(lambda: numexpr.evaluate(expr, local_dict={"img": img}).astype(np.uint8))
+    t_np = best_time(lambda: ((img / 255.0) ** 2 * 255).astype(np.uint8))
+    tessera.evaluate(expr, out=out, img=img)
+    want = np.rint((img / 255.0) ** 2 * 255).astype(np.uint8)
+    assert np.array_equal(out, want)
+    return t_copy, t_tes, t_ne, t_np
+
+
+def bench_map_tiles(size):
+    rng = np.random.default_rng(2)
+    a = rng.random((size, size), dtype=np.float32)
+
+    def func(t):
+        return np.sqrt(t) * np.sin(t) + np.exp(-t)
+    t1 = best_time(lambda: tessera.map_tiles(func, a, tile=(512, 512), threads=1), repeat=3)
+    t2 = best_time(lambda: tessera.map_tiles(func, a, tile=(512, 512), threads=2), repeat=3)
+    return t1, t2
+
+
+# --------------------------------------------------------------- memory ----
+
+def rss_now():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def rss_peak():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def memory_case(name, tool, size):
+    """Runs in a fresh process; prints the bytes used beyond input and output."""
+    a = np.empty((size, size), np.float32)
+    rng = np.random.default_rng(3)
+    for i in range(0, size, 500):  # filled in slices: no full-size temporary
+        a[i:i + 500] = rng.random((min(500, size - i), size), dtype=np.float32)
+    if tool == "tessera":
+        tessera.asarray(a[:64, :64]).compute()  # start the thread pool before measuring
+    base = rss_now()
+    if name == "five_stages":
+        if tool == "tessera":
+            x = tessera.asarray(a)
+            x = x * 2.5 + 1                   # 1, 2
+            x = tessera.sqrt(tessera.abs(x))  # 3
+            x = x * x - a                     # 4
+            x = tessera.where(x > 0.5, x, 0)  # 5
+            out = x.compute()
+        elif tool == "numexpr":
+            import numexpr
+            out = numexpr.evaluate("where(sqrt(abs(a * 2.5 + 1)) * sqrt(abs(a * 2.5 + 1)) - a > 0.5,"
+                                   " sqrt(abs(a * 2.5 + 1)) * sqrt(abs(a * 2.5 + 1)) - a, 0)")
+        else:
+            x = a * 2.5 + 1
+            x = np.sqrt(np.abs(x))
+            x = x * x - a
+            out = np.where(x > 0.5, x, 0)
+    extra = rss_peak() - base - out.nbytes
+    print(json.dumps({"extra": extra, "input": a.nbytes, "output": out.nbytes}))
+
+
+def measure_memory(name, tool, size):
+    r = subprocess.run([sys.executable, __file__, "--memory-case", name, "--tool", tool, "--size", str(size)],
+                       capture_output=True, text=True, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------- main ----
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--quick", action="store_true", help="small sizes (a smoke run, not the figures)")
+    p.add_argument("--memory-case")
+    p.add_argument("--tool")
+    p.add_argument("--size", type=int)
+    args = p.parse_args()
+    if args.memory_case:
+        return memory_case(args.memory_case, args.tool, args.size)
+
+    q = args.quick
+    print(f"tessera benchmarks: {os.cpu_count()} cores, kernels {tessera.simd()}, threads {tessera.default_threads()}"
+          + (" (QUICK: small sizes, not the reference figures)" if q else ""))
+
+    mb = 1 << 20
+    rows = []
+    size = 1024 if q else 4096
+    t_copy, t_tes, t_ne, t_np = bench_pixel_rule(size)
+    rows.append([f"001 pixel rule {size}x{size}x4 uint8", f"{t_tes * 1e3:.1f}", f"{t_ne * 1e3:.1f}",
+                 f"{t_np * 1e3:.1f}", f"{t_copy * 1e3:.1f}", f"{t_ne / t_tes:.1f}x (>=3)", f"{t_np / t_tes:.1f}x (>=4)",
+                 f"{t_tes / t_copy:.2f}x (<=2)", verdict(t_ne / t_tes >= 3 and t_np / t_tes >= 4 and t_tes / t_copy <= 2)])
+    t_copy, t_tes, t_ne, t_np = bench_gamma(size)
+    rows.append([f"(img/255.)**2*255 {size}x{size}x3 -> uint8", f"{t_tes * 1e3:.1f}", f"{t_ne * 1e3:.1f}",
+                 f"{t_np * 1e3:.1f}", f"{t_copy * 1e3:.1f}", f"{t_ne / t_tes:.1f}x (>=3)", f"{t_np / t_tes:.1f}x (>=4)",
+                 f"{t_tes / t_copy:.2f}x (<=2)", verdict(t_ne / t_tes >= 3 and t_np / t_tes >= 4 and t_tes / t_copy <= 2)])
+    table("Fused expressions (ms, best of 5)",
+          ["case", "tessera", "numexpr", "numpy", "numpy copy", "vs numexpr", "vs numpy", "vs copy", "target"], rows)
+
+    size = 2048 if q else 8192
+    t1, t2 = bench_map_tiles(size)
+    table("map_tiles with a numpy function (s, best of 3)",
+          ["case", "1 thread", "2 threads", "speed-up", "target"],
+          [[f"sqrt(x)*sin(x)+exp(-x) on {size}x{size} float32, 512x512 tiles", f"{t1:.3f}", f"{t2:.3f}",
+            f"{t1 / t2:.2f}x (>=1.7)", verdict(t1 / t2 >= 1.7)]])
+
+    size = 2000 if q else 10000
+    rows = []
+    res = {tool: measure_memory("five_stages", tool, size) for tool in ["tessera", "numexpr", "numpy"]}
+    for tool, r in res.items():
+        ok = r["extra"] <= 64 * mb if tool == "tessera" else None
+        rows.append([tool, f"{r['input'] / mb:.0f}", f"{r['output'] / mb:.0f}", f"{r['extra'] / mb:.1f}",
+                     "<= 64" if tool == "tessera" else "", verdict(ok) if ok is not None else ""])
+    table(f"Peak RSS of a 5-stage pipeline on {size}x{size} float32 (MB above input + output)",
+          ["tool", "input", "output", "extra", "target", ""], rows)
+
+
+if __name__ == "__main__":
+    main()
