@@ -2,6 +2,7 @@
 # via scripts/install-deps.sh), configures and builds incrementally, so a
 # second run is quick.
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 BUILD := build
 VENV := .venv
 PY := $(VENV)/bin/python

@@ -5,6 +5,7 @@
 #include "tessera/dtype.hpp"
 #include "tessera/error.hpp"
 #include "tessera/evaluate.hpp"
+#include "tessera/filters.hpp"
 #include "tessera/image.hpp"
 #include "tessera/node.hpp"
 #include "tessera/tiles.hpp"

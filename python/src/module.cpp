@@ -434,6 +434,35 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
         py::arg("halo") = 0, py::arg("mode") = "reflect", py::arg("cval") = 0.0, py::arg("out_dtype") = py::none(),
         py::arg("threads") = py::none());
 
+  // ---- filters (the Python wrappers in tessera/filters.py add numpy-in, numpy-out) ----
+  auto size_of = [](const py::object& size) {
+    if (py::isinstance<py::int_>(size)) return Shape{size.cast<std::int64_t>()};
+    return size.cast<Shape>();
+  };
+  auto dtype_arg = [](const py::object& dt) -> std::optional<DType> {
+    if (dt.is_none()) return std::nullopt;
+    return checked_dtype(py::dtype::from_args(dt), "output dtype");
+  };
+  m.def("uniform_filter", [=](const py::object& input, const py::object& size, const std::string& mode, double cval,
+                              const py::object& out) {
+    return uniform_filter(image_of(input), size_of(size), Boundary{parse_boundary_mode(mode), cval}, dtype_arg(out));
+  });
+  m.def("local_mean_std", [=](const py::object& input, const py::object& size, const std::string& mode, double cval,
+                              const py::object& out) {
+    auto [mean, std] = local_mean_std(image_of(input), size_of(size), Boundary{parse_boundary_mode(mode), cval},
+                                      dtype_arg(out));
+    return py::make_tuple(mean, std);
+  });
+  using SpeckleFn = Image (*)(const Image&, const SpeckleOptions&);
+  for (auto [name, fn] : std::vector<std::pair<const char*, SpeckleFn>>{
+           {"lee_filter", &lee_filter}, {"kuan_filter", &kuan_filter}, {"enhanced_lee_filter", &enhanced_lee_filter},
+           {"frost_filter", &frost_filter}, {"gamma_map_filter", &gamma_map_filter}}) {
+    m.def(name, [fn](const py::object& input, std::int64_t size, double looks, double damping, const std::string& mode,
+                     double cval) {
+      return fn(image_of(input), SpeckleOptions{size, looks, damping, Boundary{parse_boundary_mode(mode), cval}});
+    });
+  }
+
   m.def("default_threads", &default_threads, "threads used when threads=None");
   m.def("function_names", &function_names);
   m.def("simd", [] { return std::string(simd_instruction_set()); }, "the instruction set of the kernels in use");

@@ -80,15 +80,28 @@ View TileContext::fetch_padded(const Node& node, const Region& region, const Bou
     AxisMap& m = axes[a];
     std::vector<std::int64_t> src(region.size[a]);
     for (std::int64_t k = 0; k < region.size[a]; ++k)
-      src[k] = shape[a] == 0 ? -1 : map_coordinate(region.offset[a] + k, shape[a], boundary.mode);
-    std::vector<std::int64_t> sorted;
-    for (auto s : src)
-      if (s >= 0) sorted.push_back(s);
-    std::sort(sorted.begin(), sorted.end());
-    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-    for (auto s : sorted)
-      if (m.runs.empty() || m.runs.back().second != s) m.runs.push_back({s, s + 1});
-      else ++m.runs.back().second;
+    {
+      const std::int64_t c = region.offset[a] + k;
+      src[k] = (c >= 0 && c < shape[a]) ? c : shape[a] == 0 ? -1 : map_coordinate(c, shape[a], boundary.mode);
+    }
+    // The distinct source coordinates as runs, via a presence map over their
+    // span (at most the axis): no sort per tile.
+    std::int64_t lo = shape[a], hi = -1;
+    for (auto v : src)
+      if (v >= 0) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    if (hi >= lo) {
+      std::vector<char> present(static_cast<std::size_t>(hi - lo + 1), 0);
+      for (auto v : src)
+        if (v >= 0) present[static_cast<std::size_t>(v - lo)] = 1;
+      for (std::int64_t v = lo; v <= hi; ++v) {
+        if (!present[static_cast<std::size_t>(v - lo)]) continue;
+        if (m.runs.empty() || m.runs.back().second != v) m.runs.push_back({v, v + 1});
+        else ++m.runs.back().second;
+      }
+    }
     m.run_of.resize(src.size());
     m.at.resize(src.size());
     for (std::size_t k = 0; k < src.size(); ++k) {
@@ -97,11 +110,10 @@ View TileContext::fetch_padded(const Node& node, const Region& region, const Bou
         any_constant = true;
         continue;
       }
-      for (std::size_t r = 0; r < m.runs.size(); ++r)
-        if (src[k] >= m.runs[r].first && src[k] < m.runs[r].second) {
-          m.run_of[k] = static_cast<int>(r);
-          m.at[k] = src[k] - m.runs[r].first;
-        }
+      std::size_t r = 0;
+      while (src[k] >= m.runs[r].second) ++r;  // runs are few and sorted
+      m.run_of[k] = static_cast<int>(r);
+      m.at[k] = src[k] - m.runs[r].first;
     }
   }
 
@@ -128,8 +140,32 @@ View TileContext::fetch_padded(const Node& node, const Region& region, const Bou
   std::vector<std::byte> constant(itemsize(node.dtype()));
   if (any_constant) store_scalar(boundary.cval, node.dtype(), constant.data());
 
-  // Gather: walk the output in C order, one innermost row at a time.
+  // The last axis as segments: runs of consecutive source elements (one
+  // memcpy each: the interior of a row), and single elements (mirrored
+  // borders, constants).
+  struct Segment {
+    std::int64_t dst, length, src;  // src: offset inside the run
+    int run;                         // -1: the constant
+  };
+  std::vector<Segment> segments;
   const std::size_t item = itemsize(node.dtype());
+  if (nd > 0) {
+    const AxisMap& last = axes[nd - 1];
+    for (std::int64_t k = 0; k < region.size[nd - 1]; ++k) {
+      const int r = last.run_of[k];
+      const std::int64_t at = r < 0 ? 0 : last.at[k];
+      if (!segments.empty()) {
+        Segment& s = segments.back();
+        if (r >= 0 && s.run == r && s.src + s.length == at && s.dst + s.length == k) {
+          ++s.length;
+          continue;
+        }
+      }
+      segments.push_back({k, 1, at, r});
+    }
+  }
+
+  // Walk the output in C order, one innermost row at a time.
   const std::int64_t inner = nd ? region.size[nd - 1] : 1;
   std::vector<std::int64_t> idx(nd, 0);
   const std::int64_t rows = nd ? region.count() / std::max<std::int64_t>(inner, 1) : 1;
@@ -149,20 +185,29 @@ View TileContext::fetch_padded(const Node& node, const Region& region, const Bou
       if (r < 0) constant_row = true;
       else piece = piece * counts[a] + static_cast<std::size_t>(r);
     }
-    const AxisMap& last = axes[nd - 1];
-    if (!constant_row) {
+    if (constant_row) {
+      for (std::int64_t k = 0; k < inner; ++k) std::memcpy(dst + k * item, constant.data(), item);
+    } else {
       for (std::size_t r = 0; r < counts[nd - 1]; ++r) {
         const View& pv = pieces[piece * counts[nd - 1] + r];
         const std::byte* src = pv.data;
         for (std::size_t a = 0; a + 1 < nd; ++a) src += axes[a].at[idx[a]] * pv.strides[a];
         row_src[r] = src;
       }
-    }
-    for (std::int64_t k = 0; k < inner; ++k) {
-      const int r = constant_row ? -1 : last.run_of[k];
-      const std::byte* src = r < 0 ? constant.data()
-                                   : row_src[r] + last.at[k] * pieces[piece * counts[nd - 1] + r].strides[nd - 1];
-      std::memcpy(dst + k * item, src, item);
+      for (const Segment& sg : segments) {
+        std::byte* d = dst + sg.dst * static_cast<std::int64_t>(item);
+        if (sg.run < 0) {
+          for (std::int64_t k = 0; k < sg.length; ++k) std::memcpy(d + k * item, constant.data(), item);
+          continue;
+        }
+        const std::int64_t stride = pieces[piece * counts[nd - 1] + static_cast<std::size_t>(sg.run)].strides[nd - 1];
+        const std::byte* s = row_src[static_cast<std::size_t>(sg.run)] + sg.src * stride;
+        if (stride == static_cast<std::int64_t>(item)) {
+          std::memcpy(d, s, static_cast<std::size_t>(sg.length) * item);
+        } else {
+          for (std::int64_t k = 0; k < sg.length; ++k) std::memcpy(d + k * item, s + k * stride, item);
+        }
+      }
     }
     for (std::size_t a = nd - 1; a-- > 0;) {
       if (++idx[a] < region.size[a]) break;

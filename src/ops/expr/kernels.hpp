@@ -1,7 +1,7 @@
 // The element-wise kernels of the expression machine, as tables of function
 // pointers indexed by operation and dtype. kernels_impl.cpp is compiled once
-// per instruction set (baseline x86-64, AVX2, AVX-512) and the best table the
-// CPU runs is picked at run time (TESSERA_SIMD=baseline|avx2|avx512 forces one).
+// per instruction set (baseline x86-64, AVX2, AVX-512); core/simd.cpp picks
+// the table the CPU runs (TESSERA_SIMD=baseline|avx2|avx512 forces one).
 #pragma once
 
 #include <cstdint>

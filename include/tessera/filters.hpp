@@ -1,0 +1,38 @@
+// Neighbourhood filters and SAR speckle filters. Each returns a lazy image:
+// an engine node with a halo, computed tile by tile, chained with anything.
+#pragma once
+
+#include <optional>
+#include <utility>
+
+#include "tessera/image.hpp"
+
+namespace tessera {
+
+// The mean over a window of `size` (one entry per axis, 1 leaves an axis
+// alone; a single entry applies to every axis), as scipy.ndimage's
+// uniform_filter with origin 0, computed in float64. Result dtype: `out`, else
+// float64 for float64 input and float32 otherwise.
+Image uniform_filter(const Image& input, const Shape& size, const Boundary& boundary = {},
+                     std::optional<DType> out = std::nullopt);
+
+// The window mean and population standard deviation sqrt(E[x^2] - E[x]^2)
+// (clamped at 0), from float64 window sums; both as `out` (default as above).
+std::pair<Image, Image> local_mean_std(const Image& input, const Shape& size, const Boundary& boundary = {},
+                                       std::optional<DType> out = std::nullopt);
+
+// Speckle filters on 2-D single-band images; float32 results. `size` is the
+// odd window side; see README for the formulas and the zero-mean rule.
+struct SpeckleOptions {
+  std::int64_t size = 7;
+  double looks = 1.0;
+  double damping = 1.0;  // enhanced Lee (1.0) and Frost (2.0 by convention)
+  Boundary boundary;
+};
+Image lee_filter(const Image& input, const SpeckleOptions& options = {});
+Image kuan_filter(const Image& input, const SpeckleOptions& options = {});
+Image enhanced_lee_filter(const Image& input, const SpeckleOptions& options = {});
+Image frost_filter(const Image& input, const SpeckleOptions& options = {});
+Image gamma_map_filter(const Image& input, const SpeckleOptions& options = {});
+
+}  // namespace tessera

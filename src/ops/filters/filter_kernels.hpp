@@ -1,0 +1,40 @@
+// Kernels of the neighbourhood filters, compiled once per instruction set
+// like the expression kernels (see core/simd.hpp).
+#pragma once
+
+#include <cstdint>
+
+namespace tessera::detail {
+
+// One pass of a separable window reduction along one axis. `in` holds
+// n + size - 1 positions along the axis (stride in_stride elements), each a
+// row of `inner` contiguous lanes; out[i] reduces in[i .. i + size - 1].
+// `origin` is the absolute coordinate of in[0]: long windows use van Herk /
+// Gil-Werman blocks aligned to absolute multiples of `size`, so a result
+// never depends on where a tile starts, and costs O(1) per element for any
+// size. `scratch` holds 2 * (n + size - 1) * inner values.
+template <typename In, typename T>
+using SlidingKernel = void (*)(const In* in, std::int64_t in_stride, T* out, std::int64_t out_stride,
+                               std::int64_t n, std::int64_t inner, std::int64_t size, std::int64_t origin,
+                               T* scratch);
+
+struct FilterKernels {
+  SlidingKernel<double, double> sliding_sum;
+  SlidingKernel<float, double> sliding_sum_f32;  // a first pass straight from float32 input
+  SlidingKernel<double, double> sliding_sumsq;   // sums of squares (a first pass)
+  SlidingKernel<float, double> sliding_sumsq_f32;
+  // Window sums to results: float32 multiplies by 1/count; float64 divides
+  // (exact where the window is constant).
+  void (*finish_f32)(const double* sums, float* out, std::int64_t n, double factor);
+  void (*finish_f64)(const double* sums, double* out, std::int64_t n, double divisor);
+  // A last pass along a row fused with finish_f32, for windows up to 8;
+  // returns false (doing nothing) for other sizes.
+  bool (*row_mean_f32)(const double* in, float* out, std::int64_t n, std::int64_t size, double factor);
+};
+
+const FilterKernels& filter_kernels();
+const FilterKernels& filter_kernels_baseline();
+const FilterKernels& filter_kernels_avx2();
+const FilterKernels& filter_kernels_avx512();
+
+}  // namespace tessera::detail

@@ -1,0 +1,155 @@
+// Filter kernels, compiled once per ISA (TESSERA_ISA names it).
+#include <algorithm>
+
+#include "core/simd.hpp"
+#include "ops/filters/filter_kernels.hpp"
+
+namespace tessera::detail {
+namespace {
+
+struct Sum {
+  template <typename T> static T apply(T a, T b) { return a + b; }
+};
+// What a pass applies to each input value as it reads it.
+struct Identity {
+  template <typename T, typename In> static T map(In x) { return static_cast<T>(x); }
+};
+struct Square {
+  template <typename T, typename In> static T map(In x) { return static_cast<T>(x) * static_cast<T>(x); }
+};
+
+// Windows up to this size: a direct reduction in a fixed order, vectorised.
+constexpr std::int64_t kDirectMax = 8;
+
+// out[j] = in[j] op in[j + st] op ... (S terms), in a fixed order, for j in
+// [0, n): loads only, accumulated in registers, vectorised over j.
+template <typename In, typename T, typename Op, typename Map, int S>
+void direct_terms(const In* in, std::int64_t st, T* out, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) {
+    T acc = Map::template map<T>(in[j]);
+    for (int k = 1; k < S; ++k) acc = Op::apply(acc, Map::template map<T>(in[j + k * st]));
+    out[j] = acc;
+  }
+}
+
+template <typename In, typename T, typename Op, typename Map>
+void direct(const In* in, std::int64_t st, T* out, std::int64_t n, std::int64_t size) {
+  switch (size) {
+    case 1: return direct_terms<In, T, Op, Map, 1>(in, st, out, n);
+    case 2: return direct_terms<In, T, Op, Map, 2>(in, st, out, n);
+    case 3: return direct_terms<In, T, Op, Map, 3>(in, st, out, n);
+    case 4: return direct_terms<In, T, Op, Map, 4>(in, st, out, n);
+    case 5: return direct_terms<In, T, Op, Map, 5>(in, st, out, n);
+    case 6: return direct_terms<In, T, Op, Map, 6>(in, st, out, n);
+    case 7: return direct_terms<In, T, Op, Map, 7>(in, st, out, n);
+    default: return direct_terms<In, T, Op, Map, 8>(in, st, out, n);
+  }
+}
+
+template <typename In, typename T, typename Op, typename Map = Identity>
+void sliding(const In* in, std::int64_t is, T* out, std::int64_t os, std::int64_t n, std::int64_t inner,
+             std::int64_t size, std::int64_t origin, T* scratch) {
+  if (n <= 0) return;
+  if (size <= kDirectMax) {
+    if (inner == 1 && is == 1 && os == 1) return direct<In, T, Op, Map>(in, 1, out, n, size);  // along a row
+    if (inner == 1) {
+      for (std::int64_t i = 0; i < n; ++i) {
+        T acc = Map::template map<T>(in[i * is]);
+        for (std::int64_t k = 1; k < size; ++k) acc = Op::apply(acc, Map::template map<T>(in[(i + k) * is]));
+        out[i * os] = acc;
+      }
+      return;
+    }
+    for (std::int64_t i = 0; i < n; ++i) direct<In, T, Op, Map>(in + i * is, is, out + i * os, inner, size);  // across rows
+    return;
+  }
+  // van Herk / Gil-Werman: blocks of `size` positions aligned to absolute
+  // coordinates; S = reduction from a position to its block's end, P = from
+  // its block's start. A window starting at w is S[w] (+ P[w + size - 1] when
+  // w is not a block start): only the window's own data, in a fixed order.
+  const std::int64_t m = n + size - 1;
+  T* S = scratch;
+  T* P = scratch + m * inner;
+  auto block_start = [&](std::int64_t t) {  // is local position t the first of a block?
+    const std::int64_t a = origin + t;
+    return ((a % size) + size) % size == 0;
+  };
+  // Suffix reductions over window starts [0, n), block by block, backwards.
+  {
+    std::int64_t t = n - 1;
+    // The block holding n - 1 ends at or before m - 1: start from its end.
+    std::int64_t end = t;
+    while (!block_start(end + 1)) ++end;  // end = last position of t's block
+    for (std::int64_t u = end; u >= 0; --u) {
+      T* s = S + u * inner;
+      const In* x = in + u * is;
+      if (u == end || block_start(u + 1)) {
+        for (std::int64_t l = 0; l < inner; ++l) s[l] = Map::template map<T>(x[l]);
+      } else {
+        const T* next = S + (u + 1) * inner;
+        for (std::int64_t l = 0; l < inner; ++l) s[l] = Op::apply(Map::template map<T>(x[l]), next[l]);
+      }
+    }
+  }
+  // Prefix reductions forwards, restarting at every block start.
+  for (std::int64_t u = 0; u < m; ++u) {
+    T* p = P + u * inner;
+    const In* x = in + u * is;
+    if (u == 0 || block_start(u)) {
+      for (std::int64_t l = 0; l < inner; ++l) p[l] = Map::template map<T>(x[l]);
+    } else {
+      const T* prev = P + (u - 1) * inner;
+      for (std::int64_t l = 0; l < inner; ++l) p[l] = Op::apply(prev[l], Map::template map<T>(x[l]));
+    }
+  }
+  for (std::int64_t w = 0; w < n; ++w) {
+    T* o = out + w * os;
+    const T* s = S + w * inner;
+    if (block_start(w)) {
+      for (std::int64_t l = 0; l < inner; ++l) o[l] = s[l];
+    } else {
+      const T* p = P + (w + size - 1) * inner;
+      for (std::int64_t l = 0; l < inner; ++l) o[l] = Op::apply(s[l], p[l]);
+    }
+  }
+}
+
+// The last pass of a window mean along a row, fused with its scaling and
+// conversion: out[j] = float((in[j] + ... + in[j + size - 1]) * factor).
+template <int S> void row_mean_terms(const double* in, float* out, std::int64_t n, double factor) {
+  for (std::int64_t j = 0; j < n; ++j) {
+    double acc = in[j];
+    for (int k = 1; k < S; ++k) acc += in[j + k];
+    out[j] = static_cast<float>(acc * factor);
+  }
+}
+bool row_mean_f32(const double* in, float* out, std::int64_t n, std::int64_t size, double factor) {
+  switch (size) {
+    case 2: row_mean_terms<2>(in, out, n, factor); return true;
+    case 3: row_mean_terms<3>(in, out, n, factor); return true;
+    case 4: row_mean_terms<4>(in, out, n, factor); return true;
+    case 5: row_mean_terms<5>(in, out, n, factor); return true;
+    case 6: row_mean_terms<6>(in, out, n, factor); return true;
+    case 7: row_mean_terms<7>(in, out, n, factor); return true;
+    case 8: row_mean_terms<8>(in, out, n, factor); return true;
+    default: return false;
+  }
+}
+
+void finish_f32(const double* sums, float* out, std::int64_t n, double factor) {
+  for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(sums[i] * factor);
+}
+void finish_f64(const double* sums, double* out, std::int64_t n, double divisor) {
+  for (std::int64_t i = 0; i < n; ++i) out[i] = sums[i] / divisor;
+}
+
+}  // namespace
+
+const FilterKernels& TESSERA_ISA_TABLE(filter_kernels)() {
+  static const FilterKernels table{&sliding<double, double, Sum>, &sliding<float, double, Sum>,
+                                   &sliding<double, double, Sum, Square>, &sliding<float, double, Sum, Square>,
+                                   &finish_f32, &finish_f64, &row_mean_f32};
+  return table;
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,223 @@
+// uniform_filter: geometry (window and halo per axis) in the node, the
+// separable float64 window sums in generate(), one axis pass at a time.
+#include <vector>
+
+#include "engine/copy.hpp"
+#include "ops/filters/filter_kernels.hpp"
+#include "ops/filters/window.hpp"
+#include "tessera/filters.hpp"
+
+namespace tessera {
+
+namespace detail {
+
+Shape window_sizes(const Shape& size, std::size_t ndim, const char* what) {
+  Shape s = size;
+  if (s.size() == 1 && ndim > 1) s.assign(ndim, size[0]);
+  if (s.size() != ndim)
+    throw ValueError(std::string(what) + ": size " + shape_to_string(size) + " must have one entry per axis (" +
+                     std::to_string(ndim) + ") or be a single number");
+  for (auto v : s)
+    if (v < 1 || v > kMaxWindow)
+      throw ValueError(std::string(what) + ": window sizes must be between 1 and " + std::to_string(kMaxWindow) +
+                       ", got " + shape_to_string(size));
+  return s;
+}
+
+Region window_input_region(const Region& out, const Shape& size) {
+  Region r = out;
+  for (std::size_t a = 0; a < size.size(); ++a) {
+    r.offset[a] -= size[a] / 2;  // scipy's origin 0: the left half is the larger for even sizes
+    r.size[a] += size[a] - 1;
+  }
+  return r;
+}
+
+namespace {
+
+// Reusable per-thread scratch: tiles come and go, the memory stays.
+double* thread_scratch(std::size_t slot, std::size_t count) {
+  thread_local std::vector<std::vector<double>> buffers;
+  if (buffers.size() <= slot) buffers.resize(slot + 1);
+  if (buffers[slot].size() < count) buffers[slot].resize(count);
+  return buffers[slot].data();
+}
+
+class UniformFilterNode final : public Node {
+ public:
+  UniformFilterNode(const Image& input, Shape size, Boundary boundary, DType out)
+      : Node(input.shape(), out, {input}), size_(std::move(size)), boundary_(boundary) {}
+
+  std::string name() const override { return "uniform_filter"; }
+  Boundary input_boundary(std::size_t) const override { return boundary_; }
+  Region input_region(std::size_t, const Region& out) const override { return window_input_region(out, size_); }
+
+  void generate(const Region& region, const std::vector<View>& inputs, const View& out) const override {
+    double count = 1;
+    for (auto v : size_) count *= static_cast<double>(v);
+    // A float32 result whose last axis is filtered: the row pass writes it.
+    const std::size_t nd = region.ndim();
+    const std::int64_t last = size_[nd - 1];
+    if (out.dtype == DType::Float32 && nd >= 1 && last > 1 && last <= 8 &&
+        out.strides[nd - 1] == static_cast<std::int64_t>(sizeof(float))) {
+      Shape sizes = size_;
+      sizes[nd - 1] = 1;
+      Region partial = region;
+      partial.size[nd - 1] += last - 1;
+      partial.offset[nd - 1] -= last / 2;
+      View padded = inputs[0];
+      window_sums(padded, partial, sizes, 0, false);  // every axis but the last
+      const double* sums = window_sums_result(0, static_cast<std::size_t>(partial.count()));
+      const std::int64_t in_cols = partial.size[nd - 1], cols = region.size[nd - 1];
+      const std::int64_t rows = region.count() / std::max<std::int64_t>(cols, 1);
+      Shape idx(nd - 1, 0);
+      for (std::int64_t r = 0; r < rows; ++r) {
+        std::byte* dst = out.data;
+        for (std::size_t a = 0; a + 1 < nd; ++a) dst += idx[a] * out.strides[a];
+        filter_kernels().row_mean_f32(sums + r * in_cols, reinterpret_cast<float*>(dst), cols, last, 1.0 / count);
+        for (std::size_t a = nd - 1; a-- > 0;) {
+          if (++idx[a] < region.size[a]) break;
+          idx[a] = 0;
+        }
+      }
+      return;
+    }
+    window_sums(inputs[0], region, size_, 0, false);
+    const double* sums = window_sums_result(0, static_cast<std::size_t>(region.count()));
+    finish_window_means(sums, region, count, out);
+  }
+
+ private:
+  Shape size_;
+  Boundary boundary_;
+};
+
+}  // namespace
+
+void finish_window_means(const double* sums, const Region& region, double count, const View& out) {
+  const FilterKernels& k = filter_kernels();
+  const std::size_t nd = region.ndim();
+  const std::int64_t cols = nd ? region.size[nd - 1] : 1;
+  const bool rows_contiguous = nd == 0 || out.strides[nd - 1] == static_cast<std::int64_t>(itemsize(out.dtype));
+  if (rows_contiguous && (out.dtype == DType::Float32 || out.dtype == DType::Float64)) {
+    // Row by row straight into the output: scale and convert in one pass.
+    Shape idx(nd > 0 ? nd - 1 : 0, 0);
+    const std::int64_t rows = region.count() / std::max<std::int64_t>(cols, 1);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      std::byte* dst = out.data;
+      for (std::size_t a = 0; a < idx.size(); ++a) dst += idx[a] * out.strides[a];
+      if (out.dtype == DType::Float32) k.finish_f32(sums + r * cols, reinterpret_cast<float*>(dst), cols, 1.0 / count);
+      else k.finish_f64(sums + r * cols, reinterpret_cast<double*>(dst), cols, count);
+      for (std::size_t a = idx.size(); a-- > 0;) {
+        if (++idx[a] < region.size[a]) break;
+        idx[a] = 0;
+      }
+    }
+    return;
+  }
+  // Any other output: means in float64, then tessera's conversion.
+  double* means = thread_scratch(9, static_cast<std::size_t>(region.count()));
+  k.finish_f64(sums, means, region.count(), count);
+  copy_convert(View{reinterpret_cast<std::byte*>(means), DType::Float64, region.size,
+                    c_strides(region.size, sizeof(double)), nullptr},
+               out);
+}
+
+// Window sums of a padded input into thread scratch slot `slot` (as float64,
+// C order, shape region.size). Exposed for the filters built on it.
+void window_sums(const View& padded, const Region& region, const Shape& size, int slot_base, bool square) {
+  const std::size_t nd = region.ndim();
+  const auto slot = [&](int k) { return static_cast<std::size_t>(slot_base + k); };
+  std::vector<std::size_t> passes;
+  for (std::size_t a = 0; a < nd; ++a)
+    if (size[a] > 1) passes.push_back(a);
+  const FilterKernels& k = filter_kernels();
+  Shape shape = padded.shape;
+  const double* cur = nullptr;
+  // float32 or float64 input whose axes after the first pass's are
+  // contiguous: the first pass reads it in place (no float64 copy of it).
+  bool direct_first = false;
+  const bool f32 = padded.dtype == DType::Float32;
+  if ((f32 || padded.dtype == DType::Float64) && !passes.empty()) {
+    const std::int64_t item = static_cast<std::int64_t>(itemsize(padded.dtype));
+    std::int64_t expect = item;
+    direct_first = true;
+    for (std::size_t b = nd; b-- > passes[0] + 1;) {
+      direct_first = direct_first && (shape[b] == 1 || padded.strides[b] == expect);
+      expect *= shape[b];
+    }
+    direct_first = direct_first && padded.strides[passes[0]] % item == 0;
+  }
+  if (!direct_first) {
+    double* copy = thread_scratch(slot(2), static_cast<std::size_t>(element_count(shape)));
+    copy_convert(padded, View{reinterpret_cast<std::byte*>(copy), DType::Float64, shape,
+                              c_strides(shape, sizeof(double)), nullptr});
+    cur = copy;
+    if (square && passes.empty())
+      for (std::int64_t i = 0; i < element_count(shape); ++i) copy[i] *= copy[i];
+  }
+  int ping = 3;
+  for (std::size_t p = 0; p < passes.size(); ++p) {
+    const std::size_t a = passes[p];
+    Shape next_shape = shape;
+    next_shape[a] = region.size[a];
+    std::int64_t outer = 1, inner = 1;
+    for (std::size_t b = 0; b < a; ++b) outer *= shape[b];
+    for (std::size_t b = a + 1; b < nd; ++b) inner *= shape[b];
+    const bool last = p + 1 == passes.size();
+    double* nxt = thread_scratch(last ? slot(1) : slot(ping), static_cast<std::size_t>(element_count(next_shape)));
+    ping = ping == 3 ? 4 : 3;
+    double* scratch = thread_scratch(slot(5), static_cast<std::size_t>(2 * shape[a] * inner));
+    const std::int64_t n_in = shape[a], n_out = next_shape[a];
+    const std::int64_t origin = region.offset[a] - size[a] / 2;
+    if (p == 0 && direct_first) {
+      // Outer axes of the view may have any stride: walk them.
+      Shape idx(a, 0);
+      for (std::int64_t o = 0; o < outer; ++o) {
+        const std::byte* base = padded.data;
+        for (std::size_t b = 0; b < a; ++b) base += idx[b] * padded.strides[b];
+        const std::int64_t step = padded.strides[a] / static_cast<std::int64_t>(itemsize(padded.dtype));
+        double* dst = nxt + o * n_out * inner;
+        if (f32)
+          (square ? k.sliding_sumsq_f32 : k.sliding_sum_f32)(reinterpret_cast<const float*>(base), step, dst, inner,
+                                                             n_out, inner, size[a], origin, scratch);
+        else
+          (square ? k.sliding_sumsq : k.sliding_sum)(reinterpret_cast<const double*>(base), step, dst, inner, n_out,
+                                                     inner, size[a], origin, scratch);
+        for (std::size_t b = a; b-- > 0;) {
+          if (++idx[b] < shape[b]) break;
+          idx[b] = 0;
+        }
+      }
+    } else {
+      const auto pass = (square && p == 0) ? k.sliding_sumsq : k.sliding_sum;
+      for (std::int64_t o = 0; o < outer; ++o)
+        pass(cur + o * n_in * inner, inner, nxt + o * n_out * inner, inner, n_out, inner, size[a], origin, scratch);
+    }
+    cur = nxt;
+    shape = next_shape;
+  }
+  if (passes.empty()) {  // every size 1: the sums are the input itself
+    double* dst = thread_scratch(slot(1), static_cast<std::size_t>(region.count()));
+    std::copy(cur, cur + region.count(), dst);
+  }
+}
+
+double* window_sums_result(int slot_base, std::size_t count) {
+  return thread_scratch(static_cast<std::size_t>(slot_base) + 1, count);
+}
+
+}  // namespace detail
+
+DType filter_result_dtype(DType input, std::optional<DType> out) {
+  if (out) return *out;
+  return input == DType::Float64 ? DType::Float64 : DType::Float32;
+}
+
+Image uniform_filter(const Image& input, const Shape& size, const Boundary& boundary, std::optional<DType> out) {
+  if (input.ndim() == 0) throw ValueError("uniform_filter: the input must have at least one axis");
+  const Shape s = detail::window_sizes(size, input.ndim(), "uniform_filter");
+  return Image(std::make_shared<detail::UniformFilterNode>(input, s, boundary, filter_result_dtype(input.dtype(), out)));
+}
+
+}  // namespace tessera

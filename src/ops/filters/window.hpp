@@ -1,0 +1,36 @@
+// Shared geometry and window sums of the neighbourhood filters.
+#pragma once
+
+#include <optional>
+
+#include "tessera/image.hpp"
+
+namespace tessera {
+
+// float64 for float64 input, float32 otherwise, unless `out` says.
+DType filter_result_dtype(DType input, std::optional<DType> out);
+
+namespace detail {
+
+inline constexpr std::int64_t kMaxWindow = 255;
+
+// The per-axis window sizes from a user's `size` (one number or one per axis),
+// validated; `what` names the caller in messages.
+Shape window_sizes(const Shape& size, std::size_t ndim, const char* what);
+
+// The input region a window of `size` needs around `out` (scipy's origin 0).
+Region window_input_region(const Region& out, const Shape& size);
+
+// Sums over the window of every element of `region` (of squares, with
+// `square`), from the padded input (region grown by window_input_region); the
+// float64 result, C order, lives in per-thread scratch (window_sums_result)
+// until the next call with the same slot_base. Different slot_base values
+// (0, 10, ...) keep several results.
+void window_sums(const View& padded, const Region& region, const Shape& size, int slot_base, bool square);
+double* window_sums_result(int slot_base, std::size_t count);
+
+// Writes sums / count into `out` (shape region.size), converting to its dtype.
+void finish_window_means(const double* sums, const Region& region, double count, const View& out);
+
+}  // namespace detail
+}  // namespace tessera

@@ -1,0 +1,25 @@
+// A window-statistics pipeline fused into one node: per tile, the window sums
+// of x and of x^2 from one fetch of the input, then a per-pixel formula of
+// (centre, sum, sum of squares), compiled once as an expression program.
+// local_mean_std and the speckle filters are formulas on it.
+#pragma once
+
+#include <functional>
+
+#include "ops/expr/program.hpp"
+#include "tessera/image.hpp"
+
+namespace tessera::detail {
+
+// The formula's operands, as images that stand for the tile's values: the
+// centre pixel (input dtype), and the window mean and variance (float64,
+// variance = E[x^2] - E[x]^2 clamped at 0).
+struct Moments {
+  Image centre, mean, variance;
+};
+using MomentsFormula = std::function<Image(const Moments&)>;
+
+Image window_moments_image(const Image& input, const Shape& size, const Boundary& boundary,
+                           const MomentsFormula& formula, const char* name);
+
+}  // namespace tessera::detail
