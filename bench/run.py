@@ -100,6 +100,44 @@ def bench_map_tiles(size):
     return t1, t2
 
 
+def bench_uniform(size):
+    import cv2
+    import scipy.ndimage as ndi
+    a = np.random.default_rng(4).random((size, size), dtype=np.float32)
+    t_tes = best_time(lambda: tessera.uniform_filter(a, 7), repeat=3)
+    t_cv = best_time(lambda: cv2.blur(a, (7, 7), borderType=cv2.BORDER_REFLECT), repeat=3)
+    t_sp = best_time(lambda: ndi.uniform_filter(a, 7), repeat=1)
+    # the same answer as scipy (computed in float64) and OpenCV
+    ref = ndi.uniform_filter(a[:500].astype(np.float64), 7)[:490]
+    assert np.allclose(tessera.uniform_filter(a[:500], 7)[:490], ref, rtol=1e-5)
+    return t_tes, t_cv, t_sp
+
+
+def bench_uniform_volume(size):
+    import scipy.ndimage as ndi
+    v = np.random.default_rng(5).random((size, size, size), dtype=np.float32)
+    t_tes = best_time(lambda: tessera.uniform_filter(v, 5), repeat=3)
+    t_sp = best_time(lambda: ndi.uniform_filter(v, 5), repeat=1)
+    return t_tes, t_sp
+
+
+def speckle_data(size):
+    rng = np.random.default_rng(6)
+    a = np.empty((size, size), np.float32)
+    for i in range(0, size, 500):  # in slices: no full-size float64 temporary
+        a[i:i + 500] = rng.gamma(4.0, 25.0, (min(500, size - i), size))
+    return a
+
+
+def bench_enhanced_lee(size):
+    sys.path.insert(0, HERE)
+    import seed_002
+    a = speckle_data(size)
+    t_tes = best_time(lambda: tessera.enhanced_lee_filter(a, 7, looks=4), repeat=3)
+    t_ne = best_time(lambda: seed_002.enh_lee(a, 7, 4.0, 1.0), repeat=1)
+    return t_tes, t_ne
+
+
 # --------------------------------------------------------------- memory ----
 
 def rss_now():
@@ -120,14 +158,18 @@ def rss_peak():
 
 def memory_case(name, tool, size):
     """Runs in a fresh process; prints the bytes used beyond input and output."""
-    a = np.empty((size, size), np.float32)
-    rng = np.random.default_rng(3)
-    for i in range(0, size, 500):  # filled in slices: no full-size temporary
-        a[i:i + 500] = rng.random((min(500, size - i), size), dtype=np.float32)
+    a = speckle_data(size)
     if tool == "tessera":
-        tessera.asarray(a[:64, :64]).compute()  # start the thread pool before measuring
+        tessera.enhanced_lee_filter(a[:64, :64], 7)  # start the thread pool before measuring
     base = rss_now()
-    if name == "five_stages":
+    if name == "enhanced_lee":
+        if tool == "tessera":
+            out = tessera.enhanced_lee_filter(a, 7, looks=4)
+        else:
+            sys.path.insert(0, HERE)
+            import seed_002
+            out = seed_002.enh_lee(a, 7, 4.0, 1.0)
+    elif name == "five_stages":
         if tool == "tessera":
             x = tessera.asarray(a)
             x = x * 2.5 + 1                   # 1, 2
@@ -192,6 +234,29 @@ def main():
             f"{t1 / t2:.2f}x (>=1.7)", verdict(t1 / t2 >= 1.7)]])
 
     size = 2000 if q else 10000
+    t_tes, t_cv, t_sp = bench_uniform(size)
+    vol = 96 if q else 256
+    v_tes, v_sp = bench_uniform_volume(vol)
+    e_tes, e_ne = bench_enhanced_lee(size)
+    table("Neighbourhood filters (ms; tessera best of 3, scipy and the seed's numexpr answer one run)",
+          ["case", "tessera", "peer", "peer time", "speed-up", "target"],
+          [[f"uniform_filter {size}x{size} float32, size 7", f"{t_tes * 1e3:.0f}", "cv2.blur (reflect)",
+            f"{t_cv * 1e3:.0f}", f"{t_cv / t_tes:.2f}x (>=1.5)", verdict(t_cv / t_tes >= 1.5)],
+           ["", "", "scipy uniform_filter", f"{t_sp * 1e3:.0f}", f"{t_sp / t_tes:.1f}x (>=12)", verdict(t_sp / t_tes >= 12)],
+           [f"uniform_filter {vol}^3 float32, size 5", f"{v_tes * 1e3:.0f}", "scipy uniform_filter", f"{v_sp * 1e3:.0f}",
+            f"{v_sp / v_tes:.1f}x (>=10)", verdict(v_sp / v_tes >= 10)],
+           [f"enhanced_lee_filter {size}x{size} float32, 7, L=4", f"{e_tes * 1e3:.0f}", "002 seed (numexpr+scipy)",
+            f"{e_ne * 1e3:.0f}", f"{e_ne / e_tes:.1f}x (>=20)", verdict(e_ne / e_tes >= 20)]])
+
+    rows = []
+    res = {tool: measure_memory("enhanced_lee", tool, size) for tool in ["tessera", "seed"]}
+    for tool, r in res.items():
+        ok = r["extra"] <= 100 * mb if tool == "tessera" else None
+        rows.append([tool, f"{r['input'] / mb:.0f}", f"{r['output'] / mb:.0f}", f"{r['extra'] / mb:.1f}",
+                     "<= 100" if tool == "tessera" else "", verdict(ok) if ok is not None else ""])
+    table(f"Peak RSS of enhanced_lee_filter on {size}x{size} float32 (MB above input + output)",
+          ["tool", "input", "output", "extra", "target", ""], rows)
+
     rows = []
     res = {tool: measure_memory("five_stages", tool, size) for tool in ["tessera", "numexpr", "numpy"]}
     for tool, r in res.items():

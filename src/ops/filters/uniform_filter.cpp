@@ -2,6 +2,7 @@
 // separable float64 window sums in generate(), one axis pass at a time.
 #include <vector>
 
+#include "core/cast.hpp"
 #include "engine/copy.hpp"
 #include "ops/filters/filter_kernels.hpp"
 #include "ops/filters/window.hpp"
@@ -10,6 +11,15 @@
 namespace tessera {
 
 namespace detail {
+
+Image filter_input(const Image& input, const Boundary& boundary) {
+  if (boundary.mode != BoundaryMode::Constant || is_float(input.dtype())) return input;
+  const bool exact = dispatch(input.dtype(), [&](auto t) {
+    using T = typename decltype(t)::type;
+    return static_cast<double>(convert<T>(boundary.cval)) == boundary.cval;
+  });
+  return exact ? input : input.astype(DType::Float64);
+}
 
 Shape window_sizes(const Shape& size, std::size_t ndim, const char* what) {
   Shape s = size;
@@ -217,7 +227,8 @@ DType filter_result_dtype(DType input, std::optional<DType> out) {
 Image uniform_filter(const Image& input, const Shape& size, const Boundary& boundary, std::optional<DType> out) {
   if (input.ndim() == 0) throw ValueError("uniform_filter: the input must have at least one axis");
   const Shape s = detail::window_sizes(size, input.ndim(), "uniform_filter");
-  return Image(std::make_shared<detail::UniformFilterNode>(input, s, boundary, filter_result_dtype(input.dtype(), out)));
+  return Image(std::make_shared<detail::UniformFilterNode>(detail::filter_input(input, boundary), s, boundary,
+                                                           filter_result_dtype(input.dtype(), out)));
 }
 
 }  // namespace tessera

@@ -14,6 +14,11 @@ namespace detail {
 
 inline constexpr std::int64_t kMaxWindow = 255;
 
+// The image a filter reads: the input itself, or the input as float64 where
+// padding it with a constant its dtype cannot hold (cval 3.5 around uint8)
+// would change the constant, as scipy pads in float64.
+Image filter_input(const Image& input, const Boundary& boundary);
+
 // The per-axis window sizes from a user's `size` (one number or one per axis),
 // validated; `what` names the caller in messages.
 Shape window_sizes(const Shape& size, std::size_t ndim, const char* what);

@@ -63,7 +63,7 @@ Image window_moments_image(const Image& input, const Shape& size_arg, const Boun
   const Shape size = window_sizes(size_arg, input.ndim(), name);
   double count = 1;
   for (auto s : size) count *= static_cast<double>(s);
-  const Image centre(std::make_shared<Placeholder>(input.shape(), input.dtype()));
+  const Image centre(std::make_shared<Placeholder>(input.shape(), filter_input(input, boundary).dtype()));
   const Image sum(std::make_shared<Placeholder>(input.shape(), DType::Float64));
   const Image sum_sq(std::make_shared<Placeholder>(input.shape(), DType::Float64));
   // Multiplications by 1/count, not divisions: a division per pixel costs more
@@ -72,7 +72,8 @@ Image window_moments_image(const Image& input, const Shape& size_arg, const Boun
   const Image variance = apply("maximum", {sum_sq * (1.0 / count) - mean * mean, 0.0});
   const Image result = formula(Moments{centre, mean, variance});
   std::vector<const Node*> placeholders{centre.node().get(), sum.node().get(), sum_sq.node().get()};
-  return Image(std::make_shared<WindowMomentsNode>(input, size, boundary, make_leaf(result), placeholders,
+  return Image(std::make_shared<WindowMomentsNode>(filter_input(input, boundary), size, boundary, make_leaf(result),
+                                                   placeholders,
                                                    std::vector<Image>{centre, sum, sum_sq}, name));
 }
 
