@@ -7,6 +7,27 @@
 
 namespace tessera::detail {
 
+Shape accumulated_halo(const Node& node) {
+  const Shape& shape = node.shape();
+  const std::size_t nd = shape.size();
+  Shape total(nd, 0);
+  // A probe region in the middle: how far each input region reaches past it.
+  Region probe{Shape(nd), Shape(nd, 1)};
+  for (std::size_t a = 0; a < nd; ++a) probe.offset[a] = shape[a] / 2;
+  for (std::size_t i = 0; i < node.inputs().size(); ++i) {
+    const Node& in = *node.inputs()[i].node();
+    if (in.shape().size() != nd) continue;  // broadcast leaves and reshapes: no halo
+    const Region r = node.input_region(i, probe);
+    const Shape below = accumulated_halo(in);
+    for (std::size_t a = 0; a < nd; ++a) {
+      if (in.shape()[a] != shape[a]) continue;
+      const std::int64_t reach = std::max(probe.offset[a] - r.offset[a], r.offset[a] + r.size[a] - probe.offset[a] - 1);
+      total[a] = std::max(total[a], std::max<std::int64_t>(reach, 0) + below[a]);
+    }
+  }
+  return total;
+}
+
 std::vector<Region> plan_tiles(const Node& root, int threads) {
   const Shape& shape = root.shape();
   const std::size_t nd = shape.size();
@@ -15,13 +36,27 @@ std::vector<Region> plan_tiles(const Node& root, int threads) {
   if (nd == 0) return {Region{}};
 
   Shape tile = shape;
+  const Shape halo = accumulated_halo(root);
+  const bool has_halo = std::any_of(halo.begin(), halo.end(), [](std::int64_t h) { return h > 0; });
+  const std::int64_t min_tiles = 4 * static_cast<std::int64_t>(resolve_threads(threads));
   if (auto preferred = root.preferred_tile()) {
     for (std::size_t a = 0; a < std::min(nd, preferred->size()); ++a)
       tile[a] = std::clamp<std::int64_t>((*preferred)[a], 1, shape[a]);
+  } else if (has_halo) {
+    // Blocks, not strips: interior blocks read their input in place (no
+    // padding), and each axis with a halo is several times longer than it.
+    const std::int64_t target =
+        std::max<std::int64_t>(1, std::min(kHaloTileElements, element_count(shape) / min_tiles));
+    std::int64_t inner = 1;
+    for (std::size_t a = nd; a-- > 0;) {
+      const std::int64_t least = std::min(shape[a], std::max<std::int64_t>(1, 4 * halo[a]));
+      const std::int64_t cap = a + 1 == nd ? std::min<std::int64_t>(shape[a], kHaloTileColumns) : shape[a];
+      tile[a] = std::clamp<std::int64_t>(target / inner, least, std::max(least, cap));
+      inner *= tile[a];
+    }
   } else {
     // Whole trailing axes while they fit the target, then a slice of the next
     // axis; earlier axes one at a time. Enough tiles to keep every worker busy.
-    const std::int64_t min_tiles = 4 * static_cast<std::int64_t>(resolve_threads(threads));
     const std::int64_t target =
         std::max<std::int64_t>(1, std::min(kTileElements, element_count(shape) / min_tiles));
     std::int64_t inner = 1;
