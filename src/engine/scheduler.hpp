@@ -12,8 +12,8 @@ namespace tessera::detail {
 // Elements per tile when the graph states no preference; graphs with halos
 // get larger blocks (the halo is paid per tile) of at most this many columns.
 inline constexpr std::int64_t kTileElements = 1 << 17;
-inline constexpr std::int64_t kHaloTileElements = 1 << 18;
-inline constexpr std::int64_t kHaloTileColumns = 2048;
+inline constexpr std::int64_t kHaloTileElements = 1 << 16;
+inline constexpr std::int64_t kHaloTileColumns = 1024;
 
 // How far, per axis, computing a region of `node` reaches into the sources
 // below it (the sum of the halos along the deepest path).

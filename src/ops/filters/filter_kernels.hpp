@@ -30,6 +30,12 @@ struct FilterKernels {
   // A last pass along a row fused with finish_f32, for windows up to 8;
   // returns false (doing nothing) for other sizes.
   bool (*row_mean_f32)(const double* in, float* out, std::int64_t n, std::int64_t size, double factor);
+  // Window mean and variance (E[x^2] - E[x]^2, clamped at 0) from the sums of
+  // x and x^2, computed in float64 and stored as float32 or float64.
+  void (*moments_f32)(const double* s1, const double* s2, std::int64_t n, double inv_count, float* mean,
+                      float* variance);
+  void (*moments_f64)(const double* s1, const double* s2, std::int64_t n, double inv_count, double* mean,
+                      double* variance);
 };
 
 const FilterKernels& filter_kernels();

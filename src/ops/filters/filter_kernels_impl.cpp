@@ -143,12 +143,24 @@ void finish_f64(const double* sums, double* out, std::int64_t n, double divisor)
   for (std::int64_t i = 0; i < n; ++i) out[i] = sums[i] / divisor;
 }
 
+// Window mean and variance from the sums, in float64 (the variance needs it):
+// mean = s1 / n, variance = max(s2 / n - mean^2, 0), stored as T.
+template <typename T>
+void moments(const double* s1, const double* s2, std::int64_t n, double inv_count, T* mean, T* variance) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double m = s1[i] * inv_count;
+    const double v = s2[i] * inv_count - m * m;
+    mean[i] = static_cast<T>(m);
+    variance[i] = static_cast<T>(v > 0 ? v : 0.0);
+  }
+}
+
 }  // namespace
 
 const FilterKernels& TESSERA_ISA_TABLE(filter_kernels)() {
   static const FilterKernels table{&sliding<double, double, Sum>, &sliding<float, double, Sum>,
                                    &sliding<double, double, Sum, Square>, &sliding<float, double, Sum, Square>,
-                                   &finish_f32, &finish_f64, &row_mean_f32};
+                                   &finish_f32, &finish_f64, &row_mean_f32, &moments<float>, &moments<double>};
   return table;
 }
 

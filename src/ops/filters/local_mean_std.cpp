@@ -9,11 +9,13 @@ namespace tessera {
 std::pair<Image, Image> local_mean_std(const Image& input, const Shape& size, const Boundary& boundary,
                                        std::optional<DType> out) {
   const DType dt = filter_result_dtype(input.dtype(), out);
+  // The moments in the result's precision (float64 unless it is narrower).
+  const DType moments = dt == DType::Float32 ? DType::Float32 : DType::Float64;
   const Image mean = detail::window_moments_image(
-      input, size, boundary, [&](const detail::Moments& m) { return m.mean.astype(dt); }, "local_mean_std");
+      input, size, boundary, [&](const detail::Moments& m) { return m.mean.astype(dt); }, "local_mean_std", moments);
   const Image std = detail::window_moments_image(
       input, size, boundary, [&](const detail::Moments& m) { return apply("sqrt", {m.variance}).astype(dt); },
-      "local_mean_std");
+      "local_mean_std", moments);
   return {mean, std};
 }
 

@@ -1,6 +1,7 @@
 #include "ops/filters/window_moments.hpp"
 
 #include "ops/expr/expr_tree.hpp"
+#include "ops/filters/filter_kernels.hpp"
 #include "ops/filters/window.hpp"
 
 namespace tessera::detail {
@@ -20,10 +21,12 @@ class Placeholder final : public Node {
 class WindowMomentsNode final : public Node {
  public:
   WindowMomentsNode(const Image& input, Shape size, Boundary boundary, const ExprPtr& formula,
-                    std::vector<const Node*> placeholders, std::vector<Image> keep, std::string name)
+                    std::vector<const Node*> placeholders, std::vector<Image> keep, std::string name,
+                    DType moments_dtype)
       : Node(input.shape(), formula->dtype, {input}),
         size_(std::move(size)),
         boundary_(boundary),
+        moments_dtype_(moments_dtype),
         programs_(compile_programs(formula, placeholders, input.shape())),
         keep_(std::move(keep)),
         name_(std::move(name)) {}
@@ -37,19 +40,32 @@ class WindowMomentsNode final : public Node {
     window_sums(padded, region, size_, 0, false);
     window_sums(padded, region, size_, 10, true);
     const std::size_t n = static_cast<std::size_t>(region.count());
-    auto sums_view = [&](double* p) {
-      return View{reinterpret_cast<std::byte*>(p), DType::Float64, region.size, c_strides(region.size, sizeof(double)),
-                  nullptr};
+    const std::size_t item = itemsize(moments_dtype_);
+    thread_local std::vector<std::byte> moments;
+    if (moments.size() < 2 * n * item) moments.resize(2 * n * item);
+    std::byte* mean = moments.data();
+    std::byte* variance = moments.data() + n * item;
+    double inv_count = 1;
+    for (auto s : size_) inv_count /= static_cast<double>(s);
+    const FilterKernels& k = filter_kernels();
+    if (moments_dtype_ == DType::Float32)
+      k.moments_f32(window_sums_result(0, n), window_sums_result(10, n), region.count(), inv_count,
+                    reinterpret_cast<float*>(mean), reinterpret_cast<float*>(variance));
+    else
+      k.moments_f64(window_sums_result(0, n), window_sums_result(10, n), region.count(), inv_count,
+                    reinterpret_cast<double*>(mean), reinterpret_cast<double*>(variance));
+    auto view = [&](std::byte* p) {
+      return View{p, moments_dtype_, region.size, c_strides(region.size, item), nullptr};
     };
     Region centre{Shape(region.ndim()), region.size};
     for (std::size_t a = 0; a < region.ndim(); ++a) centre.offset[a] = size_[a] / 2;
-    run_programs(programs_, out,
-                 {padded.sub(centre), sums_view(window_sums_result(0, n)), sums_view(window_sums_result(10, n))});
+    run_programs(programs_, out, {padded.sub(centre), view(mean), view(variance)});
   }
 
  private:
   Shape size_;
   Boundary boundary_;
+  DType moments_dtype_;
   Programs programs_;
   std::vector<Image> keep_;  // the placeholders the programs refer to
   std::string name_;
@@ -58,23 +74,17 @@ class WindowMomentsNode final : public Node {
 }  // namespace
 
 Image window_moments_image(const Image& input, const Shape& size_arg, const Boundary& boundary,
-                           const MomentsFormula& formula, const char* name) {
+                           const MomentsFormula& formula, const char* name, DType moments_dtype) {
   if (input.ndim() == 0) throw ValueError(std::string(name) + ": the input must have at least one axis");
   const Shape size = window_sizes(size_arg, input.ndim(), name);
-  double count = 1;
-  for (auto s : size) count *= static_cast<double>(s);
   const Image centre(std::make_shared<Placeholder>(input.shape(), filter_input(input, boundary).dtype()));
-  const Image sum(std::make_shared<Placeholder>(input.shape(), DType::Float64));
-  const Image sum_sq(std::make_shared<Placeholder>(input.shape(), DType::Float64));
-  // Multiplications by 1/count, not divisions: a division per pixel costs more
-  // than the rest of a moment, and one ulp does not matter to a filter.
-  const Image mean = sum * (1.0 / count);
-  const Image variance = apply("maximum", {sum_sq * (1.0 / count) - mean * mean, 0.0});
+  const Image mean(std::make_shared<Placeholder>(input.shape(), moments_dtype));
+  const Image variance(std::make_shared<Placeholder>(input.shape(), moments_dtype));
   const Image result = formula(Moments{centre, mean, variance});
-  std::vector<const Node*> placeholders{centre.node().get(), sum.node().get(), sum_sq.node().get()};
+  std::vector<const Node*> placeholders{centre.node().get(), mean.node().get(), variance.node().get()};
   return Image(std::make_shared<WindowMomentsNode>(filter_input(input, boundary), size, boundary, make_leaf(result),
-                                                   placeholders,
-                                                   std::vector<Image>{centre, sum, sum_sq}, name));
+                                                   placeholders, std::vector<Image>{centre, mean, variance}, name,
+                                                   moments_dtype));
 }
 
 }  // namespace tessera::detail

@@ -12,14 +12,15 @@
 namespace tessera::detail {
 
 // The formula's operands, as images that stand for the tile's values: the
-// centre pixel (input dtype), and the window mean and variance (float64,
-// variance = E[x^2] - E[x]^2 clamped at 0).
+// centre pixel (input dtype), and the window mean and variance
+// (E[x^2] - E[x]^2 clamped at 0), computed from float64 sums and stored as
+// `moments_dtype` (float32 or float64).
 struct Moments {
   Image centre, mean, variance;
 };
 using MomentsFormula = std::function<Image(const Moments&)>;
 
 Image window_moments_image(const Image& input, const Shape& size, const Boundary& boundary,
-                           const MomentsFormula& formula, const char* name);
+                           const MomentsFormula& formula, const char* name, DType moments_dtype);
 
 }  // namespace tessera::detail

@@ -96,7 +96,8 @@ Image frost_filter(const Image& input, const SpeckleOptions& o) {
   detail::check_speckle("frost_filter", input, o, false);
   const Image ci2 = detail::window_moments_image(
       input, {o.size, o.size}, o.boundary, [](const detail::Moments& m) { return m.variance / (m.mean * m.mean); },
-      "frost_filter");
+      "frost_filter",
+      DType::Float64);
   // A window whose mean is 0 (all zero, for intensities) has NaN Ci and even
   // weights: its average is the mean, 0, as the other filters give.
   const Image frost(std::make_shared<FrostNode>(input.astype(DType::Float64), ci2, o.size, o.damping, o.boundary));

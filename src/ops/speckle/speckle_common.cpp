@@ -25,11 +25,10 @@ Image speckle_image(const char* name, const Image& input, const SpeckleOptions& 
         // The moments come from float64 sums (the variance needs them); the
         // formula runs in float32, the result's precision, at twice the SIMD
         // width. Python-style constants keep it float32.
-        const Image mean = m.mean.astype(DType::Float32), variance = m.variance.astype(DType::Float32);
-        const SpeckleTerms t{m.centre.astype(DType::Float32), mean, variance, variance / (mean * mean), cu2};
-        return where(mean == 0.0, mean, formula(t)).astype(DType::Float32);
+        const SpeckleTerms t{m.centre.astype(DType::Float32), m.mean, m.variance, m.variance / (m.mean * m.mean), cu2};
+        return where(m.mean == 0.0, m.mean, formula(t)).astype(DType::Float32);
       },
-      name);
+      name, DType::Float32);
 }
 
 }  // namespace tessera::detail
