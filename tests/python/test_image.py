@@ -164,6 +164,9 @@ def test_every_instruction_set_gives_the_same_bits(tmp_path, rng):
         f"a = np.load(r'{tmp_path / 'a.npy'}'); b = np.load(r'{tmp_path / 'b.npy'}')\n"
         "r = tessera.evaluate('where(a > b, sqrt(abs(a)) * b - a / 3, minimum(a, 2) // 0.7)')\n"
         "c = tessera.asarray(a * 40).astype('int16').compute()\n"
+        "g = np.tile(np.arange(256, dtype=np.uint8), 64).reshape(64, 256)\n"
+        "c = np.concatenate([c.ravel(), tessera.evaluate('(g / 255.) ** 2 * 255 % 256', out=np.empty_like(g)).ravel(),"
+        " tessera.evaluate('g // 3 + g % 7', g=g).ravel()])\n"
         "np.save(sys.argv[1], r); np.save(sys.argv[2], c)\n"
         "print(tessera.simd())\n"
     )

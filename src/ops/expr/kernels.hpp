@@ -44,6 +44,7 @@ struct KernelTable {
   Kernel cast[kDTypeCount][kDTypeCount];       // [from][to], contiguous
   Kernel lookup[kDTypeCount];                  // dst[i] = table(b)[index(a)[i]], 8-bit indices
   Kernel lookup_pairs;                         // two bytes at a time through a 65536-entry table(b)
+  Kernel lookup_bytes;                         // bytes to bytes through a 256-entry table(b), vectorised; may be null
   MoveKernel load[kDTypeCount][kDTypeCount];   // [from][to]
   MoveKernel store[kDTypeCount][kDTypeCount];  // [from][to]
 };

@@ -456,6 +456,35 @@ __attribute__((optimize("no-tree-vectorize"))) void lookup_pairs_kernel(std::int
   }
 }
 
+#ifdef __AVX2__
+// A 256-entry byte table with AVX2: the table as 16 rows of 16, each row
+// looked up by the low nibble (pshufb) and kept where the high nibble selects
+// it. About 4 vector operations per row for 32 bytes: several times faster
+// than scalar loads.
+void lookup_bytes_avx2(std::int64_t n, void* dst, const void* index, const void* table, const void*) {
+  auto* d = static_cast<std::uint8_t*>(dst);
+  const auto* x = static_cast<const std::uint8_t*>(index);
+  const auto* t = static_cast<const std::uint8_t*>(table);
+  __m256i rows[16];
+  for (int k = 0; k < 16; ++k)
+    rows[k] = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t + 16 * k)));
+  const __m256i nibble = _mm256_set1_epi8(0x0f);
+  std::int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
+    const __m256i lo = _mm256_and_si256(v, nibble);
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble);
+    __m256i r = _mm256_setzero_si256();
+    for (int k = 0; k < 16; ++k) {
+      const __m256i pick = _mm256_cmpeq_epi8(hi, _mm256_set1_epi8(static_cast<char>(k)));
+      r = _mm256_or_si256(r, _mm256_and_si256(pick, _mm256_shuffle_epi8(rows[k], lo)));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + i), r);
+  }
+  for (; i < n; ++i) d[i] = t[x[i]];
+}
+#endif
+
 // ---- table ----
 template <typename T> constexpr int idx() { return static_cast<int>(dtype_of<T>()); }
 
@@ -477,6 +506,9 @@ KernelTable build() {
   KernelTable t{};
   t.isa = TESSERA_KERNEL_ISA;
   t.lookup_pairs = &lookup_pairs_kernel;
+#ifdef __AVX2__
+  t.lookup_bytes = &lookup_bytes_avx2;
+#endif
   for_each_type([&](auto tt) {
     using T = typename decltype(tt)::type;
     for_each_index(std::make_integer_sequence<int, kUnaryCount>{}, [&](auto f) {

@@ -384,6 +384,8 @@ bool run_lookup(const Program& p, const View& out, const std::vector<View>& leav
   if (!prebuilt) own = lookup_table(p, in.dtype, out.dtype, leaves.size());
   const std::byte* table = prebuilt ? p.lookup->table.data() : own.data();
   const bool pairs = prebuilt && !p.lookup->pairs.empty();
+  const KernelTable& kt = kernels();
+  const bool byte_table = kt.lookup_bytes != nullptr && itemsize(out.dtype) == 1 && in.dtype != DType::Bool;
 
   const KernelTable& k = kernels();
   const Layout l = coalesce(out.shape, {&out.strides, &in.strides});
@@ -404,7 +406,8 @@ bool run_lookup(const Program& p, const View& out, const std::vector<View>& leav
                                                                      l.strides[1][nd - 1], idx_buf);
     const std::byte* idx = in_run ? s : idx_buf;
     std::byte* dst = out_run ? o : val_buf;
-    if (pairs) k.lookup_pairs(nr * nc, dst, idx, p.lookup->pairs.data(), nullptr);
+    if (byte_table) k.lookup_bytes(nr * nc, dst, idx, table, nullptr);
+    else if (pairs) k.lookup_pairs(nr * nc, dst, idx, p.lookup->pairs.data(), nullptr);
     else k.lookup[static_cast<int>(out.dtype)](nr * nc, dst, idx, table, nullptr);
     if (!out_run)
       k.store[static_cast<int>(out.dtype)][static_cast<int>(out.dtype)](
