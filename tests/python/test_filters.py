@@ -110,6 +110,19 @@ def test_local_mean_std(mode, rng):
     assert (std >= 0).all()
 
 
+@pytest.mark.parametrize("shape,size", [((9, 23, 31), 3), ((17, 13, 11), (5, 1, 3)), ((40, 50), (8, 2)),
+                                        ((300,), 9), ((12, 14), 11)])
+def test_local_mean_std_any_dimension(shape, size, rng):
+    a = rng.gamma(2.0, 10.0, shape).astype(np.float32)
+    mean, std = tessera.local_mean_std(a, size, mode="mirror")
+    rm, rv = reference_moments(a, size, "mirror")
+    np.testing.assert_allclose(mean, rm, rtol=1e-6)
+    np.testing.assert_allclose(std, np.sqrt(rv), rtol=1e-4, atol=1e-4)
+    mean64, std64 = tessera.local_mean_std(a.astype(np.float64), size, mode="mirror")
+    assert mean64.dtype == np.float64
+    np.testing.assert_allclose(std64, np.sqrt(rv), rtol=1e-9, atol=1e-9)
+
+
 def test_local_std_without_cancellation():
     """A large mean and a small spread: E[x^2] - E[x]^2 in float64 sums."""
     rng = np.random.default_rng(5)

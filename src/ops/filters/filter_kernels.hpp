@@ -36,6 +36,12 @@ struct FilterKernels {
                       float* variance);
   void (*moments_f64)(const double* s1, const double* s2, std::int64_t n, double inv_count, double* mean,
                       double* variance);
+  // A first pass of both sums (x and x^2) reading the input once, across
+  // rows of `inner` > 1 lanes, for windows up to 8; false if it does not apply.
+  bool (*sum_and_squares_f32)(const float* in, std::int64_t in_stride, double* s1, double* s2, std::int64_t out_stride,
+                              std::int64_t n, std::int64_t inner, std::int64_t size);
+  bool (*sum_and_squares_f64)(const double* in, std::int64_t in_stride, double* s1, double* s2,
+                              std::int64_t out_stride, std::int64_t n, std::int64_t inner, std::int64_t size);
 };
 
 const FilterKernels& filter_kernels();

@@ -136,6 +136,45 @@ bool row_mean_f32(const double* in, float* out, std::int64_t n, std::int64_t siz
   }
 }
 
+// A first pass that reads each input value once for both window sums, of x
+// and of x^2 (the speckle filters need both). Windows up to 8 along `inner`
+// contiguous lanes; false (nothing done) otherwise.
+template <typename In, int S>
+void sum_and_squares_terms(const In* in, std::int64_t is, double* s1, double* s2, std::int64_t os, std::int64_t n,
+                           std::int64_t inner) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const In* p = in + i * is;
+    double* a = s1 + i * os;
+    double* b = s2 + i * os;
+    for (std::int64_t l = 0; l < inner; ++l) {
+      double x = static_cast<double>(p[l]);
+      double sum = x, sq = x * x;
+      for (int k = 1; k < S; ++k) {
+        x = static_cast<double>(p[l + k * is]);
+        sum += x;
+        sq += x * x;
+      }
+      a[l] = sum;
+      b[l] = sq;
+    }
+  }
+}
+template <typename In>
+bool sum_and_squares(const In* in, std::int64_t is, double* s1, double* s2, std::int64_t os, std::int64_t n,
+                     std::int64_t inner, std::int64_t size) {
+  if (inner == 1) return false;
+  switch (size) {
+    case 2: sum_and_squares_terms<In, 2>(in, is, s1, s2, os, n, inner); return true;
+    case 3: sum_and_squares_terms<In, 3>(in, is, s1, s2, os, n, inner); return true;
+    case 4: sum_and_squares_terms<In, 4>(in, is, s1, s2, os, n, inner); return true;
+    case 5: sum_and_squares_terms<In, 5>(in, is, s1, s2, os, n, inner); return true;
+    case 6: sum_and_squares_terms<In, 6>(in, is, s1, s2, os, n, inner); return true;
+    case 7: sum_and_squares_terms<In, 7>(in, is, s1, s2, os, n, inner); return true;
+    case 8: sum_and_squares_terms<In, 8>(in, is, s1, s2, os, n, inner); return true;
+    default: return false;
+  }
+}
+
 void finish_f32(const double* sums, float* out, std::int64_t n, double factor) {
   for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(sums[i] * factor);
 }
@@ -160,7 +199,8 @@ void moments(const double* s1, const double* s2, std::int64_t n, double inv_coun
 const FilterKernels& TESSERA_ISA_TABLE(filter_kernels)() {
   static const FilterKernels table{&sliding<double, double, Sum>, &sliding<float, double, Sum>,
                                    &sliding<double, double, Sum, Square>, &sliding<float, double, Sum, Square>,
-                                   &finish_f32, &finish_f64, &row_mean_f32, &moments<float>, &moments<double>};
+                                   &finish_f32, &finish_f64, &row_mean_f32, &moments<float>, &moments<double>,
+                                   &sum_and_squares<float>, &sum_and_squares<double>};
   return table;
 }
 

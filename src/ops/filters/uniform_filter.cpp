@@ -76,7 +76,7 @@ class UniformFilterNode final : public Node {
       partial.size[nd - 1] += last - 1;
       partial.offset[nd - 1] -= last / 2;
       View padded = inputs[0];
-      window_sums(padded, partial, sizes, 0, false);  // every axis but the last
+      window_sums(padded, partial, sizes, 0, false, -1);  // every axis but the last
       const double* sums = window_sums_result(0, static_cast<std::size_t>(partial.count()));
       const std::int64_t in_cols = partial.size[nd - 1], cols = region.size[nd - 1];
       const std::int64_t rows = region.count() / std::max<std::int64_t>(cols, 1);
@@ -92,7 +92,7 @@ class UniformFilterNode final : public Node {
       }
       return;
     }
-    window_sums(inputs[0], region, size_, 0, false);
+    window_sums(inputs[0], region, size_, 0, false, -1);
     const double* sums = window_sums_result(0, static_cast<std::size_t>(region.count()));
     finish_window_means(sums, region, count, out);
   }
@@ -135,7 +135,8 @@ void finish_window_means(const double* sums, const Region& region, double count,
 
 // Window sums of a padded input into thread scratch slot `slot` (as float64,
 // C order, shape region.size). Exposed for the filters built on it.
-void window_sums(const View& padded, const Region& region, const Shape& size, int slot_base, bool square) {
+void window_sums(const View& padded, const Region& region, const Shape& size, int slot_base, bool square,
+                 int squares_slot_base) {
   const std::size_t nd = region.ndim();
   const auto slot = [&](int k) { return static_cast<std::size_t>(slot_base + k); };
   std::vector<std::size_t> passes;
@@ -167,6 +168,7 @@ void window_sums(const View& padded, const Region& region, const Shape& size, in
       for (std::int64_t i = 0; i < element_count(shape); ++i) copy[i] *= copy[i];
   }
   int ping = 3;
+  bool squares_done = false;
   for (std::size_t p = 0; p < passes.size(); ++p) {
     const std::size_t a = passes[p];
     Shape next_shape = shape;
@@ -180,6 +182,40 @@ void window_sums(const View& padded, const Region& region, const Shape& size, in
     double* scratch = thread_scratch(slot(5), static_cast<std::size_t>(2 * shape[a] * inner));
     const std::int64_t n_in = shape[a], n_out = next_shape[a];
     const std::int64_t origin = region.offset[a] - size[a] / 2;
+    if (p == 0 && direct_first && squares_slot_base >= 0 && !last) {
+      // Both sums' first pass in one read of the input; the rest per sum.
+      // Slot +6: the recursive call below uses +1 to +5 of the same base.
+      double* nxt2 = thread_scratch(static_cast<std::size_t>(squares_slot_base) + 6,
+                                    static_cast<std::size_t>(element_count(next_shape)));
+      Shape idx(a, 0);
+      bool fused = true;
+      for (std::int64_t o = 0; o < outer && fused; ++o) {
+        const std::byte* base = padded.data;
+        for (std::size_t b = 0; b < a; ++b) base += idx[b] * padded.strides[b];
+        const std::int64_t step = padded.strides[a] / static_cast<std::int64_t>(itemsize(padded.dtype));
+        fused = f32 ? k.sum_and_squares_f32(reinterpret_cast<const float*>(base), step, nxt + o * n_out * inner,
+                                            nxt2 + o * n_out * inner, inner, n_out, inner, size[a])
+                    : k.sum_and_squares_f64(reinterpret_cast<const double*>(base), step, nxt + o * n_out * inner,
+                                            nxt2 + o * n_out * inner, inner, n_out, inner, size[a]);
+        for (std::size_t b = a; b-- > 0;) {
+          if (++idx[b] < shape[b]) break;
+          idx[b] = 0;
+        }
+      }
+      if (fused) {
+        // Finish the squares from their first pass, then carry on with the sums.
+        const View first{reinterpret_cast<std::byte*>(nxt2), DType::Float64, next_shape,
+                         c_strides(next_shape, sizeof(double)), nullptr};
+        Region rest = region;
+        Shape rest_size = size;
+        rest_size[a] = 1;
+        window_sums(first, rest, rest_size, squares_slot_base, false, -1);
+        squares_done = true;
+        cur = nxt;
+        shape = next_shape;
+        continue;
+      }
+    }
     if (p == 0 && direct_first) {
       // Outer axes of the view may have any stride: walk them.
       Shape idx(a, 0);
@@ -211,6 +247,7 @@ void window_sums(const View& padded, const Region& region, const Shape& size, in
     double* dst = thread_scratch(slot(1), static_cast<std::size_t>(region.count()));
     std::copy(cur, cur + region.count(), dst);
   }
+  if (squares_slot_base >= 0 && !squares_done) window_sums(padded, region, size, squares_slot_base, true, -1);
 }
 
 double* window_sums_result(int slot_base, std::size_t count) {

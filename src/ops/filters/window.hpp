@@ -30,8 +30,11 @@ Region window_input_region(const Region& out, const Shape& size);
 // `square`), from the padded input (region grown by window_input_region); the
 // float64 result, C order, lives in per-thread scratch (window_sums_result)
 // until the next call with the same slot_base. Different slot_base values
-// (0, 10, ...) keep several results.
-void window_sums(const View& padded, const Region& region, const Shape& size, int slot_base, bool square);
+// (0, 10, ...) keep several results. With squares_slot_base >= 0, the sums of
+// squares are computed too, into that slot base, sharing the first pass's
+// read of the input where it can.
+void window_sums(const View& padded, const Region& region, const Shape& size, int slot_base, bool square,
+                 int squares_slot_base);
 double* window_sums_result(int slot_base, std::size_t count);
 
 // Writes sums / count into `out` (shape region.size), converting to its dtype.

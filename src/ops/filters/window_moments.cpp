@@ -37,8 +37,7 @@ class WindowMomentsNode final : public Node {
 
   void generate(const Region& region, const std::vector<View>& inputs, const View& out) const override {
     const View& padded = inputs[0];
-    window_sums(padded, region, size_, 0, false);
-    window_sums(padded, region, size_, 10, true);
+    window_sums(padded, region, size_, 0, false, 10);  // sums of x into slot 0, of x^2 into slot 10
     const std::size_t n = static_cast<std::size_t>(region.count());
     const std::size_t item = itemsize(moments_dtype_);
     thread_local std::vector<std::byte> moments;
