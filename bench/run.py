@@ -1,7 +1,8 @@
 """tessera's benchmarks: each case beside its peers, in one run, as ratios.
 
 Times are the best of several runs (these machines are noisy; the best run is
-the least disturbed). Peak memory is the peak RSS of a fresh process per
+the least disturbed), each case in a fresh process, the peers beside tessera
+in that same process. Peak memory is the peak RSS of a fresh process per
 (case, tool), measured above what the process held before the computation
 (interpreter, libraries and the input) and beyond the output itself.
 
@@ -193,6 +194,20 @@ def memory_case(name, tool, size):
     print(json.dumps({"extra": extra, "input": a.nbytes, "output": out.nbytes}))
 
 
+CASES = {
+    "pixel_rule": bench_pixel_rule, "gamma": bench_gamma, "map_tiles": bench_map_tiles,
+    "uniform": bench_uniform, "uniform_volume": bench_uniform_volume, "enhanced_lee": bench_enhanced_lee,
+}
+
+
+def isolated(case, size):
+    """Runs a speed case in a fresh process: one case's heap (freed arrays,
+    malloc's thresholds) would otherwise change the next one's page faults."""
+    r = subprocess.run([sys.executable, __file__, "--speed-case", case, "--size", str(size)],
+                       capture_output=True, text=True, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def measure_memory(name, tool, size):
     r = subprocess.run([sys.executable, __file__, "--memory-case", name, "--tool", tool, "--size", str(size)],
                        capture_output=True, text=True, check=True)
@@ -205,11 +220,15 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="small sizes (a smoke run, not the figures)")
     p.add_argument("--memory-case")
+    p.add_argument("--speed-case")
     p.add_argument("--tool")
     p.add_argument("--size", type=int)
     args = p.parse_args()
     if args.memory_case:
         return memory_case(args.memory_case, args.tool, args.size)
+    if args.speed_case:
+        print(json.dumps(CASES[args.speed_case](args.size)))
+        return None
 
     q = args.quick
     print(f"tessera benchmarks: {os.cpu_count()} cores, kernels {tessera.simd()}, threads {tessera.default_threads()}"
@@ -218,11 +237,11 @@ def main():
     mb = 1 << 20
     rows = []
     size = 1024 if q else 4096
-    t_copy, t_tes, t_ne, t_np = bench_pixel_rule(size)
+    t_copy, t_tes, t_ne, t_np = isolated("pixel_rule", size)
     rows.append([f"001 pixel rule {size}x{size}x4 uint8", f"{t_tes * 1e3:.1f}", f"{t_ne * 1e3:.1f}",
                  f"{t_np * 1e3:.1f}", f"{t_copy * 1e3:.1f}", f"{t_ne / t_tes:.1f}x (>=3)", f"{t_np / t_tes:.1f}x (>=4)",
                  f"{t_tes / t_copy:.2f}x (<=2)", verdict(t_ne / t_tes >= 3 and t_np / t_tes >= 4 and t_tes / t_copy <= 2)])
-    t_copy, t_tes, t_ne, t_np = bench_gamma(size)
+    t_copy, t_tes, t_ne, t_np = isolated("gamma", size)
     rows.append([f"(img/255.)**2*255 {size}x{size}x3 -> uint8", f"{t_tes * 1e3:.1f}", f"{t_ne * 1e3:.1f}",
                  f"{t_np * 1e3:.1f}", f"{t_copy * 1e3:.1f}", f"{t_ne / t_tes:.1f}x (>=3)", f"{t_np / t_tes:.1f}x (>=4)",
                  f"{t_tes / t_copy:.2f}x (<=2)", verdict(t_ne / t_tes >= 3 and t_np / t_tes >= 4 and t_tes / t_copy <= 2)])
@@ -230,17 +249,17 @@ def main():
           ["case", "tessera", "numexpr", "numpy", "numpy copy", "vs numexpr", "vs numpy", "vs copy", "target"], rows)
 
     size = 2048 if q else 8192
-    t1, t2 = bench_map_tiles(size)
+    t1, t2 = isolated("map_tiles", size)
     table("map_tiles with a numpy function (s, best of 4, interleaved)",
           ["case", "1 thread", "2 threads", "speed-up", "target"],
           [[f"sqrt(x)*sin(x)+exp(-x) on {size}x{size} float32, 512x512 tiles", f"{t1:.3f}", f"{t2:.3f}",
             f"{t1 / t2:.2f}x (>=1.7)", verdict(t1 / t2 >= 1.7)]])
 
     size = 2000 if q else 10000
-    t_tes, t_cv, t_sp = bench_uniform(size)
+    t_tes, t_cv, t_sp = isolated("uniform", size)
     vol = 96 if q else 256
-    v_tes, v_sp = bench_uniform_volume(vol)
-    e_tes, e_ne = bench_enhanced_lee(size)
+    v_tes, v_sp = isolated("uniform_volume", vol)
+    e_tes, e_ne = isolated("enhanced_lee", size)
     table("Neighbourhood filters (ms; tessera and OpenCV best of 5, the seed best of 2, scipy one run)",
           ["case", "tessera", "peer", "peer time", "speed-up", "target"],
           [[f"uniform_filter {size}x{size} float32, size 7", f"{t_tes * 1e3:.0f}", "cv2.blur (reflect)",
