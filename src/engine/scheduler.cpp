@@ -94,7 +94,10 @@ std::vector<Region> plan_tiles(const Node& root, int threads) {
 void run_graph(const Node& root, const View& out, int threads) {
   const std::vector<Region> tiles = plan_tiles(root, threads);
   if (tiles.empty()) return;
-  const int workers = std::min<int>(resolve_threads(threads), static_cast<int>(tiles.size()));
+  // Waking a worker costs tens of microseconds: small images run on fewer.
+  const std::int64_t by_work = std::max<std::int64_t>(1, element_count(root.shape()) / kElementsPerWorker);
+  const int workers = static_cast<int>(
+      std::min<std::int64_t>({resolve_threads(threads), static_cast<std::int64_t>(tiles.size()), by_work}));
   std::vector<TileContext> contexts(static_cast<std::size_t>(workers));
   parallel_for(static_cast<std::int64_t>(tiles.size()), workers, [&](std::int64_t t, int worker) {
     TileContext& ctx = contexts[static_cast<std::size_t>(worker)];

@@ -14,6 +14,8 @@ namespace tessera::detail {
 inline constexpr std::int64_t kTileElements = 1 << 17;
 inline constexpr std::int64_t kHaloTileElements = 1 << 16;
 inline constexpr std::int64_t kHaloTileColumns = 1024;
+// Below this many output elements per worker, fewer workers run.
+inline constexpr std::int64_t kElementsPerWorker = 1 << 16;
 
 // How far, per axis, computing a region of `node` reaches into the sources
 // below it (the sum of the halos along the deepest path).

@@ -182,10 +182,11 @@ void window_sums(const View& padded, const Region& region, const Shape& size, in
     double* scratch = thread_scratch(slot(5), static_cast<std::size_t>(2 * shape[a] * inner));
     const std::int64_t n_in = shape[a], n_out = next_shape[a];
     const std::int64_t origin = region.offset[a] - size[a] / 2;
-    if (p == 0 && direct_first && squares_slot_base >= 0 && !last) {
+    if (p == 0 && direct_first && squares_slot_base >= 0) {
       // Both sums' first pass in one read of the input; the rest per sum.
-      // Slot +6: the recursive call below uses +1 to +5 of the same base.
-      double* nxt2 = thread_scratch(static_cast<std::size_t>(squares_slot_base) + 6,
+      // A last pass writes the squares' result slot (+1); otherwise slot +6,
+      // as the recursive call below uses +1 to +5 of the same base.
+      double* nxt2 = thread_scratch(static_cast<std::size_t>(squares_slot_base) + (last ? 1 : 6),
                                     static_cast<std::size_t>(element_count(next_shape)));
       Shape idx(a, 0);
       bool fused = true;
@@ -204,12 +205,14 @@ void window_sums(const View& padded, const Region& region, const Shape& size, in
       }
       if (fused) {
         // Finish the squares from their first pass, then carry on with the sums.
-        const View first{reinterpret_cast<std::byte*>(nxt2), DType::Float64, next_shape,
-                         c_strides(next_shape, sizeof(double)), nullptr};
-        Region rest = region;
-        Shape rest_size = size;
-        rest_size[a] = 1;
-        window_sums(first, rest, rest_size, squares_slot_base, false, -1);
+        if (!last) {
+          const View first{reinterpret_cast<std::byte*>(nxt2), DType::Float64, next_shape,
+                           c_strides(next_shape, sizeof(double)), nullptr};
+          Region rest = region;
+          Shape rest_size = size;
+          rest_size[a] = 1;
+          window_sums(first, rest, rest_size, squares_slot_base, false, -1);
+        }
         squares_done = true;
         cur = nxt;
         shape = next_shape;
