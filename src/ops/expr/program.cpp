@@ -384,10 +384,9 @@ bool run_lookup(const Program& p, const View& out, const std::vector<View>& leav
   if (!prebuilt) own = lookup_table(p, in.dtype, out.dtype, leaves.size());
   const std::byte* table = prebuilt ? p.lookup->table.data() : own.data();
   const bool pairs = prebuilt && !p.lookup->pairs.empty();
-  const KernelTable& kt = kernels();
-  const bool byte_table = kt.lookup_bytes != nullptr && itemsize(out.dtype) == 1 && in.dtype != DType::Bool;
-
   const KernelTable& k = kernels();
+  const bool byte_table = k.lookup_bytes != nullptr && itemsize(out.dtype) == 1 && in.dtype != DType::Bool;
+
   const Layout l = coalesce(out.shape, {&out.strides, &in.strides});
   const std::size_t nd = l.size.size();
   const std::size_t out_item = itemsize(out.dtype);

@@ -53,6 +53,36 @@ double* thread_scratch(std::size_t slot, std::size_t count) {
   return buffers[slot].data();
 }
 
+// Writes sums / count into `out` (shape region.size), converting to its dtype.
+void finish_window_means(const double* sums, const Region& region, double count, const View& out) {
+  const FilterKernels& k = filter_kernels();
+  const std::size_t nd = region.ndim();
+  const std::int64_t cols = nd ? region.size[nd - 1] : 1;
+  const bool rows_contiguous = nd == 0 || out.strides[nd - 1] == static_cast<std::int64_t>(itemsize(out.dtype));
+  if (rows_contiguous && (out.dtype == DType::Float32 || out.dtype == DType::Float64)) {
+    // Row by row straight into the output: scale and convert in one pass.
+    Shape idx(nd > 0 ? nd - 1 : 0, 0);
+    const std::int64_t rows = region.count() / std::max<std::int64_t>(cols, 1);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      std::byte* dst = out.data;
+      for (std::size_t a = 0; a < idx.size(); ++a) dst += idx[a] * out.strides[a];
+      if (out.dtype == DType::Float32) k.finish_f32(sums + r * cols, reinterpret_cast<float*>(dst), cols, 1.0 / count);
+      else k.finish_f64(sums + r * cols, reinterpret_cast<double*>(dst), cols, count);
+      for (std::size_t a = idx.size(); a-- > 0;) {
+        if (++idx[a] < region.size[a]) break;
+        idx[a] = 0;
+      }
+    }
+    return;
+  }
+  // Any other output: means in float64, then tessera's conversion.
+  double* means = thread_scratch(9, static_cast<std::size_t>(region.count()));
+  k.finish_f64(sums, means, region.count(), count);
+  copy_convert(View{reinterpret_cast<std::byte*>(means), DType::Float64, region.size,
+                    c_strides(region.size, sizeof(double)), nullptr},
+               out);
+}
+
 class UniformFilterNode final : public Node {
  public:
   UniformFilterNode(const Image& input, Shape size, Boundary boundary, DType out)
@@ -103,35 +133,6 @@ class UniformFilterNode final : public Node {
 };
 
 }  // namespace
-
-void finish_window_means(const double* sums, const Region& region, double count, const View& out) {
-  const FilterKernels& k = filter_kernels();
-  const std::size_t nd = region.ndim();
-  const std::int64_t cols = nd ? region.size[nd - 1] : 1;
-  const bool rows_contiguous = nd == 0 || out.strides[nd - 1] == static_cast<std::int64_t>(itemsize(out.dtype));
-  if (rows_contiguous && (out.dtype == DType::Float32 || out.dtype == DType::Float64)) {
-    // Row by row straight into the output: scale and convert in one pass.
-    Shape idx(nd > 0 ? nd - 1 : 0, 0);
-    const std::int64_t rows = region.count() / std::max<std::int64_t>(cols, 1);
-    for (std::int64_t r = 0; r < rows; ++r) {
-      std::byte* dst = out.data;
-      for (std::size_t a = 0; a < idx.size(); ++a) dst += idx[a] * out.strides[a];
-      if (out.dtype == DType::Float32) k.finish_f32(sums + r * cols, reinterpret_cast<float*>(dst), cols, 1.0 / count);
-      else k.finish_f64(sums + r * cols, reinterpret_cast<double*>(dst), cols, count);
-      for (std::size_t a = idx.size(); a-- > 0;) {
-        if (++idx[a] < region.size[a]) break;
-        idx[a] = 0;
-      }
-    }
-    return;
-  }
-  // Any other output: means in float64, then tessera's conversion.
-  double* means = thread_scratch(9, static_cast<std::size_t>(region.count()));
-  k.finish_f64(sums, means, region.count(), count);
-  copy_convert(View{reinterpret_cast<std::byte*>(means), DType::Float64, region.size,
-                    c_strides(region.size, sizeof(double)), nullptr},
-               out);
-}
 
 // Window sums of a padded input into thread scratch slot `slot` (as float64,
 // C order, shape region.size). Exposed for the filters built on it.

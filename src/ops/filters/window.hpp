@@ -37,8 +37,5 @@ void window_sums(const View& padded, const Region& region, const Shape& size, in
                  int squares_slot_base);
 double* window_sums_result(int slot_base, std::size_t count);
 
-// Writes sums / count into `out` (shape region.size), converting to its dtype.
-void finish_window_means(const double* sums, const Region& region, double count, const View& out);
-
 }  // namespace detail
 }  // namespace tessera
