@@ -101,6 +101,13 @@ int main(int argc, char** argv) {
   filter->add_option("--dtype", fa.dtype, "output dtype (tessera's rounding rule)");
   filter->add_option("--threads", threads, "threads (default: all cores)");
 
+  auto* steepest = app.add_subcommand("steepest", "label each element by its direction of steepest descent");
+  std::string st_in, st_out, st_edges = "ignore";
+  steepest->add_option("INPUT", st_in, "a 2-D or 3-D .npy file")->required();
+  steepest->add_option("OUTPUT", st_out, "the uint8 labels, .npy")->required();
+  steepest->add_option("--edges", st_edges, "ignore (outside neighbours are not candidates) or zero (border = 0)");
+  steepest->add_option("--threads", threads, "threads (default: all cores)");
+
   app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -108,6 +115,12 @@ int main(int argc, char** argv) {
     if (info->parsed()) return cmd_info(info_path);
     if (eval->parsed()) return cmd_eval(expr, out, inputs, dtype, threads);
     if (filter->parsed()) return cmd_filter(fa, threads);
+    if (steepest->parsed()) {
+      const tessera::Buffer in = tessera::io::read_npy(st_in);
+      const tessera::Image labels = tessera::steepest_neighbor(tessera::Image::wrap(in.view()), st_edges);
+      tessera::io::write_npy(st_out, labels.compute({threads}).view());
+      return 0;
+    }
     std::cout << "tessera 0.1.0\n";
     return 0;
   } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "tessera/image.hpp"
@@ -34,5 +35,13 @@ Image kuan_filter(const Image& input, const SpeckleOptions& options = {});
 Image enhanced_lee_filter(const Image& input, const SpeckleOptions& options = {});
 Image frost_filter(const Image& input, const SpeckleOptions& options = {});
 Image gamma_map_filter(const Image& input, const SpeckleOptions& options = {});
+
+// The 004 seed's rule: for each element of a 2-D or 3-D array, the label
+// (C-order index in its 3x3 or 3x3x3 window; centre 4 or 13) of the first
+// neighbour maximising (c - n) / distance, or the centre when every neighbour
+// is strictly greater. NaN elements get the centre; NaN neighbours, and with
+// edges "ignore" neighbours outside the array, are never candidates. With
+// edges "zero", elements on the border get 0, as the seed's code leaves them.
+Image steepest_neighbor(const Image& input, const std::string& edges = "ignore");
 
 }  // namespace tessera

@@ -463,6 +463,10 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
     });
   }
 
+  m.def("steepest_neighbor", [](const py::object& input, const std::string& edges) {
+    return steepest_neighbor(image_of(input), edges);
+  });
+
   m.def("default_threads", &default_threads, "threads used when threads=None");
   m.def("function_names", &function_names);
   m.def("simd", [] { return std::string(simd_instruction_set()); }, "the instruction set of the kernels in use");

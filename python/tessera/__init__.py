@@ -25,14 +25,14 @@ import sys as _sys
 from . import _core
 from ._core import Image, asarray, default_threads, function_names, simd
 from .filters import (enhanced_lee_filter, frost_filter, gamma_map_filter, kuan_filter, lee_filter,
-                      local_mean_std, uniform_filter)
+                      local_mean_std, steepest_neighbor, uniform_filter)
 
 __all__ = [
     "Image", "asarray", "evaluate", "expression", "map_tiles", "where", "clip",
     "minimum", "maximum", "arctan2", "abs", "sqrt", "exp", "log", "log10", "log1p",
     "expm1", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
     "tanh", "floor", "ceil", "default_threads", "simd", "uniform_filter", "local_mean_std", "lee_filter",
-    "kuan_filter", "enhanced_lee_filter", "frost_filter", "gamma_map_filter",
+    "kuan_filter", "enhanced_lee_filter", "frost_filter", "gamma_map_filter", "steepest_neighbor",
 ]
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from . import _core
 
 __all__ = ["uniform_filter", "local_mean_std", "lee_filter", "kuan_filter", "enhanced_lee_filter",
-           "frost_filter", "gamma_map_filter"]
+           "frost_filter", "gamma_map_filter", "steepest_neighbor"]
 
 
 def _finish(result, input, output=None, threads=None):
@@ -91,3 +91,17 @@ def gamma_map_filter(input, size=7, looks=1, mode="reflect", cval=0.0, threads=N
     B = A - looks - 1, D = Im^2 B^2 + 4 A looks Im Ic. Where Im is 0 the
     result is Im. float32 result."""
     return _speckle("gamma_map_filter", input, size, looks, 1.0, mode, cval, threads)
+
+
+def steepest_neighbor(array, edges="ignore", threads=None):
+    """The 004 seed's rule on a 2-D or 3-D array: for each element c, the label
+    of the first neighbour (C order over the 3x3 or 3x3x3 window: labels 0..8
+    with centre 4, or 0..26 with centre 13) maximising (c - n) / distance, or
+    the centre when every neighbour is strictly greater than c. (The seed's own
+    code compares the centre with itself, so its local-minimum branch never
+    fires; this is the rule it meant.) NaN elements get the centre; NaN
+    neighbours are never candidates. ``edges="ignore"``: neighbours outside the
+    array are not candidates; ``edges="zero"``: border elements get 0, as the
+    seed leaves them. Returns uint8."""
+    r = _core.steepest_neighbor(array, edges)
+    return _finish(r, array, None, threads)
