@@ -194,7 +194,33 @@ def memory_case(name, tool, size):
     print(json.dumps({"extra": extra, "input": a.nbytes, "output": out.nbytes}))
 
 
+def bench_steepest(size):
+    """The 004 seed's best numpy answer: the vectorised rule slab by slab (its
+    centre bug fixed), against tessera.steepest_neighbor."""
+    import itertools
+    v = np.random.default_rng(7).random((size, size, size), dtype=np.float32)
+    t_tes = best_time(lambda: tessera.steepest_neighbor(v, edges="zero"), repeat=3)
+
+    def seed_per_slab():
+        locations = np.array(list(itertools.product(range(-1, 2), repeat=3)))
+        d = np.linalg.norm(locations, axis=1)
+        inv = np.divide(1, d, out=np.zeros_like(d), where=d != 0)
+        nb = np.lib.stride_tricks.sliding_window_view(v, (3, 3, 3))
+        label = np.zeros_like(v)
+        for i in range(1, size - 1):
+            cmr = v[i, 1:-1, 1:-1, None, None, None] - nb[i - 1]
+            div = cmr * inv.reshape(1, 1, 3, 3, 3)
+            div[:, :, 1, 1, 1] = -100
+            cls = np.argmax(div.reshape(size - 2, size - 2, 27), axis=2)
+            others = np.delete(cmr.reshape(size - 2, size - 2, 27), 13, axis=2)
+            label[i, 1:-1, 1:-1] = np.where((others < 0).all(axis=2), 13, cls)
+        return label
+    t_seed = best_time(seed_per_slab, repeat=1)
+    return t_tes, t_seed
+
+
 CASES = {
+    "steepest": bench_steepest,
     "pixel_rule": bench_pixel_rule, "gamma": bench_gamma, "map_tiles": bench_map_tiles,
     "uniform": bench_uniform, "uniform_volume": bench_uniform_volume, "enhanced_lee": bench_enhanced_lee,
 }
@@ -269,6 +295,13 @@ def main():
             f"{v_sp / v_tes:.1f}x (>=10)", verdict(v_sp / v_tes >= 10)],
            [f"enhanced_lee_filter {size}x{size} float32, 7, L=4", f"{e_tes * 1e3:.0f}", "002 seed (numexpr+scipy)",
             f"{e_ne * 1e3:.0f}", f"{e_ne / e_tes:.1f}x (>=20)", verdict(e_ne / e_tes >= 20)]])
+
+    vol = 96 if q else 256
+    s_tes, s_seed = isolated("steepest", vol)
+    table("N-d neighbourhood rules (ms; issue 5, in progress)",
+          ["case", "tessera", "peer", "peer time", "speed-up", "target"],
+          [[f"steepest_neighbor {vol}^3 float32", f"{s_tes * 1e3:.0f}", "004 seed, per slab (numpy)",
+            f"{s_seed * 1e3:.0f}", f"{s_seed / s_tes:.0f}x (>=100)", verdict(s_seed / s_tes >= 100)]])
 
     rows = []
     res = {tool: measure_memory("enhanced_lee", tool, size) for tool in ["tessera", "seed"]}

@@ -1,5 +1,8 @@
 // Filter kernels, compiled once per ISA (TESSERA_ISA names it).
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <utility>
 
 #include "core/simd.hpp"
 #include "ops/filters/filter_kernels.hpp"
@@ -194,13 +197,57 @@ void moments(const double* s1, const double* s2, std::int64_t n, double inv_coun
   }
 }
 
+// steepest_neighbor, one neighbour's turn over a contiguous row: for
+// candidates (n not NaN), keeps its distance class's first largest c - n and
+// clears all_greater where n <= c.
+void steepest_update(const double* __restrict c, const double* __restrict n, std::int64_t cols, std::uint8_t k,
+                     double* __restrict best_diff, std::uint8_t* __restrict best_k,
+                     std::uint8_t* __restrict all_greater) {
+  for (std::int64_t j = 0; j < cols; ++j) {
+    const double cv = c[j], nv = n[j];
+    const bool candidate = nv == nv;
+    all_greater[j] &= static_cast<std::uint8_t>(!candidate | (nv > cv));
+    const double diff = cv - nv;
+    const bool better = candidate & (diff > best_diff[j]);
+    best_diff[j] = better ? diff : best_diff[j];
+    best_k[j] = better ? k : best_k[j];
+  }
+}
+
+// steepest_neighbor's choice per element: across the distance classes (1,
+// sqrt 2, sqrt 3; best and best_k hold `classes` rows of `cols`), the largest
+// quotient (class maximum / distance, divided as the rule does), the smaller k
+// on equal quotients; the centre where c is NaN or every neighbour is greater.
+void steepest_finish(const double* __restrict best, const std::uint8_t* __restrict best_k,
+                     const std::uint8_t* __restrict all_greater, const double* __restrict c, std::int64_t cols,
+                     int classes, std::uint8_t centre, std::uint8_t* __restrict labels) {
+  for (std::int64_t j = 0; j < cols; ++j) {
+    double q = best[j];  // distance 1: the difference is the quotient
+    std::uint8_t label = best_k[j];
+    const double q1 = best[cols + j] / 1.4142135623730951;
+    const std::uint8_t k1 = best_k[cols + j];
+    const bool t1 = (q1 > q) | ((q1 == q) & (k1 < label));
+    q = t1 ? q1 : q;
+    label = t1 ? k1 : label;
+    if (classes == 3) {
+      const double q2 = best[2 * cols + j] / 1.7320508075688772;
+      const std::uint8_t k2 = best_k[2 * cols + j];
+      const bool t2 = (q2 > q) | ((q2 == q) & (k2 < label));
+      label = t2 ? k2 : label;
+    }
+    const bool centre_wins = (c[j] != c[j]) | (all_greater[j] != 0);
+    labels[j] = centre_wins ? centre : label;
+  }
+}
+
 }  // namespace
 
 const FilterKernels& TESSERA_ISA_TABLE(filter_kernels)() {
   static const FilterKernels table{&sliding<double, double, Sum>, &sliding<float, double, Sum>,
                                    &sliding<double, double, Sum, Square>, &sliding<float, double, Sum, Square>,
                                    &finish_f32, &finish_f64, &row_mean_f32, &moments<float>, &moments<double>,
-                                   &sum_and_squares<float>, &sum_and_squares<double>};
+                                   &sum_and_squares<float>, &sum_and_squares<double>, &steepest_update,
+                                   &steepest_finish};
   return table;
 }
 

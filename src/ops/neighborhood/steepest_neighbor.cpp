@@ -1,12 +1,20 @@
 // steepest_neighbor: for each element, the direction of steepest descent
 // among its 8 (2-D) or 26 (3-D) neighbours, as a uint8 label numbering the
 // 3x3(x3) window in C order (centre 4 or 13). Geometry: a halo of 1, padded
-// with NaN so that outside neighbours are never candidates; the rule per row
-// in generate(), vectorised along the row.
-#include <cmath>
+// with NaN so that outside neighbours are never candidates; the rule row by
+// row in generate().
+//
+// The rule maximises (c - n) / d. Within one distance class d is fixed and
+// the correctly rounded quotient is monotone in c - n, so the kernel keeps
+// each class's first largest c - n with subtractions only, and divides just
+// the class maxima, as the rule does, to choose between classes (first k on
+// equal quotients). For integer data this equals dividing every candidate;
+// for real data it can differ only where two candidates of one class lie
+// within one rounding of each other.
 #include <limits>
 #include <vector>
 
+#include "ops/filters/filter_kernels.hpp"
 #include "tessera/filters.hpp"
 
 namespace tessera {
@@ -23,35 +31,18 @@ class SteepestNeighborNode final : public Node {
     for (int k = 0; k < count; ++k) {
       Offset o;
       int rest = k;
+      std::int64_t d2 = 0;
       for (std::size_t a = nd; a-- > 0;) {
         o.d[a] = rest % 3 - 1;
         rest /= 3;
+        d2 += o.d[a] * o.d[a];
       }
-      double d2 = 0;
-      for (std::size_t a = 0; a < nd; ++a) d2 += static_cast<double>(o.d[a] * o.d[a]);
-      o.distance = std::sqrt(d2);
+      o.cls = static_cast<int>(d2) - 1;
       offsets_.push_back(o);
     }
   }
 
   std::string name() const override { return "steepest_neighbor"; }
-
-  // One neighbour's turn over a contiguous row: NaN (and outside) neighbours
-  // are not candidates; the score is (c - n) / d, divided as the rule states,
-  // so that ties break exactly as it says (the first k wins).
-  static void update_row(const double* __restrict c, const double* __restrict n, double dist, std::size_t k,
-                         std::int64_t cols, double* __restrict best, std::uint8_t* __restrict label,
-                         std::uint8_t* __restrict all_greater) {
-    for (std::int64_t j = 0; j < cols; ++j) {
-      const double cv = c[j], nv = n[j];
-      const bool candidate = nv == nv;
-      all_greater[j] &= static_cast<std::uint8_t>(!candidate | (nv > cv));
-      const double score = (cv - nv) / dist;
-      const bool better = candidate & (score > best[j]);
-      best[j] = better ? score : best[j];
-      label[j] = better ? static_cast<std::uint8_t>(k) : label[j];
-    }
-  }
   Boundary input_boundary(std::size_t) const override {
     return Boundary{BoundaryMode::Constant, std::numeric_limits<double>::quiet_NaN()};
   }
@@ -68,43 +59,37 @@ class SteepestNeighborNode final : public Node {
     const View& in = inputs[0];
     const std::size_t nd = region.ndim();
     const std::int64_t cols = region.size[nd - 1];
-    std::vector<double> best(static_cast<std::size_t>(cols));
-    std::vector<std::uint8_t> label(static_cast<std::size_t>(cols)), all_greater(static_cast<std::size_t>(cols));
-    const std::int64_t rows = region.count() / std::max<std::int64_t>(cols, 1);
+    const std::size_t n = static_cast<std::size_t>(cols);
+    const std::int64_t step = in.strides[nd - 1] / static_cast<std::int64_t>(sizeof(double));
+    std::vector<double> best(3 * n), copies(step == 1 ? 0 : 2 * n);
+    std::vector<std::uint8_t> best_k(3 * n), all_greater(n), labels(n);
+    const detail::FilterKernels& kern = detail::filter_kernels();
+    const std::int64_t n_rows = region.count() / std::max<std::int64_t>(cols, 1);
     Shape idx(nd - 1, 0);
-    auto update = [&](const double* c, const double* n, double dist, std::size_t k, std::int64_t count) {
-      update_row(c, n, dist, k, count, best.data(), label.data(), all_greater.data());
-    };
-    for (std::int64_t r = 0; r < rows; ++r) {
-      // The centre row and, per neighbour, its row, in the padded input.
-      auto row_at = [&](const Offset& o) {
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+      // A neighbour's row in the padded input, contiguous (copied when the
+      // input is a strided view).
+      auto row_of = [&](const Offset& o, double* buffer) -> const double* {
         const std::byte* p = in.data + (1 + o.d[nd - 1]) * in.strides[nd - 1];
         for (std::size_t a = 0; a + 1 < nd; ++a) p += (idx[a] + 1 + o.d[a]) * in.strides[a];
-        return p;
+        const auto* d = reinterpret_cast<const double*>(p);
+        if (step == 1) return d;
+        for (std::int64_t j = 0; j < cols; ++j) buffer[j] = d[j * step];
+        return buffer;
       };
-      const std::int64_t step = in.strides[nd - 1] / static_cast<std::int64_t>(sizeof(double));
-      const auto* c = reinterpret_cast<const double*>(row_at(offsets_[static_cast<std::size_t>(centre_)]));
+      const double* c = row_of(offsets_[static_cast<std::size_t>(centre_)], copies.data());
       std::fill(best.begin(), best.end(), -std::numeric_limits<double>::infinity());
-      std::fill(label.begin(), label.end(), static_cast<std::uint8_t>(centre_));
+      std::fill(best_k.begin(), best_k.end(), static_cast<std::uint8_t>(centre_));
       std::fill(all_greater.begin(), all_greater.end(), 1);
       for (std::size_t k = 0; k < offsets_.size(); ++k) {
         if (static_cast<int>(k) == centre_) continue;
-        const auto* n = reinterpret_cast<const double*>(row_at(offsets_[k]));
-        const double dist = offsets_[k].distance;
-        if (step == 1) {
-          update(c, n, dist, k, cols);  // contiguous: vectorised
-        } else {
-          for (std::int64_t j = 0; j < cols; ++j) {
-            const double cv = c[j * step], nv = n[j * step];
-            const bool candidate = nv == nv;
-            all_greater[j] &= static_cast<std::uint8_t>(!candidate || nv > cv);
-            const double score = (cv - nv) / dist;
-            const bool better = candidate && score > best[j];
-            best[j] = better ? score : best[j];
-            label[j] = better ? static_cast<std::uint8_t>(k) : label[j];
-          }
-        }
+        const std::size_t cls = static_cast<std::size_t>(offsets_[k].cls);
+        kern.steepest_update(c, row_of(offsets_[k], copies.data() + (step == 1 ? 0 : n)), cols,
+                             static_cast<std::uint8_t>(k), best.data() + cls * n, best_k.data() + cls * n,
+                             all_greater.data());
       }
+      kern.steepest_finish(best.data(), best_k.data(), all_greater.data(), c, cols, nd == 2 ? 2 : 3,
+                           static_cast<std::uint8_t>(centre_), labels.data());
       auto* o = reinterpret_cast<std::uint8_t*>(out.data);
       for (std::size_t a = 0; a + 1 < nd; ++a) o += idx[a] * out.strides[a];
       bool border_row = false;
@@ -113,8 +98,7 @@ class SteepestNeighborNode final : public Node {
         border_row = border_row || g == 0 || g == shape()[a] - 1;
       }
       for (std::int64_t j = 0; j < cols; ++j) {
-        const double cv = c[j * step];
-        std::uint8_t v = (cv != cv || all_greater[j]) ? static_cast<std::uint8_t>(centre_) : label[j];
+        std::uint8_t v = labels[static_cast<std::size_t>(j)];
         if (edges_zero_) {
           const std::int64_t g = region.offset[nd - 1] + j;
           if (border_row || g == 0 || g == shape()[nd - 1] - 1) v = 0;
@@ -131,7 +115,7 @@ class SteepestNeighborNode final : public Node {
  private:
   struct Offset {
     std::int64_t d[3] = {0, 0, 0};
-    double distance = 0;
+    int cls = -1;  // distance class: 0, 1, 2 for 1, sqrt 2, sqrt 3
   };
   bool edges_zero_;
   int centre_ = 0;
