@@ -42,12 +42,12 @@ struct FilterKernels {
                               std::int64_t n, std::int64_t inner, std::int64_t size);
   bool (*sum_and_squares_f64)(const double* in, std::int64_t in_stride, double* s1, double* s2,
                               std::int64_t out_stride, std::int64_t n, std::int64_t inner, std::int64_t size);
-  // steepest_neighbor, row by row (see there): each neighbour's update of
-  // its distance class's best, then the choice across classes.
-  void (*steepest_update)(const double* c, const double* n, std::int64_t cols, std::uint8_t k, double* best_diff,
-                          std::uint8_t* best_k, std::uint8_t* all_greater);
-  void (*steepest_finish)(const double* best, const std::uint8_t* best_k, const std::uint8_t* all_greater,
-                          const double* c, std::int64_t cols, int classes, std::uint8_t centre, std::uint8_t* labels);
+  // steepest_neighbor, row by row (see there): groups of up to 4 neighbours
+  // of one class update its best, then the choice across classes.
+  void (*steepest_update)(const double* c, const double* const* rows, const std::uint8_t* ks, int count,
+                          std::int64_t cols, double* best_diff, std::uint8_t* best_k);
+  void (*steepest_finish)(const double* best, const std::uint8_t* best_k, const double* c, std::int64_t cols,
+                          int classes, std::uint8_t centre, std::uint8_t* labels);
 };
 
 const FilterKernels& filter_kernels();

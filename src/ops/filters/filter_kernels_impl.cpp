@@ -197,47 +197,76 @@ void moments(const double* s1, const double* s2, std::int64_t n, double inv_coun
   }
 }
 
-// steepest_neighbor, one neighbour's turn over a contiguous row: for
-// candidates (n not NaN), keeps its distance class's first largest c - n and
-// clears all_greater where n <= c.
-void steepest_update(const double* __restrict c, const double* __restrict n, std::int64_t cols, std::uint8_t k,
-                     double* __restrict best_diff, std::uint8_t* __restrict best_k,
-                     std::uint8_t* __restrict all_greater) {
+// steepest_neighbor, the turn of up to four neighbours of one distance class
+// (in increasing k) over a contiguous row: for candidates (n not NaN), keeps
+// the class's first largest c - n. Four at a time: the class's running best
+// is read and written once per group. (Every neighbour is strictly greater
+// exactly where the largest c - n of all classes is negative.)
+template <int N>
+void steepest_group(const double* __restrict c, const double* const* rows, const std::uint8_t* ks, std::int64_t cols,
+                    double* __restrict best_diff, std::uint8_t* __restrict best_k) {
+  const double* n[N];
+  std::uint8_t k[N];
+  for (int i = 0; i < N; ++i) {
+    n[i] = rows[i];
+    k[i] = ks[i];
+  }
   for (std::int64_t j = 0; j < cols; ++j) {
-    const double cv = c[j], nv = n[j];
-    const bool candidate = nv == nv;
-    all_greater[j] &= static_cast<std::uint8_t>(!candidate | (nv > cv));
-    const double diff = cv - nv;
-    const bool better = candidate & (diff > best_diff[j]);
-    best_diff[j] = better ? diff : best_diff[j];
-    best_k[j] = better ? k : best_k[j];
+    const double cv = c[j];
+    double best = best_diff[j];
+    std::uint8_t label = best_k[j];
+    for (int i = 0; i < N; ++i) {
+      const double diff = cv - n[i][j];
+      const bool better = diff > best;  // false for NaN: not a candidate
+      best = better ? diff : best;
+      label = better ? k[i] : label;
+    }
+    best_diff[j] = best;
+    best_k[j] = label;
+  }
+}
+
+void steepest_update(const double* c, const double* const* rows, const std::uint8_t* ks, int count, std::int64_t cols,
+                     double* best_diff, std::uint8_t* best_k) {
+  switch (count) {
+    case 1: return steepest_group<1>(c, rows, ks, cols, best_diff, best_k);
+    case 2: return steepest_group<2>(c, rows, ks, cols, best_diff, best_k);
+    case 3: return steepest_group<3>(c, rows, ks, cols, best_diff, best_k);
+    default: return steepest_group<4>(c, rows, ks, cols, best_diff, best_k);
   }
 }
 
 // steepest_neighbor's choice per element: across the distance classes (1,
 // sqrt 2, sqrt 3; best and best_k hold `classes` rows of `cols`), the largest
 // quotient (class maximum / distance, divided as the rule does), the smaller k
-// on equal quotients; the centre where c is NaN or every neighbour is greater.
-void steepest_finish(const double* __restrict best, const std::uint8_t* __restrict best_k,
-                     const std::uint8_t* __restrict all_greater, const double* __restrict c, std::int64_t cols,
-                     int classes, std::uint8_t centre, std::uint8_t* __restrict labels) {
+// on equal quotients; the centre where c is NaN or every neighbour is greater
+// (no candidate's c - n is 0 or more).
+template <int CLASSES>
+void steepest_choose(const double* __restrict best, const std::uint8_t* __restrict best_k, const double* __restrict c,
+                     std::int64_t cols, std::uint8_t centre, std::uint8_t* __restrict labels) {
+  constexpr double distance[3] = {1.0, 1.4142135623730951, 1.7320508075688772};
   for (std::int64_t j = 0; j < cols; ++j) {
     double q = best[j];  // distance 1: the difference is the quotient
+    double largest = best[j];
     std::uint8_t label = best_k[j];
-    const double q1 = best[cols + j] / 1.4142135623730951;
-    const std::uint8_t k1 = best_k[cols + j];
-    const bool t1 = (q1 > q) | ((q1 == q) & (k1 < label));
-    q = t1 ? q1 : q;
-    label = t1 ? k1 : label;
-    if (classes == 3) {
-      const double q2 = best[2 * cols + j] / 1.7320508075688772;
-      const std::uint8_t k2 = best_k[2 * cols + j];
-      const bool t2 = (q2 > q) | ((q2 == q) & (k2 < label));
-      label = t2 ? k2 : label;
+    for (int cl = 1; cl < CLASSES; ++cl) {
+      const double b = best[cl * cols + j];
+      const double qc = b / distance[cl];
+      const std::uint8_t kc = best_k[cl * cols + j];
+      const bool take = (qc > q) | ((qc == q) & (kc < label));
+      q = take ? qc : q;
+      label = take ? kc : label;
+      largest = b > largest ? b : largest;
     }
-    const bool centre_wins = (c[j] != c[j]) | (all_greater[j] != 0);
+    const bool centre_wins = (c[j] != c[j]) | (largest < 0);
     labels[j] = centre_wins ? centre : label;
   }
+}
+
+void steepest_finish(const double* best, const std::uint8_t* best_k, const double* c, std::int64_t cols, int classes,
+                     std::uint8_t centre, std::uint8_t* labels) {
+  if (classes == 2) steepest_choose<2>(best, best_k, c, cols, centre, labels);
+  else steepest_choose<3>(best, best_k, c, cols, centre, labels);
 }
 
 }  // namespace

@@ -40,6 +40,13 @@ class SteepestNeighborNode final : public Node {
       o.cls = static_cast<int>(d2) - 1;
       offsets_.push_back(o);
     }
+    for (int cls = 0; cls < 3; ++cls)
+      for (int k = 0; k < count; ++k) {
+        if (k == centre_ || offsets_[static_cast<std::size_t>(k)].cls != cls) continue;
+        if (groups_.empty() || groups_.back().cls != cls || groups_.back().count == 4) groups_.push_back({cls, 0, {}});
+        Group& g = groups_.back();
+        g.k[g.count++] = static_cast<std::uint8_t>(k);
+      }
   }
 
   std::string name() const override { return "steepest_neighbor"; }
@@ -61,8 +68,8 @@ class SteepestNeighborNode final : public Node {
     const std::int64_t cols = region.size[nd - 1];
     const std::size_t n = static_cast<std::size_t>(cols);
     const std::int64_t step = in.strides[nd - 1] / static_cast<std::int64_t>(sizeof(double));
-    std::vector<double> best(3 * n), copies(step == 1 ? 0 : 2 * n);
-    std::vector<std::uint8_t> best_k(3 * n), all_greater(n), labels(n);
+    std::vector<double> best(3 * n), copies(step == 1 ? 0 : offsets_.size() * n);
+    std::vector<std::uint8_t> best_k(3 * n), labels(n);
     const detail::FilterKernels& kern = detail::filter_kernels();
     const std::int64_t n_rows = region.count() / std::max<std::int64_t>(cols, 1);
     Shape idx(nd - 1, 0);
@@ -80,16 +87,17 @@ class SteepestNeighborNode final : public Node {
       const double* c = row_of(offsets_[static_cast<std::size_t>(centre_)], copies.data());
       std::fill(best.begin(), best.end(), -std::numeric_limits<double>::infinity());
       std::fill(best_k.begin(), best_k.end(), static_cast<std::uint8_t>(centre_));
-      std::fill(all_greater.begin(), all_greater.end(), 1);
-      for (std::size_t k = 0; k < offsets_.size(); ++k) {
-        if (static_cast<int>(k) == centre_) continue;
-        const std::size_t cls = static_cast<std::size_t>(offsets_[k].cls);
-        kern.steepest_update(c, row_of(offsets_[k], copies.data() + (step == 1 ? 0 : n)), cols,
-                             static_cast<std::uint8_t>(k), best.data() + cls * n, best_k.data() + cls * n,
-                             all_greater.data());
+      for (const Group& g : groups_) {
+        const double* rows[4];
+        for (int i = 0; i < g.count; ++i) {
+          const std::size_t k = g.k[i];
+          rows[i] = row_of(offsets_[k], copies.data() + (step == 1 ? 0 : k * n));
+        }
+        const std::size_t cls = static_cast<std::size_t>(g.cls);
+        kern.steepest_update(c, rows, g.k, g.count, cols, best.data() + cls * n, best_k.data() + cls * n);
       }
-      kern.steepest_finish(best.data(), best_k.data(), all_greater.data(), c, cols, nd == 2 ? 2 : 3,
-                           static_cast<std::uint8_t>(centre_), labels.data());
+      kern.steepest_finish(best.data(), best_k.data(), c, cols, nd == 2 ? 2 : 3, static_cast<std::uint8_t>(centre_),
+                           labels.data());
       auto* o = reinterpret_cast<std::uint8_t*>(out.data);
       for (std::size_t a = 0; a + 1 < nd; ++a) o += idx[a] * out.strides[a];
       bool border_row = false;
@@ -117,9 +125,15 @@ class SteepestNeighborNode final : public Node {
     std::int64_t d[3] = {0, 0, 0};
     int cls = -1;  // distance class: 0, 1, 2 for 1, sqrt 2, sqrt 3
   };
+  // Neighbours of one distance class, in increasing k, four at a time.
+  struct Group {
+    int cls = 0, count = 0;
+    std::uint8_t k[4] = {0, 0, 0, 0};
+  };
   bool edges_zero_;
   int centre_ = 0;
   std::vector<Offset> offsets_;
+  std::vector<Group> groups_;
 };
 
 }  // namespace
