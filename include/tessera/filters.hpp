@@ -36,6 +36,12 @@ Image enhanced_lee_filter(const Image& input, const SpeckleOptions& options = {}
 Image frost_filter(const Image& input, const SpeckleOptions& options = {});
 Image gamma_map_filter(const Image& input, const SpeckleOptions& options = {});
 
+// The maximum / minimum over a window of `size` (one entry per axis or one
+// for all), as scipy.ndimage's maximum_filter / minimum_filter with origin 0,
+// in the input's dtype; a NaN in the window gives NaN.
+Image maximum_filter(const Image& input, const Shape& size, const Boundary& boundary = {});
+Image minimum_filter(const Image& input, const Shape& size, const Boundary& boundary = {});
+
 // The 004 seed's rule: for each element of a 2-D or 3-D array, the label
 // (C-order index in its 3x3 or 3x3x3 window; centre 4 or 13) of the first
 // neighbour maximising (c - n) / distance, or the centre when every neighbour

@@ -10,7 +10,7 @@ import numpy as np
 from . import _core
 
 __all__ = ["uniform_filter", "local_mean_std", "lee_filter", "kuan_filter", "enhanced_lee_filter",
-           "frost_filter", "gamma_map_filter", "steepest_neighbor"]
+           "frost_filter", "gamma_map_filter", "steepest_neighbor", "maximum_filter", "minimum_filter"]
 
 
 def _finish(result, input, output=None, threads=None):
@@ -105,3 +105,19 @@ def steepest_neighbor(array, edges="ignore", threads=None):
     seed leaves them. Returns uint8."""
     r = _core.steepest_neighbor(array, edges)
     return _finish(r, array, None, threads)
+
+
+def maximum_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
+    """The maximum over a window of ``size`` (an int, or one per axis), as
+    scipy.ndimage.maximum_filter, in the input's dtype; a cost per element
+    that does not grow with the window (van Herk/Gil-Werman). A NaN in the
+    window gives NaN."""
+    r = _core.maximum_filter(input, size, mode, float(cval))
+    return _finish(r, input, output, threads)
+
+
+def minimum_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
+    """The minimum over a window, as scipy.ndimage.minimum_filter; see
+    maximum_filter."""
+    r = _core.minimum_filter(input, size, mode, float(cval))
+    return _finish(r, input, output, threads)

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "tessera/dtype.hpp"
+
 namespace tessera::detail {
 
 // One pass of a separable window reduction along one axis. `in` holds
@@ -48,6 +50,12 @@ struct FilterKernels {
                           std::int64_t cols, double* best_diff, std::uint8_t* best_k);
   void (*steepest_finish)(const double* best, const std::uint8_t* best_k, const double* c, std::int64_t cols,
                           int classes, std::uint8_t centre, std::uint8_t* labels);
+  // Sliding maximum and minimum, per dtype (indexed by DType), as
+  // SlidingKernel<T, T> with the pointers type-erased; NaN propagates.
+  using SlidingAny = void (*)(const void* in, std::int64_t in_stride, void* out, std::int64_t out_stride,
+                              std::int64_t n, std::int64_t inner, std::int64_t size, std::int64_t origin, void* scratch);
+  SlidingAny sliding_max[kDTypeCount];
+  SlidingAny sliding_min[kDTypeCount];
 };
 
 const FilterKernels& filter_kernels();

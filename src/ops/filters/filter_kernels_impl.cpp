@@ -13,6 +13,25 @@ namespace {
 struct Sum {
   template <typename T> static T apply(T a, T b) { return a + b; }
 };
+// NaN-propagating maximum and minimum (associative, as the blocks need); on
+// bool and integers the plain ones.
+// Written as two selects: the first is maxps/minps (b when unordered), the
+// second a blend, so that loops of them vectorise.
+struct Max {
+  template <typename T> static T apply(T a, T b) {
+    const T m = a > b ? a : b;
+    if constexpr (std::is_floating_point_v<T>) return a != a ? a : m;
+    else return m;
+  }
+};
+struct Min {
+  template <typename T> static T apply(T a, T b) {
+    const T m = a < b ? a : b;
+    if constexpr (std::is_floating_point_v<T>) return a != a ? a : m;
+    else return m;
+  }
+};
+
 // What a pass applies to each input value as it reads it.
 struct Identity {
   template <typename T, typename In> static T map(In x) { return static_cast<T>(x); }
@@ -21,8 +40,11 @@ struct Square {
   template <typename T, typename In> static T map(In x) { return static_cast<T>(x) * static_cast<T>(x); }
 };
 
-// Windows up to this size: a direct reduction in a fixed order, vectorised.
+// Windows up to this size: a direct reduction in a fixed order, vectorised
+// (along contiguous rows up to kDirectRowMax); longer ones use van Herk /
+// Gil-Werman blocks, whose cost per element does not grow with the size.
 constexpr std::int64_t kDirectMax = 8;
+constexpr std::int64_t kDirectRowMax = 16;
 
 // out[j] = in[j] op in[j + st] op ... (S terms), in a fixed order, for j in
 // [0, n): loads only, accumulated in registers, vectorised over j.
@@ -45,7 +67,15 @@ void direct(const In* in, std::int64_t st, T* out, std::int64_t n, std::int64_t 
     case 5: return direct_terms<In, T, Op, Map, 5>(in, st, out, n);
     case 6: return direct_terms<In, T, Op, Map, 6>(in, st, out, n);
     case 7: return direct_terms<In, T, Op, Map, 7>(in, st, out, n);
-    default: return direct_terms<In, T, Op, Map, 8>(in, st, out, n);
+    case 8: return direct_terms<In, T, Op, Map, 8>(in, st, out, n);
+    case 9: return direct_terms<In, T, Op, Map, 9>(in, st, out, n);
+    case 10: return direct_terms<In, T, Op, Map, 10>(in, st, out, n);
+    case 11: return direct_terms<In, T, Op, Map, 11>(in, st, out, n);
+    case 12: return direct_terms<In, T, Op, Map, 12>(in, st, out, n);
+    case 13: return direct_terms<In, T, Op, Map, 13>(in, st, out, n);
+    case 14: return direct_terms<In, T, Op, Map, 14>(in, st, out, n);
+    case 15: return direct_terms<In, T, Op, Map, 15>(in, st, out, n);
+    default: return direct_terms<In, T, Op, Map, 16>(in, st, out, n);
   }
 }
 
@@ -53,8 +83,10 @@ template <typename In, typename T, typename Op, typename Map = Identity>
 void sliding(const In* in, std::int64_t is, T* out, std::int64_t os, std::int64_t n, std::int64_t inner,
              std::int64_t size, std::int64_t origin, T* scratch) {
   if (n <= 0) return;
+  // Along a contiguous row, the block method is a scalar dependency chain;
+  // a direct reduction vectorises, and up to 16 terms it is the faster.
+  if (inner == 1 && is == 1 && os == 1 && size <= kDirectRowMax) return direct<In, T, Op, Map>(in, 1, out, n, size);
   if (size <= kDirectMax) {
-    if (inner == 1 && is == 1 && os == 1) return direct<In, T, Op, Map>(in, 1, out, n, size);  // along a row
     if (inner == 1) {
       for (std::int64_t i = 0; i < n; ++i) {
         T acc = Map::template map<T>(in[i * is]);
@@ -73,20 +105,18 @@ void sliding(const In* in, std::int64_t is, T* out, std::int64_t os, std::int64_
   const std::int64_t m = n + size - 1;
   T* S = scratch;
   T* P = scratch + m * inner;
-  auto block_start = [&](std::int64_t t) {  // is local position t the first of a block?
-    const std::int64_t a = origin + t;
-    return ((a % size) + size) % size == 0;
-  };
-  // Suffix reductions over window starts [0, n), block by block, backwards.
-  {
-    std::int64_t t = n - 1;
-    // The block holding n - 1 ends at or before m - 1: start from its end.
-    std::int64_t end = t;
-    while (!block_start(end + 1)) ++end;  // end = last position of t's block
-    for (std::int64_t u = end; u >= 0; --u) {
+  // The first block start at or after local position 0.
+  const std::int64_t first_start = ((-origin) % size + size) % size;
+  // Suffix reductions over [0, n) and what their blocks need, backwards by block.
+  std::int64_t block_end = first_start == 0 ? 0 : first_start;  // exclusive end of the block holding 0
+  if (first_start == 0) block_end = size;
+  while (block_end < n) block_end += size;  // the block holding n - 1 ends at block_end - 1 <= m - 1
+  for (std::int64_t end = block_end; end > 0; end -= size) {
+    const std::int64_t begin = std::max<std::int64_t>(0, end - size);
+    for (std::int64_t u = end - 1; u >= begin; --u) {
       T* s = S + u * inner;
       const In* x = in + u * is;
-      if (u == end || block_start(u + 1)) {
+      if (u == end - 1) {
         for (std::int64_t l = 0; l < inner; ++l) s[l] = Map::template map<T>(x[l]);
       } else {
         const T* next = S + (u + 1) * inner;
@@ -98,7 +128,8 @@ void sliding(const In* in, std::int64_t is, T* out, std::int64_t os, std::int64_
   for (std::int64_t u = 0; u < m; ++u) {
     T* p = P + u * inner;
     const In* x = in + u * is;
-    if (u == 0 || block_start(u)) {
+    const bool starts = u == 0 || ((u - first_start) % size == 0 && u >= first_start);
+    if (starts) {
       for (std::int64_t l = 0; l < inner; ++l) p[l] = Map::template map<T>(x[l]);
     } else {
       const T* prev = P + (u - 1) * inner;
@@ -108,13 +139,21 @@ void sliding(const In* in, std::int64_t is, T* out, std::int64_t os, std::int64_
   for (std::int64_t w = 0; w < n; ++w) {
     T* o = out + w * os;
     const T* s = S + w * inner;
-    if (block_start(w)) {
+    if (w >= first_start && (w - first_start) % size == 0) {
       for (std::int64_t l = 0; l < inner; ++l) o[l] = s[l];
     } else {
       const T* p = P + (w + size - 1) * inner;
       for (std::int64_t l = 0; l < inner; ++l) o[l] = Op::apply(s[l], p[l]);
     }
   }
+}
+
+// Type-erased sliding min/max over one dtype, for the per-dtype tables.
+template <typename T, typename Op>
+void sliding_any(const void* in, std::int64_t is, void* out, std::int64_t os, std::int64_t n, std::int64_t inner,
+                 std::int64_t size, std::int64_t origin, void* scratch) {
+  sliding<T, T, Op>(static_cast<const T*>(in), is, static_cast<T*>(out), os, n, inner, size, origin,
+                    static_cast<T*>(scratch));
 }
 
 // The last pass of a window mean along a row, fused with its scaling and
@@ -269,14 +308,33 @@ void steepest_finish(const double* best, const std::uint8_t* best_k, const doubl
   else steepest_choose<3>(best, best_k, c, cols, centre, labels);
 }
 
-}  // namespace
 
-const FilterKernels& TESSERA_ISA_TABLE(filter_kernels)() {
-  static const FilterKernels table{&sliding<double, double, Sum>, &sliding<float, double, Sum>,
+template <typename F, std::size_t... I> void for_each_dtype(F&& f, std::index_sequence<I...>) {
+  (f(std::integral_constant<int, static_cast<int>(I)>{}), ...);
+}
+
+FilterKernels build_table() {
+  FilterKernels t{&sliding<double, double, Sum>, &sliding<float, double, Sum>,
                                    &sliding<double, double, Sum, Square>, &sliding<float, double, Sum, Square>,
                                    &finish_f32, &finish_f64, &row_mean_f32, &moments<float>, &moments<double>,
                                    &sum_and_squares<float>, &sum_and_squares<double>, &steepest_update,
-                                   &steepest_finish};
+                                   &steepest_finish, {}, {}};
+  for_each_dtype(
+      [&](auto i) {
+        dispatch(static_cast<DType>(decltype(i)::value), [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          t.sliding_max[decltype(i)::value] = &sliding_any<T, Max>;
+          t.sliding_min[decltype(i)::value] = &sliding_any<T, Min>;
+        });
+      },
+      std::make_index_sequence<kDTypeCount>{});
+  return t;
+}
+
+}  // namespace
+
+const FilterKernels& TESSERA_ISA_TABLE(filter_kernels)() {
+  static const FilterKernels table = build_table();
   return table;
 }
 

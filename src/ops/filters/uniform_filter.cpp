@@ -12,6 +12,16 @@ namespace tessera {
 
 namespace detail {
 
+void* filter_scratch(std::size_t slot, std::size_t bytes) {
+  // Per thread, reused: tiles come and go, the memory stays. Doubles, so that
+  // every slot is aligned for any element type.
+  thread_local std::vector<std::vector<double>> buffers;
+  if (buffers.size() <= slot) buffers.resize(slot + 1);
+  const std::size_t count = (bytes + sizeof(double) - 1) / sizeof(double);
+  if (buffers[slot].size() < count) buffers[slot].resize(count);
+  return buffers[slot].data();
+}
+
 Image filter_input(const Image& input, const Boundary& boundary) {
   if (boundary.mode != BoundaryMode::Constant || is_float(input.dtype())) return input;
   const bool exact = dispatch(input.dtype(), [&](auto t) {
@@ -45,12 +55,8 @@ Region window_input_region(const Region& out, const Shape& size) {
 
 namespace {
 
-// Reusable per-thread scratch: tiles come and go, the memory stays.
 double* thread_scratch(std::size_t slot, std::size_t count) {
-  thread_local std::vector<std::vector<double>> buffers;
-  if (buffers.size() <= slot) buffers.resize(slot + 1);
-  if (buffers[slot].size() < count) buffers[slot].resize(count);
-  return buffers[slot].data();
+  return static_cast<double*>(filter_scratch(slot, count * sizeof(double)));
 }
 
 // Writes sums / count into `out` (shape region.size), converting to its dtype.

@@ -19,6 +19,10 @@ inline constexpr std::int64_t kMaxWindow = 255;
 // would change the constant, as scipy pads in float64.
 Image filter_input(const Image& input, const Boundary& boundary);
 
+// Per-thread scratch memory for filter kernels, by slot (the window sums use
+// slots 0 to 19; others take 20 and up), reused tile after tile.
+void* filter_scratch(std::size_t slot, std::size_t bytes);
+
 // The per-axis window sizes from a user's `size` (one number or one per axis),
 // validated; `what` names the caller in messages.
 Shape window_sizes(const Shape& size, std::size_t ndim, const char* what);
