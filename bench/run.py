@@ -219,7 +219,19 @@ def bench_steepest(size):
     return t_tes, t_seed
 
 
+def bench_maximum(size):
+    import cv2
+    import scipy.ndimage as ndi
+    a = np.random.default_rng(8).random((size, size), dtype=np.float32)
+    k = np.ones((15, 15), np.uint8)
+    t_tes = best_time(lambda: tessera.maximum_filter(a, 15), repeat=5)
+    t_cv = best_time(lambda: cv2.dilate(a, k, borderType=cv2.BORDER_REFLECT), repeat=5)
+    t_sp = best_time(lambda: ndi.maximum_filter(a, 15), repeat=1)
+    return t_tes, t_cv, t_sp
+
+
 CASES = {
+    "maximum": bench_maximum,
     "steepest": bench_steepest,
     "pixel_rule": bench_pixel_rule, "gamma": bench_gamma, "map_tiles": bench_map_tiles,
     "uniform": bench_uniform, "uniform_volume": bench_uniform_volume, "enhanced_lee": bench_enhanced_lee,
@@ -298,10 +310,15 @@ def main():
 
     vol = 96 if q else 256
     s_tes, s_seed = isolated("steepest", vol)
+    m_tes, m_cv, m_sp = isolated("maximum", size)
     table("N-d neighbourhood rules (ms; issue 5, in progress)",
           ["case", "tessera", "peer", "peer time", "speed-up", "target"],
           [[f"steepest_neighbor {vol}^3 float32", f"{s_tes * 1e3:.0f}", "004 seed, per slab (numpy)",
-            f"{s_seed * 1e3:.0f}", f"{s_seed / s_tes:.0f}x (>=100)", verdict(s_seed / s_tes >= 100)]])
+            f"{s_seed * 1e3:.0f}", f"{s_seed / s_tes:.0f}x (>=100)", verdict(s_seed / s_tes >= 100)],
+           [f"maximum_filter {size}x{size} float32, size 15", f"{m_tes * 1e3:.0f}", "cv2.dilate 15x15 (reflect)",
+            f"{m_cv * 1e3:.0f}", f"{m_cv / m_tes:.2f}x (>=1)", verdict(m_cv / m_tes >= 1)],
+           ["", "", "scipy maximum_filter", f"{m_sp * 1e3:.0f}", f"{m_sp / m_tes:.1f}x (>=10)",
+            verdict(m_sp / m_tes >= 10)]])
 
     rows = []
     res = {tool: measure_memory("enhanced_lee", tool, size) for tool in ["tessera", "seed"]}
