@@ -55,6 +55,9 @@ int cmd_filter(const FilterArgs& f, int threads) {
   if (f.name == "uniform") result = tessera::uniform_filter(img, f.size, boundary);
   else if (f.name == "mean") result = tessera::local_mean_std(img, f.size, boundary).first;
   else if (f.name == "std") result = tessera::local_mean_std(img, f.size, boundary).second;
+  else if (f.name == "maximum") result = tessera::maximum_filter(img, f.size, boundary);
+  else if (f.name == "minimum") result = tessera::minimum_filter(img, f.size, boundary);
+  else if (f.name == "median") result = tessera::median_filter(img, f.size, boundary);
   else if (f.name == "lee") result = tessera::lee_filter(img, o);
   else if (f.name == "kuan") result = tessera::kuan_filter(img, o);
   else if (f.name == "enhanced-lee" || f.name == "enhanced_lee") result = tessera::enhanced_lee_filter(img, o);
@@ -62,7 +65,7 @@ int cmd_filter(const FilterArgs& f, int threads) {
   else if (f.name == "gamma-map" || f.name == "gamma_map") result = tessera::gamma_map_filter(img, o);
   else
     throw tessera::ValueError("unknown filter '" + f.name +
-                              "'; use uniform, mean, std, lee, kuan, enhanced-lee, frost or gamma-map");
+                              "'; use uniform, mean, std, maximum, minimum, median, lee, kuan, enhanced-lee, frost or gamma-map");
   if (!f.dtype.empty()) result = result.astype(tessera::parse_dtype(f.dtype));
   tessera::io::write_npy(f.output, result.compute({threads}).view());
   return 0;
@@ -90,10 +93,12 @@ int main(int argc, char** argv) {
 
   auto* filter = app.add_subcommand("filter", "run a neighbourhood or speckle filter on an array file");
   FilterArgs fa;
-  filter->add_option("NAME", fa.name, "uniform, mean, std, lee, kuan, enhanced-lee, frost or gamma-map")->required();
+  filter->add_option("NAME", fa.name,
+                     "uniform, mean, std, maximum, minimum, median, lee, kuan, enhanced-lee, frost or gamma-map")
+      ->required();
   filter->add_option("INPUT", fa.input, "the input .npy file")->required();
   filter->add_option("OUTPUT", fa.output, "the output .npy file")->required();
-  filter->add_option("--size", fa.size, "window size (one number, or one per axis for uniform/mean/std)");
+  filter->add_option("--size", fa.size, "window size (one number, or one per axis except for speckle filters)");
   filter->add_option("--looks", fa.looks, "number of looks L (lee, kuan, enhanced-lee, gamma-map)");
   filter->add_option("--damping", fa.damping, "damping factor (enhanced-lee: 1, frost: 2)");
   filter->add_option("--mode", fa.mode, "boundary mode: reflect, mirror, nearest, wrap, constant");

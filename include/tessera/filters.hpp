@@ -42,6 +42,11 @@ Image gamma_map_filter(const Image& input, const SpeckleOptions& options = {});
 Image maximum_filter(const Image& input, const Shape& size, const Boundary& boundary = {});
 Image minimum_filter(const Image& input, const Shape& size, const Boundary& boundary = {});
 
+// The median over a window of at most 7 per axis, as scipy.ndimage's
+// median_filter (the upper middle value for an even count), in the input's
+// dtype; NaN sorts above every number.
+Image median_filter(const Image& input, const Shape& size, const Boundary& boundary = {});
+
 // The 004 seed's rule: for each element of a 2-D or 3-D array, the label
 // (C-order index in its 3x3 or 3x3x3 window; centre 4 or 13) of the first
 // neighbour maximising (c - n) / distance, or the centre when every neighbour

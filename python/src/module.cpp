@@ -469,6 +469,9 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
   m.def("minimum_filter", [=](const py::object& input, const py::object& size, const std::string& mode, double cval) {
     return minimum_filter(image_of(input), size_of(size), Boundary{parse_boundary_mode(mode), cval});
   });
+  m.def("median_filter", [=](const py::object& input, const py::object& size, const std::string& mode, double cval) {
+    return median_filter(image_of(input), size_of(size), Boundary{parse_boundary_mode(mode), cval});
+  });
   m.def("steepest_neighbor", [](const py::object& input, const std::string& edges) {
     return steepest_neighbor(image_of(input), edges);
   });

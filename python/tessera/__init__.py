@@ -25,7 +25,8 @@ import sys as _sys
 from . import _core
 from ._core import Image, asarray, default_threads, function_names, simd
 from .filters import (enhanced_lee_filter, frost_filter, gamma_map_filter, kuan_filter, lee_filter,
-                      local_mean_std, maximum_filter, minimum_filter, steepest_neighbor, uniform_filter)
+                      local_mean_std, maximum_filter, median_filter, minimum_filter, steepest_neighbor,
+                      uniform_filter)
 
 __all__ = [
     "Image", "asarray", "evaluate", "expression", "map_tiles", "where", "clip",
@@ -33,7 +34,7 @@ __all__ = [
     "expm1", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
     "tanh", "floor", "ceil", "default_threads", "simd", "uniform_filter", "local_mean_std", "lee_filter",
     "kuan_filter", "enhanced_lee_filter", "frost_filter", "gamma_map_filter", "steepest_neighbor",
-    "maximum_filter", "minimum_filter",
+    "maximum_filter", "minimum_filter", "median_filter",
 ]
 
 

@@ -10,7 +10,8 @@ import numpy as np
 from . import _core
 
 __all__ = ["uniform_filter", "local_mean_std", "lee_filter", "kuan_filter", "enhanced_lee_filter",
-           "frost_filter", "gamma_map_filter", "steepest_neighbor", "maximum_filter", "minimum_filter"]
+           "frost_filter", "gamma_map_filter", "steepest_neighbor", "maximum_filter", "minimum_filter",
+           "median_filter"]
 
 
 def _finish(result, input, output=None, threads=None):
@@ -120,4 +121,12 @@ def minimum_filter(input, size, mode="reflect", cval=0.0, output=None, threads=N
     """The minimum over a window, as scipy.ndimage.minimum_filter; see
     maximum_filter."""
     r = _core.minimum_filter(input, size, mode, float(cval))
+    return _finish(r, input, output, threads)
+
+
+def median_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
+    """The median over a window of at most 7 per axis, as
+    scipy.ndimage.median_filter (the upper middle value for an even count), in
+    the input's dtype; NaN sorts above every number."""
+    r = _core.median_filter(input, size, mode, float(cval))
     return _finish(r, input, output, threads)

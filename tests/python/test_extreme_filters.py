@@ -56,3 +56,29 @@ def test_errors():
         tessera.maximum_filter(np.zeros((4, 4)), 300)
     with pytest.raises(ValueError, match="boundary mode"):
         tessera.minimum_filter(np.zeros((4, 4)), 3, mode="edge")
+
+
+MEDIAN_SHAPES = [((37, 41), 3), ((37, 41), (3, 7)), ((5, 3), 7), ((23, 29, 3), (5, 5, 1)), ((13, 17, 11), 3),
+                 ((101,), 4), ((4, 5), 1), ((31, 2), (2, 6)), ((9, 8, 7), (7, 7, 7)), ((2, 3), 6)]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8, np.int16])
+@pytest.mark.parametrize("shape,size", MEDIAN_SHAPES)
+def test_median_matches_scipy_exactly(mode, dtype, shape, size, rng):
+    a = (rng.random(shape) * 200).astype(dtype)
+    a.flat[::7] = a.flat[1]  # ties
+    got = tessera.median_filter(a, size, mode=mode, cval=3)
+    want = ndi.median_filter(a, size, mode=mode, cval=3)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+def test_median_views_lazy_and_errors(rng):
+    base = rng.integers(0, 50, (60, 70)).astype(np.int32)
+    v = base[::-2, 1::3]
+    np.testing.assert_array_equal(tessera.median_filter(v, 5), ndi.median_filter(v, 5))
+    lazy = tessera.median_filter(tessera.asarray(base) + 1, 3)
+    np.testing.assert_array_equal(np.asarray(lazy), ndi.median_filter(base + 1, 3))
+    with pytest.raises(ValueError, match="up to 7"):
+        tessera.median_filter(base, 9)

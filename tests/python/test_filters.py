@@ -288,7 +288,8 @@ CLI = str(Path(sys.executable).parent / "tessera")
 
 
 @pytest.mark.parametrize("name,func", [("enhanced-lee", "enhanced_lee_filter"), ("lee", "lee_filter"),
-                                       ("frost", "frost_filter"), ("uniform", "uniform_filter")])
+                                       ("frost", "frost_filter"), ("uniform", "uniform_filter"),
+                                       ("maximum", "maximum_filter"), ("median", "median_filter")])
 def test_cli_filter(name, func, tmp_path, rng):
     a = speckle_image(rng, (50, 40))
     np.save(tmp_path / "in.npy", a)
