@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <type_traits>
 #include <utility>
 
 #include "core/simd.hpp"
@@ -11,6 +13,7 @@ namespace tessera::detail {
 namespace {
 
 struct Sum {
+  static constexpr bool extreme = false;
   template <typename T> static T apply(T a, T b) { return a + b; }
 };
 // NaN-propagating maximum and minimum (associative, as the blocks need); on
@@ -18,6 +21,8 @@ struct Sum {
 // Written as two selects: the first is maxps/minps (b when unordered), the
 // second a blend, so that loops of them vectorise.
 struct Max {
+  static constexpr bool extreme = true;
+  template <typename T> static T plain(T a, T b) { return a > b ? a : b; }
   template <typename T> static T apply(T a, T b) {
     const T m = a > b ? a : b;
     if constexpr (std::is_floating_point_v<T>) return a != a ? a : m;
@@ -25,6 +30,8 @@ struct Max {
   }
 };
 struct Min {
+  static constexpr bool extreme = true;
+  template <typename T> static T plain(T a, T b) { return a < b ? a : b; }
   template <typename T> static T apply(T a, T b) {
     const T m = a < b ? a : b;
     if constexpr (std::is_floating_point_v<T>) return a != a ? a : m;
@@ -53,6 +60,21 @@ constexpr std::int64_t kDirectRowMax = 16;
 // form for a run-time stride.
 template <typename In, typename T, typename Op, typename Map, int S>
 void direct_terms(const In* __restrict in, std::int64_t st, T* __restrict out, std::int64_t n) {
+  if constexpr (Op::extreme && std::is_floating_point_v<T>) {
+    // A plain max/min chain and a NaN flag beside it: fewer operations per
+    // term than a NaN-propagating select; NaN anywhere gives NaN.
+    for (std::int64_t j = 0; j < n; ++j) {
+      T acc = Map::template map<T>(in[j]);
+      bool nan = acc != acc;
+      for (int k = 1; k < S; ++k) {
+        const T x = Map::template map<T>(in[j + k * st]);
+        acc = Op::plain(acc, x);
+        nan = nan | (x != x);
+      }
+      out[j] = nan ? std::numeric_limits<T>::quiet_NaN() : acc;
+    }
+    return;
+  }
   for (std::int64_t j = 0; j < n; ++j) {
     T acc = Map::template map<T>(in[j]);
     for (int k = 1; k < S; ++k) acc = Op::apply(acc, Map::template map<T>(in[j + k * st]));
