@@ -261,76 +261,83 @@ void moments(const double* s1, const double* s2, std::int64_t n, double inv_coun
   }
 }
 
-// steepest_neighbor, the turn of up to four neighbours of one distance class
-// (in increasing k) over a contiguous row: for candidates (n not NaN), keeps
-// the class's first largest c - n. Four at a time: the class's running best
-// is read and written once per group. (Every neighbour is strictly greater
-// exactly where the largest c - n of all classes is negative.)
-template <int N>
-void steepest_group(const double* __restrict c, const double* const* rows, const std::uint8_t* ks, std::int64_t cols,
-                    double* __restrict best_diff, std::uint8_t* __restrict best_k) {
-  const double* n[N];
+// steepest_neighbor. Within a distance class c is fixed, so the largest
+// c - n is the smallest n: the turn of up to four neighbours of one class (in
+// increasing k) keeps the class's first smallest value, a comparison exact in
+// the input's own dtype (NaN, and outside neighbours padded as NaN, are never
+// smaller: not candidates). Four at a time: the class's running minimum is
+// read and written once per group.
+template <typename T, int N>
+void steepest_group(const T* const* rows, const std::uint8_t* ks, std::int64_t cols, T* __restrict best_n,
+                    std::uint8_t* __restrict best_k) {
+  const T* n[N];
   std::uint8_t k[N];
   for (int i = 0; i < N; ++i) {
     n[i] = rows[i];
     k[i] = ks[i];
   }
   for (std::int64_t j = 0; j < cols; ++j) {
-    const double cv = c[j];
-    double best = best_diff[j];
+    T best = best_n[j];
     std::uint8_t label = best_k[j];
     for (int i = 0; i < N; ++i) {
-      const double diff = cv - n[i][j];
-      const bool better = diff > best;  // false for NaN: not a candidate
-      best = better ? diff : best;
-      label = better ? k[i] : label;
+      const T v = n[i][j];
+      const bool smaller = v < best;
+      best = smaller ? v : best;
+      label = smaller ? k[i] : label;
     }
-    best_diff[j] = best;
+    best_n[j] = best;
     best_k[j] = label;
   }
 }
 
-void steepest_update(const double* c, const double* const* rows, const std::uint8_t* ks, int count, std::int64_t cols,
-                     double* best_diff, std::uint8_t* best_k) {
+template <typename T>
+void steepest_update(const void* const* rows, const std::uint8_t* ks, int count, std::int64_t cols, void* best_n,
+                     std::uint8_t* best_k) {
+  const auto* r = reinterpret_cast<const T* const*>(rows);
+  T* b = static_cast<T*>(best_n);
   switch (count) {
-    case 1: return steepest_group<1>(c, rows, ks, cols, best_diff, best_k);
-    case 2: return steepest_group<2>(c, rows, ks, cols, best_diff, best_k);
-    case 3: return steepest_group<3>(c, rows, ks, cols, best_diff, best_k);
-    default: return steepest_group<4>(c, rows, ks, cols, best_diff, best_k);
+    case 1: return steepest_group<T, 1>(r, ks, cols, b, best_k);
+    case 2: return steepest_group<T, 2>(r, ks, cols, b, best_k);
+    case 3: return steepest_group<T, 3>(r, ks, cols, b, best_k);
+    default: return steepest_group<T, 4>(r, ks, cols, b, best_k);
   }
 }
 
-// steepest_neighbor's choice per element: across the distance classes (1,
-// sqrt 2, sqrt 3; best and best_k hold `classes` rows of `cols`), the largest
-// quotient (class maximum / distance, divided as the rule does), the smaller k
-// on equal quotients; the centre where c is NaN or every neighbour is greater
-// (no candidate's c - n is 0 or more).
-template <int CLASSES>
-void steepest_choose(const double* __restrict best, const std::uint8_t* __restrict best_k, const double* __restrict c,
+// steepest_neighbor's choice per element: each class's quotient
+// (c - class minimum) / distance in float64, divided as the rule does (the
+// difference of two float32 values is exact there); the largest quotient,
+// the smaller k on equal ones; the centre where c is NaN or every neighbour
+// is greater (every class minimum above c).
+template <typename T, int CLASSES>
+void steepest_choose(const T* __restrict best_n, const std::uint8_t* __restrict best_k, const T* __restrict c,
                      std::int64_t cols, std::uint8_t centre, std::uint8_t* __restrict labels) {
   constexpr double distance[3] = {1.0, 1.4142135623730951, 1.7320508075688772};
   for (std::int64_t j = 0; j < cols; ++j) {
-    double q = best[j];  // distance 1: the difference is the quotient
-    double largest = best[j];
+    const double cv = static_cast<double>(c[j]);
+    double q = cv - static_cast<double>(best_n[j]);  // distance 1
     std::uint8_t label = best_k[j];
+    T lowest = best_n[j];
     for (int cl = 1; cl < CLASSES; ++cl) {
-      const double b = best[cl * cols + j];
-      const double qc = b / distance[cl];
+      const T m = best_n[cl * cols + j];
+      const double qc = (cv - static_cast<double>(m)) / distance[cl];
       const std::uint8_t kc = best_k[cl * cols + j];
       const bool take = (qc > q) | ((qc == q) & (kc < label));
       q = take ? qc : q;
       label = take ? kc : label;
-      largest = b > largest ? b : largest;
+      lowest = m < lowest ? m : lowest;
     }
-    const bool centre_wins = (c[j] != c[j]) | (largest < 0);
+    const bool centre_wins = (cv != cv) | (lowest > c[j]);
     labels[j] = centre_wins ? centre : label;
   }
 }
 
-void steepest_finish(const double* best, const std::uint8_t* best_k, const double* c, std::int64_t cols, int classes,
+template <typename T>
+void steepest_finish(const void* best_n, const std::uint8_t* best_k, const void* c, std::int64_t cols, int classes,
                      std::uint8_t centre, std::uint8_t* labels) {
-  if (classes == 2) steepest_choose<2>(best, best_k, c, cols, centre, labels);
-  else steepest_choose<3>(best, best_k, c, cols, centre, labels);
+  if (classes == 2)
+    steepest_choose<T, 2>(static_cast<const T*>(best_n), best_k, static_cast<const T*>(c), cols, centre, labels);
+  else
+    steepest_choose<T, 3>(static_cast<const T*>(best_n), best_k, static_cast<const T*>(c), cols, centre, labels);
 }
 
 
@@ -342,8 +349,9 @@ FilterKernels build_table() {
   FilterKernels t{&sliding<double, double, Sum>, &sliding<float, double, Sum>,
                                    &sliding<double, double, Sum, Square>, &sliding<float, double, Sum, Square>,
                                    &finish_f32, &finish_f64, &row_mean_f32, &moments<float>, &moments<double>,
-                                   &sum_and_squares<float>, &sum_and_squares<double>, &steepest_update,
-                                   &steepest_finish, {}, {}};
+                                   &sum_and_squares<float>, &sum_and_squares<double>,
+                                   {&steepest_update<float>, &steepest_update<double>},
+                                   {&steepest_finish<float>, &steepest_finish<double>}, {}, {}};
   for_each_dtype(
       [&](auto i) {
         dispatch(static_cast<DType>(decltype(i)::value), [&](auto tag) {

@@ -4,13 +4,15 @@
 // with NaN so that outside neighbours are never candidates; the rule row by
 // row in generate().
 //
-// The rule maximises (c - n) / d. Within one distance class d is fixed and
-// the correctly rounded quotient is monotone in c - n, so the kernel keeps
-// each class's first largest c - n with subtractions only, and divides just
-// the class maxima, as the rule does, to choose between classes (first k on
-// equal quotients). For integer data this equals dividing every candidate;
-// for real data it can differ only where two candidates of one class lie
-// within one rounding of each other.
+// The rule maximises (c - n) / d. Within one distance class d and c are
+// fixed and the correctly rounded quotient is monotone in n, so the kernel
+// keeps each class's first smallest n, comparisons only, in the input's dtype;
+// it divides just the class minima, as the rule does, to choose between
+// classes (first k on equal quotients). For integer data this equals dividing
+// every candidate; for real data it can differ only where two candidates of
+// one class lie within one rounding of each other.
+#include <algorithm>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -23,8 +25,11 @@ namespace {
 
 class SteepestNeighborNode final : public Node {
  public:
+  // Float input is read as it is; integers as float64 (exact), so that NaN
+  // can mark the outside.
   SteepestNeighborNode(const Image& input, bool edges_zero)
-      : Node(input.shape(), DType::UInt8, {input.astype(DType::Float64)}), edges_zero_(edges_zero) {
+      : Node(input.shape(), DType::UInt8, {is_float(input.dtype()) ? input : input.astype(DType::Float64)}),
+        edges_zero_(edges_zero) {
     const std::size_t nd = input.ndim();
     const int count = nd == 2 ? 9 : 27;
     centre_ = count / 2;
@@ -67,37 +72,39 @@ class SteepestNeighborNode final : public Node {
     const std::size_t nd = region.ndim();
     const std::int64_t cols = region.size[nd - 1];
     const std::size_t n = static_cast<std::size_t>(cols);
-    const std::int64_t step = in.strides[nd - 1] / static_cast<std::int64_t>(sizeof(double));
-    std::vector<double> best(3 * n), copies(step == 1 ? 0 : offsets_.size() * n);
+    const std::size_t item = itemsize(in.dtype);
+    const int t = in.dtype == DType::Float32 ? 0 : 1;
+    const bool contiguous = in.strides[nd - 1] == static_cast<std::int64_t>(item);
+    std::vector<std::byte> best(3 * n * item), copies(contiguous ? 0 : offsets_.size() * n * item);
     std::vector<std::uint8_t> best_k(3 * n), labels(n);
     const detail::FilterKernels& kern = detail::filter_kernels();
     const std::int64_t n_rows = region.count() / std::max<std::int64_t>(cols, 1);
     Shape idx(nd - 1, 0);
     for (std::int64_t r = 0; r < n_rows; ++r) {
-      // A neighbour's row in the padded input, contiguous (copied when the
+      // Neighbour k's row in the padded input, contiguous (copied when the
       // input is a strided view).
-      auto row_of = [&](const Offset& o, double* buffer) -> const double* {
+      auto row_of = [&](std::size_t k) -> const void* {
+        const Offset& o = offsets_[k];
         const std::byte* p = in.data + (1 + o.d[nd - 1]) * in.strides[nd - 1];
         for (std::size_t a = 0; a + 1 < nd; ++a) p += (idx[a] + 1 + o.d[a]) * in.strides[a];
-        const auto* d = reinterpret_cast<const double*>(p);
-        if (step == 1) return d;
-        for (std::int64_t j = 0; j < cols; ++j) buffer[j] = d[j * step];
-        return buffer;
+        if (contiguous) return p;
+        std::byte* copy = copies.data() + k * n * item;
+        for (std::int64_t j = 0; j < cols; ++j)
+          std::memcpy(copy + j * static_cast<std::int64_t>(item), p + j * in.strides[nd - 1], item);
+        return copy;
       };
-      const double* c = row_of(offsets_[static_cast<std::size_t>(centre_)], copies.data());
-      std::fill(best.begin(), best.end(), -std::numeric_limits<double>::infinity());
+      // Every class minimum starts at +inf: no candidate yet.
+      if (t == 0) std::fill_n(reinterpret_cast<float*>(best.data()), 3 * n, std::numeric_limits<float>::infinity());
+      else std::fill_n(reinterpret_cast<double*>(best.data()), 3 * n, std::numeric_limits<double>::infinity());
       std::fill(best_k.begin(), best_k.end(), static_cast<std::uint8_t>(centre_));
       for (const Group& g : groups_) {
-        const double* rows[4];
-        for (int i = 0; i < g.count; ++i) {
-          const std::size_t k = g.k[i];
-          rows[i] = row_of(offsets_[k], copies.data() + (step == 1 ? 0 : k * n));
-        }
+        const void* rows[4];
+        for (int i = 0; i < g.count; ++i) rows[i] = row_of(g.k[i]);
         const std::size_t cls = static_cast<std::size_t>(g.cls);
-        kern.steepest_update(c, rows, g.k, g.count, cols, best.data() + cls * n, best_k.data() + cls * n);
+        kern.steepest_update[t](rows, g.k, g.count, cols, best.data() + cls * n * item, best_k.data() + cls * n);
       }
-      kern.steepest_finish(best.data(), best_k.data(), c, cols, nd == 2 ? 2 : 3, static_cast<std::uint8_t>(centre_),
-                           labels.data());
+      kern.steepest_finish[t](best.data(), best_k.data(), row_of(static_cast<std::size_t>(centre_)), cols,
+                              nd == 2 ? 2 : 3, static_cast<std::uint8_t>(centre_), labels.data());
       auto* o = reinterpret_cast<std::uint8_t*>(out.data);
       for (std::size_t a = 0; a + 1 < nd; ++a) o += idx[a] * out.strides[a];
       bool border_row = false;
