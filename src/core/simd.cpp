@@ -33,10 +33,6 @@ const KernelTable& kernels() {
   return table;
 }
 
-}  // namespace tessera::detail
-
-namespace tessera::detail {
-
 const FilterKernels& filter_kernels() {
   static const FilterKernels& table =
       select_isa(&filter_kernels_baseline, &filter_kernels_avx2, &filter_kernels_avx512);

@@ -85,7 +85,6 @@ Buffer::Buffer(DType dtype, const Shape& shape) {
   // Large buffers: whole 2 MiB pages where the kernel offers them, so that
   // first touch by many threads costs a few faults instead of thousands.
   constexpr std::size_t huge = std::size_t{2} << 20;
-  std::shared_ptr<void> owner;
   void* p = nullptr;
   if (bytes >= 4 * huge) {
     const std::size_t rounded = (bytes + huge - 1) / huge * huge;
@@ -95,7 +94,7 @@ Buffer::Buffer(DType dtype, const Shape& shape) {
     p = std::aligned_alloc(64, bytes ? bytes : 64);
   }
   if (!p) throw std::bad_alloc();
-  owner = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  std::shared_ptr<void> owner(p, [](void* q) { std::free(q); });
   view_.data = static_cast<std::byte*>(p);
   view_.dtype = dtype;
   view_.shape = shape;

@@ -1,13 +1,17 @@
 #include "engine/scheduler.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "core/thread_pool.hpp"
 #include "engine/tile_context.hpp"
 
 namespace tessera::detail {
 
-Shape accumulated_halo(const Node& node) {
+namespace {
+// Memoised per node: a node read along several paths is walked once.
+Shape accumulated_halo(const Node& node, std::map<const Node*, Shape>& known) {
+  if (auto it = known.find(&node); it != known.end()) return it->second;
   const Shape& shape = node.shape();
   const std::size_t nd = shape.size();
   Shape total(nd, 0);
@@ -18,14 +22,21 @@ Shape accumulated_halo(const Node& node) {
     const Node& in = *node.inputs()[i].node();
     if (in.shape().size() != nd) continue;  // broadcast leaves and reshapes: no halo
     const Region r = node.input_region(i, probe);
-    const Shape below = accumulated_halo(in);
+    const Shape below = accumulated_halo(in, known);
     for (std::size_t a = 0; a < nd; ++a) {
       if (in.shape()[a] != shape[a]) continue;
       const std::int64_t reach = std::max(probe.offset[a] - r.offset[a], r.offset[a] + r.size[a] - probe.offset[a] - 1);
       total[a] = std::max(total[a], std::max<std::int64_t>(reach, 0) + below[a]);
     }
   }
+  known[&node] = total;
   return total;
+}
+}  // namespace
+
+Shape accumulated_halo(const Node& node) {
+  std::map<const Node*, Shape> known;
+  return accumulated_halo(node, known);
 }
 
 std::vector<Region> plan_tiles(const Node& root, int threads) {

@@ -9,8 +9,10 @@
 
 namespace tessera::detail {
 
-// Elements per tile when the graph states no preference; graphs with halos
-// get larger blocks (the halo is paid per tile) of at most this many columns.
+// Elements per tile when the graph states no preference. Graphs with halos
+// get blocks (so that interior blocks need no padding) of this many elements,
+// small enough for their float64 scratch to stay in L2, and at most this many
+// columns.
 inline constexpr std::int64_t kTileElements = 1 << 17;
 inline constexpr std::int64_t kHaloTileElements = 1 << 16;
 inline constexpr std::int64_t kHaloTileColumns = 1024;

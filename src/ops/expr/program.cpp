@@ -235,9 +235,7 @@ template <typename F> void for_each_block(const Layout& l, F&& block) {
   });
 }
 
-}  // namespace
 
-namespace {
 void run_blocks(const Program& p, const View& out, const std::vector<View>& leaves);
 
 // The 256 (or 2, for bool) results of a lookup program, in `dtype`.

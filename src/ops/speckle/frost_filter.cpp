@@ -6,7 +6,6 @@
 #include <map>
 #include <vector>
 
-#include "ops/filters/window.hpp"
 #include "ops/speckle/speckle.hpp"
 
 namespace tessera {
