@@ -95,7 +95,11 @@ Operand operand_of(const py::handle& h, const char* what = "operand") {
                           " is not an array, image or number");
   if (a.ndim() == 0) {
     const DType d = checked_dtype(a.dtype(), what);
-    return Scalar::typed(d, a.attr("item")().cast<double>());
+    const py::object item = a.attr("item")();
+    Scalar sc = Scalar::typed(d, item.cast<double>());
+    // Integers keep every bit (a double holds only 53); uint64 beyond int64 stays approximate.
+    if (is_integer(d) && d != DType::UInt64) sc.i = item.cast<std::int64_t>();
+    return sc;
   }
   return Image::wrap(view_of(a, false, what));
 }

@@ -172,6 +172,13 @@ def test_numpy_scalars_and_zero_d_arrays(rng):
     assert r.shape == () and r.dtype == np.float64 and r == 2001.5
 
 
+def test_large_integer_scalars_keep_every_bit():
+    a = np.zeros(3, np.int64)
+    s = np.int64(2**62 + 1)
+    np.testing.assert_array_equal(tessera.evaluate("a + s"), a + s)
+    np.testing.assert_array_equal(tessera.evaluate("a + 4611686018427387905"), a + 4611686018427387905)
+
+
 def test_constant_folding_uses_value_based_types():
     a = np.arange(10, dtype=np.uint8)
     assert_same(tessera.evaluate("a + (200 + 100)"), a + 300)
