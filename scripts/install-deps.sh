@@ -9,7 +9,9 @@ packages=(
   python3-dev python3-venv python3-numpy python3-scipy python3-numexpr
   python3-pytest python3-hypothesis
   # peers measured beside tessera in `make bench` and `make demo`
-  python3-opencv libvips-tools
+  python3-opencv libvips-tools libvips-dev python3-tifffile python3-pil
+  # TIFF input and output
+  libtiff-dev
 )
 
 missing=()

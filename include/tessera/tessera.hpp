@@ -6,6 +6,8 @@
 #include "tessera/error.hpp"
 #include "tessera/evaluate.hpp"
 #include "tessera/filters.hpp"
+#include "tessera/io.hpp"
+#include "tessera/stacks.hpp"
 #include "tessera/image.hpp"
 #include "tessera/node.hpp"
 #include "tessera/tiles.hpp"

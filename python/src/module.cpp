@@ -480,6 +480,62 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
     return steepest_neighbor(image_of(input), edges);
   });
 
+  // ---- files and stacks (the Python layer, tessera/io.py, adds paths and progress bars) ----
+  m.def("open", [](const std::string& path, int page) {
+    OpenOptions o;
+    o.page = page;
+    return tessera::open(path, o);
+  }, py::arg("path"), py::arg("page") = -1);
+  m.def("file_info", [](const std::string& path) {
+    const FileInfo f = file_info(path);
+    py::dict d;
+    d["format"] = f.format;
+    d["shape"] = py::tuple(py::cast(f.shape));
+    d["dtype"] = to_numpy_dtype(f.dtype);
+    d["pages"] = f.pages;
+    d["compression"] = f.compression;
+    d["layout"] = f.layout;
+    d["bigtiff"] = f.bigtiff;
+    return d;
+  }, py::arg("path"));
+  m.def("save", [](const py::object& image, const std::string& path, const std::string& compression,
+                   py::object tile, const std::string& bigtiff, const std::string& predictor, py::object threads,
+                   py::object progress) {
+    const Image img = image_of(image, "save's image");
+    SaveOptions o;
+    o.compression = compression;
+    if (!tile.is_none()) {
+      if (py::isinstance<py::int_>(tile)) o.tile = std::make_pair(tile.cast<std::int64_t>(), tile.cast<std::int64_t>());
+      else o.tile = tile.cast<std::pair<std::int64_t, std::int64_t>>();
+    }
+    o.bigtiff = bigtiff;
+    o.predictor = predictor;
+    o.threads = threads_of(threads);
+    if (!progress.is_none()) {
+      py::function fn = progress;
+      o.progress = [fn](double fraction) {
+        py::gil_scoped_acquire gil;
+        fn(fraction);
+      };
+    }
+    py::gil_scoped_release release;
+    tessera::save(img, path, o);
+  }, py::arg("image"), py::arg("path"), py::arg("compression") = "none", py::arg("tile") = py::none(),
+     py::arg("bigtiff") = "auto", py::arg("predictor") = "auto", py::arg("threads") = py::none(),
+     py::arg("progress") = py::none());
+  m.def("weighted_sum", [](const std::vector<Image>& images, const std::vector<double>& weights, py::object dtype) {
+    std::optional<DType> d;
+    if (!dtype.is_none()) d = checked_dtype(py::dtype::from_args(dtype), "dtype");
+    return weighted_sum(images, weights, d);
+  }, py::arg("images"), py::arg("weights"), py::arg("dtype") = py::none());
+  m.def("stack_reduce", [](const std::string& kind, const std::vector<Image>& images, py::object dtype) {
+    std::optional<DType> d;
+    if (!dtype.is_none()) d = checked_dtype(py::dtype::from_args(dtype), "dtype");
+    if (kind == "mean") return stack_mean(images, d);
+    if (kind == "min") return stack_min(images, d);
+    if (kind == "max") return stack_max(images, d);
+    throw ValueError("unknown stack reduction " + kind);
+  }, py::arg("kind"), py::arg("images"), py::arg("dtype") = py::none());
   m.def("default_threads", &default_threads, "threads used when threads=None");
   m.def("function_names", &function_names);
   m.def("simd", [] { return std::string(simd_instruction_set()); }, "the instruction set of the kernels in use");

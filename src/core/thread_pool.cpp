@@ -125,4 +125,8 @@ void parallel_for(std::int64_t n_tasks, int threads,
   if (job->error) std::rethrow_exception(job->error);
 }
 
+std::future<void> run_in_background(std::function<void()> job) {
+  return std::async(std::launch::async, std::move(job));
+}
+
 }  // namespace tessera::detail

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 
 namespace tessera::detail {
 
@@ -27,5 +28,10 @@ int resolve_threads(int threads);
 // running task has ended.
 void parallel_for(std::int64_t n_tasks, int threads,
                   const std::function<void(std::int64_t task, int worker)>& body);
+
+// Runs `job` on a thread of its own, beside the pool: a stream's file writes
+// overlap the compute of its next band. get() on the result waits and
+// rethrows the job's exception.
+std::future<void> run_in_background(std::function<void()> job);
 
 }  // namespace tessera::detail

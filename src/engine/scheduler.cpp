@@ -4,7 +4,6 @@
 #include <map>
 
 #include "core/thread_pool.hpp"
-#include "engine/tile_context.hpp"
 
 namespace tessera::detail {
 
@@ -40,7 +39,11 @@ Shape accumulated_halo(const Node& node) {
 }
 
 std::vector<Region> plan_tiles(const Node& root, int threads) {
-  const Shape& shape = root.shape();
+  return plan_tiles(root, Region::whole(root.shape()), threads);
+}
+
+std::vector<Region> plan_tiles(const Node& root, const Region& area, int threads) {
+  const Shape& shape = area.size;
   const std::size_t nd = shape.size();
   std::vector<Region> tiles;
   if (element_count(shape) == 0) return tiles;
@@ -92,6 +95,7 @@ std::vector<Region> plan_tiles(const Node& root, int threads) {
     for (std::size_t a = 0; a < nd; ++a) {
       r.offset[a] = idx[a] * tile[a];
       r.size[a] = std::min(tile[a], shape[a] - r.offset[a]);
+      r.offset[a] += area.offset[a];
     }
     tiles.push_back(std::move(r));
     for (std::size_t a = nd; a-- > 0;) {
@@ -102,20 +106,29 @@ std::vector<Region> plan_tiles(const Node& root, int threads) {
   return tiles;
 }
 
-void run_graph(const Node& root, const View& out, int threads) {
-  const std::vector<Region> tiles = plan_tiles(root, threads);
+GraphRunner::GraphRunner(const Node& root, int threads) : root_(root), threads_(resolve_threads(threads)) {}
+GraphRunner::~GraphRunner() = default;
+
+void GraphRunner::run(const Region& area, const View& out) {
+  const std::vector<Region> tiles = plan_tiles(root_, area, threads_);
   if (tiles.empty()) return;
   // Waking a worker costs tens of microseconds: small images run on fewer.
-  const std::int64_t by_work = std::max<std::int64_t>(1, element_count(root.shape()) / kElementsPerWorker);
+  const std::int64_t by_work = std::max<std::int64_t>(1, area.count() / kElementsPerWorker);
   const int workers = static_cast<int>(
-      std::min<std::int64_t>({resolve_threads(threads), static_cast<std::int64_t>(tiles.size()), by_work}));
-  std::vector<TileContext> contexts(static_cast<std::size_t>(workers));
+      std::min<std::int64_t>({threads_, static_cast<std::int64_t>(tiles.size()), by_work}));
+  if (contexts_.size() < static_cast<std::size_t>(workers)) contexts_.resize(static_cast<std::size_t>(workers));
   parallel_for(static_cast<std::int64_t>(tiles.size()), workers, [&](std::int64_t t, int worker) {
-    TileContext& ctx = contexts[static_cast<std::size_t>(worker)];
+    TileContext& ctx = contexts_[static_cast<std::size_t>(worker)];
     ctx.begin_tile();
     const Region& r = tiles[static_cast<std::size_t>(t)];
-    ctx.generate(root, r, out.sub(r));
+    Region local = r;
+    for (std::size_t a = 0; a < local.ndim(); ++a) local.offset[a] -= area.offset[a];
+    ctx.generate(root_, r, out.sub(local));
   });
+}
+
+void run_graph(const Node& root, const View& out, int threads) {
+  GraphRunner(root, threads).run(Region::whole(root.shape()), out);
 }
 
 }  // namespace tessera::detail

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "engine/tile_context.hpp"
 #include "tessera/image.hpp"
 
 namespace tessera::detail {
@@ -23,7 +24,25 @@ inline constexpr std::int64_t kElementsPerWorker = 1 << 16;
 // below it (the sum of the halos along the deepest path).
 Shape accumulated_halo(const Node& node);
 
+// The tiles of `area` (a region inside root), in C order of their offsets.
+std::vector<Region> plan_tiles(const Node& root, const Region& area, int threads);
 std::vector<Region> plan_tiles(const Node& root, int threads);
+
+// Computes regions of one graph, one after another, each over all workers;
+// the workers' scratch lives as long as the runner, so a stream of bands
+// (see sink.hpp) allocates it once.
+class GraphRunner {
+ public:
+  GraphRunner(const Node& root, int threads);
+  ~GraphRunner();
+  // Computes `area` of root into `out` (shape area.size, root's dtype).
+  void run(const Region& area, const View& out);
+
+ private:
+  const Node& root_;
+  int threads_;
+  std::vector<TileContext> contexts_;
+};
 
 // Computes all of `root` into `out` (same shape and dtype).
 void run_graph(const Node& root, const View& out, int threads);

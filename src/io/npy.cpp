@@ -6,9 +6,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "engine/copy.hpp"
+#include "io/atomic_file.hpp"
 
 namespace tessera::io {
 
@@ -63,22 +66,26 @@ char kind_char(DType d) { return is_bool(d) ? 'b' : is_float(d) ? 'f' : is_signe
 
 }  // namespace
 
-Buffer read_npy(const std::string& path) {
+NpyHeader read_npy_header(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) bad(path, std::filesystem::exists(path) ? "cannot open (" + sys_error() + ")" : "no such file");
+  if (std::filesystem::is_directory(path)) bad(path, "is a directory");
   char magic[8];
   if (!f.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
     bad(path, "not a .npy file (bad magic)");
   const int major = static_cast<unsigned char>(magic[6]);
   std::uint32_t header_len = 0;
+  std::size_t prefix = 0;
   if (major == 1) {
     unsigned char b[2];
     if (!f.read(reinterpret_cast<char*>(b), 2)) bad(path, "truncated header");
     header_len = b[0] | (b[1] << 8);
+    prefix = 10;
   } else if (major == 2 || major == 3) {
     unsigned char b[4];
     if (!f.read(reinterpret_cast<char*>(b), 4)) bad(path, "truncated header");
     header_len = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
+    prefix = 12;
   } else {
     bad(path, "unsupported .npy version " + std::to_string(major));
   }
@@ -86,22 +93,36 @@ Buffer read_npy(const std::string& path) {
   std::string header(header_len, '\0');
   if (!f.read(header.data(), header_len)) bad(path, "truncated header");
 
+  NpyHeader h;
+  h.data_offset = prefix + header_len;
   const std::string descr = dict_value(header, "descr", path);
-  const bool fortran = dict_value(header, "fortran_order", path) == "True";
+  h.fortran = dict_value(header, "fortran_order", path) == "True";
   const std::string shape_text = dict_value(header, "shape", path);
-  bool swap = false;
-  const DType dtype = dtype_of_descr(descr, swap, path);
-  Shape shape;
+  h.dtype = dtype_of_descr(descr, h.swap, path);
   for (std::size_t p = 1; p < shape_text.size();) {
     while (p < shape_text.size() && (shape_text[p] == ' ' || shape_text[p] == ',')) ++p;
     if (p >= shape_text.size() || shape_text[p] == ')') break;
     char* end = nullptr;
     const long long v = std::strtoll(shape_text.c_str() + p, &end, 10);
     if (end == shape_text.c_str() + p || v < 0) bad(path, "corrupt shape " + shape_text);
-    shape.push_back(v);
+    h.shape.push_back(v);
     p = static_cast<std::size_t>(end - shape_text.c_str());
   }
+  const std::size_t bytes = static_cast<std::size_t>(element_count(h.shape)) * itemsize(h.dtype);
+  const auto size = std::filesystem::file_size(path);
+  if (size < h.data_offset + bytes)
+    bad(path, "truncated data: expected " + std::to_string(bytes) + " bytes for shape " + shape_to_string(h.shape) +
+                  ", found " + std::to_string(size - std::min<std::uintmax_t>(size, h.data_offset)));
+  return h;
+}
 
+Buffer read_npy(const std::string& path) {
+  const NpyHeader h = read_npy_header(path);
+  const DType dtype = h.dtype;
+  const Shape& shape = h.shape;
+  const bool fortran = h.fortran, swap = h.swap;
+  std::ifstream f(path, std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(h.data_offset));
   Shape file_shape = shape;
   if (fortran) std::reverse(file_shape.begin(), file_shape.end());
   Buffer data(dtype, file_shape);
@@ -123,49 +144,104 @@ Buffer read_npy(const std::string& path) {
   return out;
 }
 
-void write_npy(const std::string& path, const View& view) {
+Image open_npy(const std::string& path) {
+  const NpyHeader h = read_npy_header(path);
+  const std::size_t item = itemsize(h.dtype);
+  const std::size_t bytes = static_cast<std::size_t>(element_count(h.shape)) * item;
+  // Big-endian data cannot be read in place: read it (rare, numpy writes
+  // native order).
+  if (h.swap || bytes == 0) return Image::wrap(read_npy(path).view());
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) bad(path, "cannot open (" + sys_error() + ")");
+  const std::size_t length = h.data_offset + bytes;
+  void* map = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) bad(path, "cannot map (" + sys_error() + ")");
+  View v;
+  v.data = static_cast<std::byte*>(map) + h.data_offset;
+  v.dtype = h.dtype;
+  v.shape = h.shape;
+  v.strides = c_strides(h.shape, item);
+  if (h.fortran) {
+    Shape reversed(h.shape.rbegin(), h.shape.rend());
+    Strides s = c_strides(reversed, item);
+    v.strides.assign(s.rbegin(), s.rend());
+  }
+  v.owner = std::shared_ptr<void>(map, [length](void* p) { ::munmap(p, length); });
+  return Image::wrap(v);
+}
+
+namespace {
+
+std::string npy_header(DType dtype, const Shape& shape) {
   std::string header = "{'descr': '";
-  header += (itemsize(view.dtype) == 1 ? '|' : '<');
-  header += kind_char(view.dtype);
-  header += std::to_string(itemsize(view.dtype)) + "', 'fortran_order': False, 'shape': " +
-            shape_to_string(view.shape) + ", }";
+  header += (itemsize(dtype) == 1 ? '|' : '<');
+  header += kind_char(dtype);
+  header += std::to_string(itemsize(dtype)) + "', 'fortran_order': False, 'shape': " + shape_to_string(shape) + ", }";
   const std::size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-
-  const std::filesystem::path target(path);
-  const auto dir = target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path();
-  if (!std::filesystem::is_directory(dir)) bad(path, "the folder " + dir.string() + " does not exist");
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-  const int fd = mkstemp(tmp.data());
-  if (fd < 0) bad(path, "cannot create a file in " + dir.string() + " (" + sys_error() + ")");
-  FILE* f = fdopen(fd, "wb");
-  auto fail = [&](const std::string& why) {
-    if (f) std::fclose(f);
-    std::remove(tmp.c_str());
-    bad(path, why);
-  };
   const std::uint16_t len = static_cast<std::uint16_t>(header.size());
-  const unsigned char prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
-                                    static_cast<unsigned char>(len & 0xff), static_cast<unsigned char>(len >> 8)};
-  if (std::fwrite(prefix, 1, 10, f) != 10 || std::fwrite(header.data(), 1, header.size(), f) != header.size())
-    fail("write failed (" + sys_error() + ")");
-  const View* src = &view;
-  Buffer contiguous;
-  if (!view.is_c_contiguous()) {
-    contiguous = Buffer(view.dtype, view.shape);
-    detail::copy_convert(view, contiguous.view());
-    src = &contiguous.view();
+  const char prefix[10] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<char>(len & 0xff),
+                           static_cast<char>(len >> 8)};
+  return std::string(prefix, 10) + header;
+}
+
+class NpySink final : public detail::Sink {
+ public:
+  NpySink(const std::string& path, const Shape& shape, DType dtype) : file_(path), shape_(shape) {
+    fd_ = ::open(file_.temp_path().c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd_ < 0) fail("cannot open (" + sys_error() + ")");
+    const std::string header = npy_header(dtype, shape);
+    put(header.data(), header.size());
   }
-  const std::size_t bytes = static_cast<std::size_t>(view.count()) * itemsize(view.dtype);
-  if (bytes && std::fwrite(src->data, 1, bytes, f) != bytes) fail("write failed (" + sys_error() + ")");
-  if (std::fflush(f) != 0 || fsync(fileno(f)) != 0) fail("write failed (" + sys_error() + ")");
-  if (std::fclose(f) != 0) {
-    f = nullptr;
-    fail("write failed (" + sys_error() + ")");
+  ~NpySink() override { abort(); }
+
+  std::size_t row_axis() const override { return shape_.empty() ? 0 : shape_.size() - 1; }
+  void write(const Region&, const View& data) override {
+    put(data.data, static_cast<std::size_t>(data.count()) * itemsize(data.dtype));
   }
-  f = nullptr;
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename into place (" + sys_error() + ")");
+  void commit() override {
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) fail("write failed (" + sys_error() + ")");
+    file_.commit();
+  }
+  void abort() noexcept override {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    file_.abort();
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& why) {
+    abort();
+    bad(file_.path(), why);
+  }
+  void put(const void* p, std::size_t n) {
+    const char* c = static_cast<const char*>(p);
+    while (n > 0) {
+      const ssize_t w = ::write(fd_, c, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) fail("write failed (" + sys_error() + ")");
+      c += w;
+      n -= static_cast<std::size_t>(w);
+    }
+  }
+  AtomicFile file_;
+  Shape shape_;
+  int fd_ = -1;
+};
+
+}  // namespace
+
+std::unique_ptr<detail::Sink> make_npy_sink(const std::string& path, const Shape& shape, DType dtype) {
+  return std::make_unique<NpySink>(path, shape, dtype);
+}
+
+void write_npy(const std::string& path, const View& view) {
+  auto sink = make_npy_sink(path, view.shape, view.dtype);
+  detail::stream_to_sink(Image::wrap(view), *sink, {});
 }
 
 }  // namespace tessera::io

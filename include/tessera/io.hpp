@@ -1,0 +1,56 @@
+// Files: lazy sources that read pixels only as the engine asks for them, and
+// sinks that write an image as it is computed, band by band, so that a
+// pipeline from file to file needs memory for a few bands, whatever the size.
+// Formats: TIFF (through libtiff: striped or tiled, chunky or planar, classic
+// or BigTIFF, multi-page as a volume) and .npy (memory-mapped).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "tessera/image.hpp"
+
+namespace tessera {
+
+struct OpenOptions {
+  // A multi-page TIFF opens as a volume (pages, height, width[, samples]);
+  // page >= 0 opens that page alone.
+  int page = -1;
+};
+
+// A lazy image over a file (.tif/.tiff or .npy). Reads the header only;
+// throws IOError naming the file and the problem if it cannot be read.
+Image open(const std::string& path, const OpenOptions& options = {});
+
+struct FileInfo {
+  std::string format;        // "tiff" or "npy"
+  Shape shape;               // as open() gives it
+  DType dtype = DType::UInt8;
+  int pages = 1;
+  std::string compression;   // "none", "deflate", ... (TIFF)
+  std::string layout;        // "striped 64 rows, chunky", "tiled 256x256, planar" (TIFF)
+  bool bigtiff = false;
+};
+FileInfo file_info(const std::string& path);
+
+struct SaveOptions {
+  std::string compression = "none";  // TIFF: none, deflate, lzw, zstd, packbits
+  std::optional<std::pair<std::int64_t, std::int64_t>> tile;  // TIFF: (height, width), multiples of 16; none: strips
+  std::string bigtiff = "auto";      // "auto" (when the file could pass 4 GB), "yes", "no"
+  std::string predictor = "auto";    // "auto" (horizontal for integers, float for floats, when compressed), "none", "horizontal", "float"
+  int threads = 0;
+  std::function<void(double)> progress;  // the fraction done, from the calling thread
+};
+
+// Computes `image` into a file, streaming: rows are written as they are
+// produced, under a temporary name in the same folder, renamed into place
+// when complete. On any error (a full disk included) no file is left and an
+// IOError says why. 2-D images are one grey page; 3-D with a last axis of 3
+// or 4 are RGB(A) (as tifffile decides), other 3-D are pages; 4-D are pages
+// of samples.
+void save(const Image& image, const std::string& path, const SaveOptions& options = {});
+
+}  // namespace tessera

@@ -1,0 +1,167 @@
+"""Files and stacks: lazy file sources, streaming saves, per-pixel reductions.
+
+``tessera.open(path)`` reads a TIFF's or a .npy's header only; pixels are read
+as a pipeline asks for them. ``img.save(path)`` (or ``tessera.save``) computes
+the pipeline band by band and writes each band as it is done, so a pipeline
+from files to a file holds a few bands in memory, whatever the images' size.
+"""
+
+import os as _os
+import sys as _sys
+import time as _time
+
+import numpy as _np
+
+from . import _core
+
+__all__ = ["open", "info", "save", "weighted_sum", "stack_mean", "stack_min", "stack_max"]
+
+
+def open(path, page=None):  # noqa: A001 - tessera.open, as the issue names it
+    """A lazy image over a TIFF (.tif, .tiff) or .npy file.
+
+    TIFF: striped or tiled, chunky or planar, 8- to 64-bit integer or float32/
+    float64 samples, uncompressed, deflate, LZW, zstd or packbits, classic or
+    BigTIFF. One sample gives (height, width); several give (height, width,
+    samples). A multi-page file is a volume (pages, height, width[, samples]);
+    ``page=k`` opens one page. .npy files are memory-mapped.
+    """
+    return _core.open(_os.fspath(path), -1 if page is None else int(page))
+
+
+def info(path):
+    """The header of a file: format, shape, dtype, pages, compression, layout."""
+    return _core.file_info(_os.fspath(path))
+
+
+class _PlainBar:
+    """A progress bar on stderr, for when tqdm is not installed."""
+
+    def __init__(self, label):
+        self.label, self.last, self.start = label, -1, _time.monotonic()
+
+    def __call__(self, fraction):
+        percent = int(fraction * 100)
+        if percent == self.last:
+            return
+        self.last = percent
+        filled = percent // 4
+        elapsed = _time.monotonic() - self.start
+        _sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (25 - filled)}] {percent:3d}% {elapsed:5.1f}s")
+        if percent >= 100:
+            _sys.stderr.write("\n")
+        _sys.stderr.flush()
+
+    def close(self):
+        pass
+
+
+class _TqdmBar:
+    def __init__(self, label):
+        import tqdm
+        self.bar = tqdm.tqdm(total=1000, desc=label, unit="‰", leave=True)
+        self.done = 0
+
+    def __call__(self, fraction):
+        n = int(fraction * 1000)
+        if n > self.done:
+            self.bar.update(n - self.done)
+            self.done = n
+
+    def close(self):
+        self.bar.close()
+
+
+def _progress_bar(label):
+    try:
+        return _TqdmBar(label)
+    except ImportError:
+        return _PlainBar(label)
+
+
+def save(image, path, compression="none", tile=None, bigtiff="auto", predictor="auto", progress=False,
+         threads=None):
+    """Computes ``image`` (a lazy image or a numpy array) into a file, streaming.
+
+    The format follows the extension (.tif/.tiff or .npy). TIFF options:
+    ``compression`` none, deflate, lzw, zstd or packbits; ``tile=(th, tw)``
+    (multiples of 16) for a tiled file, else strips; ``bigtiff`` "auto" (when
+    the file could pass 4 GB), "yes" or "no"; ``predictor`` "auto"
+    (horizontal for integers when compressed by deflate/lzw/zstd), "none",
+    "horizontal" or "float". 2-D arrays are grey, (H, W, 3|4) RGB(A), other
+    3-D arrays pages, 4-D pages of samples.
+
+    The file appears only when complete (written under a temporary name and
+    renamed); on any error, a full disk included, no file is left and an
+    OSError says why. ``progress=True`` shows a bar (tqdm when installed);
+    ``progress=callable`` is called with the fraction done.
+    """
+    bar = None
+    callback = None
+    if progress is True:
+        bar = _progress_bar(_os.path.basename(_os.fspath(path)))
+        callback = bar
+    elif callable(progress):
+        callback = progress
+    elif progress not in (False, None):
+        raise TypeError("progress must be True, False or a callable taking the fraction done")
+    try:
+        _core.save(image, _os.fspath(path), compression, tile, bigtiff, predictor, threads, callback)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _image(x, position, what):
+    if isinstance(x, _core.Image):
+        return x
+    if isinstance(x, (str, bytes, _os.PathLike)):
+        return open(x)
+    if isinstance(x, _np.ndarray) or hasattr(x, "__array_interface__"):
+        return _core.asarray(_np.asarray(x))
+    raise TypeError(f"{what}: item {position} is a {type(x).__name__}; expected an image, an array or a path")
+
+
+def _images(images, what):
+    if isinstance(images, (str, bytes, _os.PathLike, _np.ndarray, _core.Image)):
+        raise TypeError(f"{what} takes a sequence of images (arrays, lazy images or paths)")
+    return [_image(x, k, what) for k, x in enumerate(images)]
+
+
+def weighted_sum(images, weights, dtype=None):
+    """sum(w_i * image_i), per pixel, lazily, over any mix of lazy images,
+    numpy arrays and file paths of one shape (checked before any work).
+
+    Accumulates in float32 when every input is 8- or 16-bit, else float64;
+    the result has that dtype unless ``dtype`` is given (then converted with
+    tessera's rounding rule). Feed it to a filter, an expression or ``save``:
+    nothing is computed until then.
+    """
+    ims = _images(images, "weighted_sum")
+    w = [float(v) for v in _np.asarray(weights, dtype=float).ravel()]
+    return _core.weighted_sum(ims, w, dtype)
+
+
+def stack_mean(images, dtype=None):
+    """The per-pixel mean of images of one shape (see weighted_sum)."""
+    return _core.stack_reduce("mean", _images(images, "stack_mean"), dtype)
+
+
+def stack_min(images, dtype=None):
+    """The per-pixel minimum (NaN propagates, as in numpy.minimum)."""
+    return _core.stack_reduce("min", _images(images, "stack_min"), dtype)
+
+
+def stack_max(images, dtype=None):
+    """The per-pixel maximum (NaN propagates, as in numpy.maximum)."""
+    return _core.stack_reduce("max", _images(images, "stack_max"), dtype)
+
+
+def _image_save(self, path, compression="none", tile=None, bigtiff="auto", predictor="auto", progress=False,
+                threads=None):
+    save(self, path, compression=compression, tile=tile, bigtiff=bigtiff, predictor=predictor, progress=progress,
+         threads=threads)
+
+
+_image_save.__doc__ = save.__doc__
+_core.Image.save = _image_save

@@ -1,0 +1,99 @@
+#include "io/tiff_common.hpp"
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+namespace tessera::io {
+
+TiffHandle::TiffHandle(const std::string& path, const char* mode) : path_(path) {
+  TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
+  TIFFOpenOptionsSetErrorHandlerExtR(opts, &TiffHandle::on_error, this);
+  TIFFOpenOptionsSetWarningHandlerExtR(opts, &TiffHandle::on_warning, this);
+  errno = 0;
+  tif_ = TIFFOpenExt(path.c_str(), mode, opts);
+  TIFFOpenOptionsFree(opts);
+  if (!tif_) {
+    if (mode[0] == 'r' && !std::filesystem::exists(path)) io_fail(path, "no such file");
+    if (mode[0] == 'r' && std::filesystem::is_directory(path)) io_fail(path, "is a directory");
+    const int err = errno;
+    std::string why = error_.empty() ? std::string(std::strerror(err ? err : EIO)) : error_;
+    if (mode[0] == 'r') io_fail(path, "not a readable TIFF (" + why + ")");
+    io_fail(path, "cannot create (" + why + ")");
+  }
+}
+
+TiffHandle::~TiffHandle() {
+  if (tif_) TIFFClose(tif_);
+}
+
+void TiffHandle::close() {
+  if (!tif_) return;
+  TIFF* t = tif_;
+  tif_ = nullptr;
+  TIFFClose(t);
+}
+
+std::string TiffHandle::last_error(const std::string& fallback) const { return error_.empty() ? fallback : error_; }
+
+void TiffHandle::fail(const std::string& what) const {
+  if (error_.empty()) io_fail(path_, what);
+  io_fail(path_, what + " (" + error_ + ")");
+}
+
+void TiffHandle::set_page(int page) {
+  if (page == page_) return;
+  if (!TIFFSetDirectory(tif_, static_cast<tdir_t>(page))) fail("cannot read page " + std::to_string(page));
+  page_ = page;
+}
+
+int TiffHandle::on_error(TIFF*, void* self, const char* module, const char* fmt, va_list ap) {
+  char buf[512];
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  auto* h = static_cast<TiffHandle*>(self);
+  h->error_ = (module && *module) ? std::string(module) + ": " + buf : std::string(buf);
+  return 1;  // handled: nothing on stderr
+}
+
+DType tiff_dtype(const std::string& path, unsigned bits, unsigned format) {
+  if (format == SAMPLEFORMAT_IEEEFP) {
+    if (bits == 32) return DType::Float32;
+    if (bits == 64) return DType::Float64;
+    io_fail(path, "unsupported layout: " + std::to_string(bits) + "-bit floating-point samples");
+  }
+  if (format != SAMPLEFORMAT_UINT && format != SAMPLEFORMAT_INT && format != SAMPLEFORMAT_VOID)
+    io_fail(path, "unsupported layout: sample format " + std::to_string(format) + " (complex samples)");
+  const bool is_signed = format == SAMPLEFORMAT_INT;
+  switch (bits) {
+    case 8: return is_signed ? DType::Int8 : DType::UInt8;
+    case 16: return is_signed ? DType::Int16 : DType::UInt16;
+    case 32: return is_signed ? DType::Int32 : DType::UInt32;
+    case 64: return is_signed ? DType::Int64 : DType::UInt64;
+    default: io_fail(path, "unsupported layout: " + std::to_string(bits) + "-bit samples (tessera reads 8, 16, 32 and 64)");
+  }
+}
+
+unsigned tiff_sample_format(DType dtype) {
+  if (is_float(dtype)) return SAMPLEFORMAT_IEEEFP;
+  return is_signed(dtype) ? SAMPLEFORMAT_INT : SAMPLEFORMAT_UINT;
+}
+
+std::string compression_name(unsigned c) {
+  switch (c) {
+    case COMPRESSION_NONE: return "none";
+    case COMPRESSION_LZW: return "lzw";
+    case COMPRESSION_ADOBE_DEFLATE:
+    case COMPRESSION_DEFLATE: return "deflate";
+    case COMPRESSION_ZSTD: return "zstd";
+    case COMPRESSION_PACKBITS: return "packbits";
+    case COMPRESSION_JPEG:
+    case COMPRESSION_OJPEG: return "jpeg";
+    case COMPRESSION_LZMA: return "lzma";
+    case COMPRESSION_WEBP: return "webp";
+    default: return "compression " + std::to_string(c);
+  }
+}
+
+}  // namespace tessera::io
