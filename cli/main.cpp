@@ -1,49 +1,105 @@
 // The tessera command line. Every failure prints one line naming the file and
 // the problem and exits non-zero; outputs are written whole or not at all.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
-#include "io/npy.hpp"
 #include "tessera/tessera.hpp"
 
 namespace {
 
+// What every command that writes a file takes.
+struct OutputArgs {
+  std::string path, dtype, compression = "none";
+  int threads = 0;
+  bool progress = false;
+
+  void add_to(CLI::App* cmd, bool positional_output = false) {
+    if (!positional_output) cmd->add_option("-o,--output", path, "the output file (.tif, .tiff or .npy)")->required();
+    cmd->add_option("--dtype", dtype, "output dtype (tessera's rounding rule: nearest, ties to even, saturate)");
+    cmd->add_option("--compression", compression, "TIFF compression: none, deflate, lzw, zstd, packbits");
+    cmd->add_option("--threads", threads, "threads (default: all cores)");
+    cmd->add_flag("--progress", progress, "show a progress bar on stderr");
+  }
+
+  // Computes `image` into the output, streaming.
+  void save(tessera::Image image) const {
+    if (!dtype.empty()) image = image.astype(tessera::parse_dtype(dtype));
+    tessera::SaveOptions o;
+    o.compression = compression;
+    o.threads = threads;
+    if (progress) {
+      o.progress = [name = path, last = -1](double fraction) mutable {
+        const int percent = static_cast<int>(fraction * 100);
+        if (percent == last) return;
+        last = percent;
+        std::fprintf(stderr, "\r%s [%-25s] %3d%%", name.c_str(), std::string(percent / 4, '#').c_str(), percent);
+        if (percent >= 100) std::fputc('\n', stderr);
+        std::fflush(stderr);
+      };
+    }
+    tessera::save(image, path, o);
+  }
+};
+
 int cmd_info(const std::string& path) {
-  const tessera::Buffer b = tessera::io::read_npy(path);
-  std::cout << path << ": shape " << tessera::shape_to_string(b.shape()) << ", dtype "
-            << tessera::dtype_name(b.dtype()) << "\n";
+  const tessera::FileInfo f = tessera::file_info(path);
+  std::cout << path << ": " << f.format << ", shape " << tessera::shape_to_string(f.shape) << ", dtype "
+            << tessera::dtype_name(f.dtype);
+  if (f.format == "tiff") {
+    std::cout << ", " << f.pages << (f.pages == 1 ? " page" : " pages") << ", " << f.layout << ", compression "
+              << f.compression << (f.bigtiff ? ", BigTIFF" : "");
+  } else {
+    std::cout << ", " << f.layout;
+  }
+  std::cout << "\n";
   return 0;
 }
 
-int cmd_eval(const std::string& expr, const std::string& out, const std::vector<std::string>& inputs,
-             const std::string& dtype, int threads) {
-  std::vector<tessera::Buffer> buffers;
-  buffers.reserve(inputs.size());
+int cmd_eval(const std::string& expr, const std::vector<std::string>& inputs, const OutputArgs& out) {
   tessera::Variables vars;
   for (const auto& spec : inputs) {
     const auto eq = spec.find('=');
     if (eq == std::string::npos || eq == 0)
       throw tessera::ValueError("--input takes NAME=FILE, got '" + spec + "'");
-    buffers.push_back(tessera::io::read_npy(spec.substr(eq + 1)));
-    vars.emplace(spec.substr(0, eq), tessera::Image::wrap(buffers.back().view()));
+    vars.emplace(spec.substr(0, eq), tessera::open(spec.substr(eq + 1)));
   }
-  tessera::Image result = tessera::expression(expr, vars);
-  if (!dtype.empty()) result = result.astype(tessera::parse_dtype(dtype));
-  const tessera::Buffer b = result.compute({threads});
-  tessera::io::write_npy(out, b.view());
+  out.save(tessera::expression(expr, vars));
   return 0;
 }
 
+std::vector<tessera::Image> open_all(const std::vector<std::string>& paths) {
+  std::vector<tessera::Image> images;
+  for (const auto& p : paths) images.push_back(tessera::open(p));
+  return images;
+}
+
+std::vector<double> parse_weights(const std::string& text) {
+  std::vector<double> w;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    char* end = nullptr;
+    const double v = std::strtod(item.c_str(), &end);
+    if (item.empty() || end != item.c_str() + item.size())
+      throw tessera::ValueError("--weights takes numbers separated by commas, got '" + text + "'");
+    w.push_back(v);
+    start = comma + 1;
+  }
+  return w;
+}
+
 struct FilterArgs {
-  std::string name, input, output, mode = "reflect", dtype;
+  std::string name, input, mode = "reflect";
   std::vector<std::int64_t> size{7};
   double looks = 1.0, damping = -1.0, cval = 0.0;
 };
 
-int cmd_filter(const FilterArgs& f, int threads) {
-  const tessera::Buffer in = tessera::io::read_npy(f.input);
-  const tessera::Image img = tessera::Image::wrap(in.view());
+int cmd_filter(const FilterArgs& f, const OutputArgs& out) {
+  const tessera::Image img = tessera::open(f.input);
   const tessera::Boundary boundary{tessera::parse_boundary_mode(f.mode), f.cval};
   tessera::SpeckleOptions o;
   o.size = f.size.at(0);
@@ -66,64 +122,99 @@ int cmd_filter(const FilterArgs& f, int threads) {
   else
     throw tessera::ValueError("unknown filter '" + f.name +
                               "'; use uniform, mean, std, maximum, minimum, median, lee, kuan, enhanced-lee, frost or gamma-map");
-  if (!f.dtype.empty()) result = result.astype(tessera::parse_dtype(f.dtype));
-  tessera::io::write_npy(f.output, result.compute({threads}).view());
+  out.save(result);
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A file-size limit ends a write with EFBIG and a message, not a signal.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"tessera: fast, memory-bounded array and image pipelines"};
   app.require_subcommand(1);
-  int threads = 0;
 
-  auto* info = app.add_subcommand("info", "describe an array file");
+  auto* info = app.add_subcommand("info", "describe an image file (.tif, .tiff, .npy)");
   std::string info_path;
-  info->add_option("FILE", info_path, "a .npy file")->required();
+  info->add_option("FILE", info_path, "the file")->required();
 
-  auto* eval = app.add_subcommand("eval", "evaluate an element-wise expression over array files");
-  std::string expr, out, dtype;
+  auto* eval = app.add_subcommand("eval", "evaluate an element-wise expression over image files, streaming");
+  std::string expr;
   std::vector<std::string> inputs;
+  OutputArgs eval_out;
   eval->add_option("EXPR", expr, "the expression, e.g. 'where(a > 240, 0, a)'")->required();
-  eval->add_option("-o,--output", out, "the output .npy file")->required();
   eval->add_option("-i,--input", inputs, "NAME=FILE, once per variable");
-  eval->add_option("--dtype", dtype, "output dtype (tessera's rounding rule)");
-  eval->add_option("--threads", threads, "threads (default: all cores)");
+  eval_out.add_to(eval);
 
-  auto* filter = app.add_subcommand("filter", "run a neighbourhood or speckle filter on an array file");
+  auto* wsum = app.add_subcommand("wsum", "the per-pixel weighted sum of images of one shape, streaming");
+  std::vector<std::string> wsum_in;
+  std::string weights;
+  OutputArgs wsum_out;
+  wsum->add_option("--weights", weights, "w1,w2,... one per input")->required();
+  wsum->add_option("INPUT", wsum_in, "the input files")->required();
+  wsum_out.add_to(wsum);
+
+  struct Reduction {
+    const char* name;
+    const char* help;
+    CLI::App* cmd = nullptr;
+    std::vector<std::string> inputs;
+    OutputArgs out;
+  };
+  Reduction reductions[] = {{"mean", "the per-pixel mean of images of one shape, streaming"},
+                            {"min", "the per-pixel minimum of images of one shape, streaming"},
+                            {"max", "the per-pixel maximum of images of one shape, streaming"}};
+  for (auto& r : reductions) {
+    r.cmd = app.add_subcommand(r.name, r.help);
+    r.cmd->add_option("INPUT", r.inputs, "the input files")->required();
+    r.out.add_to(r.cmd);
+  }
+
+  auto* filter = app.add_subcommand("filter", "run a neighbourhood or speckle filter on an image file, streaming");
   FilterArgs fa;
+  OutputArgs filter_out;
   filter->add_option("NAME", fa.name,
                      "uniform, mean, std, maximum, minimum, median, lee, kuan, enhanced-lee, frost or gamma-map")
       ->required();
-  filter->add_option("INPUT", fa.input, "the input .npy file")->required();
-  filter->add_option("OUTPUT", fa.output, "the output .npy file")->required();
+  filter->add_option("INPUT", fa.input, "the input file")->required();
+  filter->add_option("OUTPUT", filter_out.path, "the output file")->required();
   filter->add_option("--size", fa.size, "window size (one number, or one per axis except for speckle filters)");
   filter->add_option("--looks", fa.looks, "number of looks L (lee, kuan, enhanced-lee, gamma-map)");
   filter->add_option("--damping", fa.damping, "damping factor (enhanced-lee: 1, frost: 2)");
   filter->add_option("--mode", fa.mode, "boundary mode: reflect, mirror, nearest, wrap, constant");
   filter->add_option("--cval", fa.cval, "the value outside the image for --mode constant");
-  filter->add_option("--dtype", fa.dtype, "output dtype (tessera's rounding rule)");
-  filter->add_option("--threads", threads, "threads (default: all cores)");
+  filter_out.add_to(filter, true);
 
   auto* steepest = app.add_subcommand("steepest", "label each element by its direction of steepest descent");
-  std::string st_in, st_out, st_edges = "ignore";
-  steepest->add_option("INPUT", st_in, "a 2-D or 3-D .npy file")->required();
-  steepest->add_option("OUTPUT", st_out, "the uint8 labels, .npy")->required();
+  std::string st_in, st_edges = "ignore";
+  OutputArgs st_out;
+  steepest->add_option("INPUT", st_in, "a 2-D or 3-D image: .npy, or a (multi-page) TIFF")->required();
+  steepest->add_option("OUTPUT", st_out.path, "the uint8 labels (.npy or .tif)")->required();
   steepest->add_option("--edges", st_edges, "ignore (outside neighbours are not candidates) or zero (border = 0)");
-  steepest->add_option("--threads", threads, "threads (default: all cores)");
+  st_out.add_to(steepest, true);
 
   app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
   try {
     if (info->parsed()) return cmd_info(info_path);
-    if (eval->parsed()) return cmd_eval(expr, out, inputs, dtype, threads);
-    if (filter->parsed()) return cmd_filter(fa, threads);
+    if (eval->parsed()) return cmd_eval(expr, inputs, eval_out);
+    if (wsum->parsed()) {
+      wsum_out.save(tessera::weighted_sum(open_all(wsum_in), parse_weights(weights)));
+      return 0;
+    }
+    for (auto& r : reductions) {
+      if (!r.cmd->parsed()) continue;
+      const auto images = open_all(r.inputs);
+      const std::string name = r.name;
+      r.out.save(name == "mean" ? tessera::stack_mean(images)
+                 : name == "min" ? tessera::stack_min(images)
+                                 : tessera::stack_max(images));
+      return 0;
+    }
+    if (filter->parsed()) return cmd_filter(fa, filter_out);
     if (steepest->parsed()) {
-      const tessera::Buffer in = tessera::io::read_npy(st_in);
-      const tessera::Image labels = tessera::steepest_neighbor(tessera::Image::wrap(in.view()), st_edges);
-      tessera::io::write_npy(st_out, labels.compute({threads}).view());
+      st_out.save(tessera::steepest_neighbor(tessera::open(st_in), st_edges));
       return 0;
     }
     std::cout << "tessera 0.1.0\n";

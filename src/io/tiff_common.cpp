@@ -8,7 +8,8 @@
 
 namespace tessera::io {
 
-TiffHandle::TiffHandle(const std::string& path, const char* mode) : path_(path) {
+TiffHandle::TiffHandle(const std::string& path, const char* mode, const std::string& name)
+    : path_(name.empty() ? path : name) {
   TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
   TIFFOpenOptionsSetErrorHandlerExtR(opts, &TiffHandle::on_error, this);
   TIFFOpenOptionsSetWarningHandlerExtR(opts, &TiffHandle::on_warning, this);
@@ -16,12 +17,12 @@ TiffHandle::TiffHandle(const std::string& path, const char* mode) : path_(path) 
   tif_ = TIFFOpenExt(path.c_str(), mode, opts);
   TIFFOpenOptionsFree(opts);
   if (!tif_) {
-    if (mode[0] == 'r' && !std::filesystem::exists(path)) io_fail(path, "no such file");
-    if (mode[0] == 'r' && std::filesystem::is_directory(path)) io_fail(path, "is a directory");
+    if (mode[0] == 'r' && !std::filesystem::exists(path)) io_fail(path_, "no such file");
+    if (mode[0] == 'r' && std::filesystem::is_directory(path)) io_fail(path_, "is a directory");
     const int err = errno;
     std::string why = error_.empty() ? std::string(std::strerror(err ? err : EIO)) : error_;
-    if (mode[0] == 'r') io_fail(path, "not a readable TIFF (" + why + ")");
-    io_fail(path, "cannot create (" + why + ")");
+    if (mode[0] == 'r') io_fail(path_, "not a readable TIFF (" + why + ")");
+    io_fail(path_, "cannot create (" + why + ")");
   }
 }
 

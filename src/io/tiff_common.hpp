@@ -22,7 +22,9 @@ namespace tessera::io {
 // process's RSS as the stream passes over them.
 class TiffHandle {
  public:
-  TiffHandle(const std::string& path, const char* mode);
+  // `name` is the path messages give (a sink writes to a temporary but
+  // names its destination); by default, `path`.
+  TiffHandle(const std::string& path, const char* mode, const std::string& name = {});
   ~TiffHandle();
   TiffHandle(const TiffHandle&) = delete;
   TiffHandle& operator=(const TiffHandle&) = delete;

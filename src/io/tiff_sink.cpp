@@ -84,7 +84,7 @@ class TiffSink final : public detail::Sink {
     else if (o.bigtiff == "auto") big = worst >= 4294967295.0;
     else if (o.bigtiff != "no") throw ValueError(path + ": bigtiff must be 'auto', 'yes' or 'no', not '" + o.bigtiff + "'");
     file_ = std::make_unique<AtomicFile>(path);
-    tif_ = std::make_unique<TiffHandle>(file_->temp_path(), big ? "w8" : "w");
+    tif_ = std::make_unique<TiffHandle>(file_->temp_path(), big ? "w8" : "w", path);
     set_tags();
   }
 

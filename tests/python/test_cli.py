@@ -80,3 +80,97 @@ def test_usage_errors_exit_non_zero():
     assert run().returncode != 0
     assert run("eval").returncode != 0
     assert run("frobnicate").returncode != 0
+
+
+# ---- TIFF files and stacks ----
+
+def _tiffs(tmp_path, rng, n=4, shape=(67, 45, 4)):
+    import tifffile
+    arrays = [rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(n)]
+    paths = []
+    for k, a in enumerate(arrays):
+        p = tmp_path / f"in{k}.tif"
+        tifffile.imwrite(p, a, photometric="rgb", extrasamples=[2], rowsperstrip=8)
+        paths.append(p)
+    return arrays, paths
+
+
+def test_wsum_mean_min_max_on_tiffs(tmp_path, rng):
+    import tifffile
+    arrays, paths = _tiffs(tmp_path, rng)
+    w = [0.1, 0.2, 0.3, 0.4]
+    r = run("wsum", "-o", tmp_path / "w.tif", "--weights", ",".join(map(str, w)), *paths, "--dtype", "uint8",
+            "--compression", "deflate", "--threads", 2)
+    assert r.returncode == 0, r.stderr
+    ref = np.clip(np.rint(sum(wi * a.astype(np.float64) for wi, a in zip(w, arrays))), 0, 255)
+    assert np.abs(tifffile.imread(tmp_path / "w.tif").astype(int) - ref).max() <= 1
+    r = run("mean", "-o", tmp_path / "m.tif", *paths, "--progress")
+    assert r.returncode == 0, r.stderr
+    assert "100%" in r.stderr
+    np.testing.assert_allclose(tifffile.imread(tmp_path / "m.tif"), np.mean(arrays, axis=0), rtol=1e-6)
+    for name, fn in [("min", np.min), ("max", np.max)]:
+        r = run(name, "-o", tmp_path / f"{name}.npy", *paths, "--dtype", "uint8")
+        assert r.returncode == 0, r.stderr
+        np.testing.assert_array_equal(np.load(tmp_path / f"{name}.npy"), fn(arrays, axis=0))
+    r = run("info", tmp_path / "w.tif")
+    assert r.returncode == 0 and "(67, 45, 4)" in r.stdout and "deflate" in r.stdout
+
+
+def test_eval_and_filter_on_tiffs(tmp_path, rng):
+    import scipy.ndimage as ndi
+    import tifffile
+    arrays, paths = _tiffs(tmp_path, rng, n=2)
+    r = run("eval", "a // 2 + b // 2", "-i", f"a={paths[0]}", "-i", f"b={paths[1]}", "-o", tmp_path / "e.tif")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "e.tif"), arrays[0] // 2 + arrays[1] // 2)
+    g = rng.random((71, 53)).astype(np.float32)
+    tifffile.imwrite(tmp_path / "g.tif", g)
+    r = run("filter", "maximum", tmp_path / "g.tif", tmp_path / "mx.tif", "--size", 5, "--compression", "zstd")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(np.asarray(__import__("tessera").open(tmp_path / "mx.tif")),
+                                  ndi.maximum_filter(g, 5))
+
+
+def test_steepest_on_multipage_tiff(tmp_path, rng):
+    import tifffile
+    import tessera
+    v = rng.integers(0, 5, (6, 9, 11)).astype(np.float32)
+    tifffile.imwrite(tmp_path / "v.tif", v)
+    r = run("steepest", tmp_path / "v.tif", tmp_path / "labels.tif")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "labels.tif"), tessera.steepest_neighbor(v))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["mean", "-o", "{t}/o.tif", "{t}/in0.tif", "{t}/missing.tif"], "missing.tif: no such file"),
+    (["mean", "-o", "{t}/o.tif", "{t}/in0.tif", "{t}/small.tif"], "image 1 has shape"),
+    (["wsum", "-o", "{t}/o.tif", "--weights", "1,x", "{t}/in0.tif", "{t}/in1.tif"], "--weights"),
+    (["wsum", "-o", "{t}/o.tif", "--weights", "1", "{t}/in0.tif", "{t}/in1.tif"], "1 weights for 2 images"),
+    (["mean", "-o", "{t}/o.tif", "{t}/in0.tif", "--compression", "rar"], "unknown compression"),
+    (["mean", "-o", "{t}/o.tif", "{t}/corrupt.tif"], "corrupt.tif"),
+    (["mean", "-o", "{t}/nodir/o.tif", "{t}/in0.tif"], "does not exist"),
+    (["eval", "a +", "-i", "a={t}/in0.tif", "-o", "{t}/o.tif"], "a +"),
+    (["filter", "lee", "{t}/in0.tif", "{t}/o.tif"], "2-D single-band"),
+])
+def test_tiff_failures_leave_no_output(tmp_path, rng, args, message):
+    import tifffile
+    _tiffs(tmp_path, rng, n=2)
+    tifffile.imwrite(tmp_path / "small.tif", np.zeros((5, 5), np.uint8))
+    (tmp_path / "corrupt.tif").write_bytes(b"II*\x00garbage-garbage-garbage")
+    before = set(os.listdir(tmp_path))
+    r = run(*[a.format(t=tmp_path) for a in args])
+    assert r.returncode != 0
+    assert r.stderr.startswith("tessera: error:") and message in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert set(os.listdir(tmp_path)) == before
+
+
+def test_full_disk_cli(tmp_path, rng):
+    import resource
+    import tifffile
+    tifffile.imwrite(tmp_path / "a.tif", np.ones((1500, 1500), np.float32))
+    limit = lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))  # noqa: E731
+    r = subprocess.run([CLI, "eval", "a * 2", "-i", f"a={tmp_path / 'a.tif'}", "-o", tmp_path / "o.tif"],
+                       capture_output=True, text=True, preexec_fn=limit)
+    assert r.returncode == 1 and "o.tif: write failed" in r.stderr and "File too large" in r.stderr, r.stderr
+    assert sorted(os.listdir(tmp_path)) == ["a.tif"]
