@@ -354,6 +354,33 @@ def main():
     table(f"Peak RSS of a 5-stage pipeline on {size}x{size} float32 (MB above input + output)",
           ["tool", "input", "output", "extra", "target", ""], rows)
 
+    out_of_core(q)
+
+
+def out_of_core(q):
+    """The 003 seed, file to file (bench/out_of_core.py)."""
+    import out_of_core as ooc
+    mb = 1 << 20
+    r = ooc.bench_wsum(q)
+    h, w = r["shape"]
+    t_t, m_t = r["tessera"]
+    rows = [[f"weighted sum, {ooc.N_IMAGES} striped RGBA uint8 TIFFs {w}x{h} -> uint8 TIFF", "tessera wsum",
+             f"{t_t:.2f}", f"{m_t / mb:.0f}", "", "", f"max {r['diff_tessera']} grey level(s) from float64 numpy"]]
+    if r["libvips"]:
+        t_v, m_v = r["libvips"]
+        rows.append(["", "libvips (C API, sequential)", f"{t_v:.2f}", f"{m_v / mb:.0f}",
+                     f"{t_v / t_t:.1f}x faster (>=2)", f"{m_t / m_v:.2f} of RSS (<=0.5)",
+                     verdict(t_v / t_t >= 2 and m_t / m_v <= 0.5)])
+    t_tall, m_tall = ooc.bench_wsum_tall(q)
+    rows.append([f"the same, {w}x{4 * w} (4x the height)", "tessera wsum", f"{t_tall:.2f}", f"{m_tall / mb:.0f}", "",
+                 f"{m_tall / m_t:.3f} of the {w}x{w} RSS (<=1.1)", verdict(m_tall / m_t <= 1.1)])
+    size, t_l, m_l, exact = ooc.bench_streaming_lee(q)
+    rows.append([f"enhanced Lee 7x7, L=4, {size}x{size} float32 TIFF -> TIFF", "tessera filter", f"{t_l:.2f}",
+                 f"{m_l / mb:.0f}", "", "RSS < 200 MB" + ("" if exact else " (MISMATCH vs in-memory)"),
+                 verdict(m_l < 200 * mb and exact)])
+    table("Out of core, file to file (s, best of 3 for the stack; peak RSS of the whole process, MB)",
+          ["case", "tool", "time", "peak RSS", "speed", "memory", "target"], rows)
+
 
 if __name__ == "__main__":
     main()

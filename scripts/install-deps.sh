@@ -12,6 +12,8 @@ packages=(
   python3-opencv libvips-tools libvips-dev python3-tifffile python3-pil
   # TIFF input and output
   libtiff-dev
+  # peak RSS of a command, in `make bench`
+  time
 )
 
 missing=()
