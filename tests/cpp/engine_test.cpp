@@ -6,7 +6,11 @@
 #include <numeric>
 #include <random>
 
+#include <algorithm>
+
+#include "engine/copy.hpp"
 #include "engine/scheduler.hpp"
+#include "engine/sink.hpp"
 #include "engine/tile_context.hpp"
 #include "tessera/tessera.hpp"
 
@@ -183,4 +187,78 @@ TEST(Expression, EvaluatesAgainstAPlainLoop) {
   EXPECT_THROW(evaluate("a + b", {{"a", Image::wrap(a.view())}, {"b", Image::wrap(iota(DType::Int8, {5}).view())}}),
                ValueError);
   EXPECT_THROW(evaluate("a & 1.5", {{"a", Image::wrap(a.view())}}), TypeError);
+}
+
+// ---- streams of bands (engine/sink.hpp) ----
+
+namespace {
+
+// Records the bands it receives, and copies them into a full-size buffer.
+class RecordingSink final : public tessera::detail::Sink {
+ public:
+  RecordingSink(const tessera::Shape& shape, std::size_t row_axis, std::int64_t granularity, int fail_at = -1)
+      : all(tessera::DType::Float64, shape), axis(row_axis), grain(granularity), fail_at(fail_at) {}
+  std::size_t row_axis() const override { return axis; }
+  std::int64_t row_granularity() const override { return grain; }
+  void write(const tessera::Region& band, const tessera::View& data) override {
+    if (static_cast<int>(bands.size()) == fail_at) throw tessera::IOError("disk full");
+    bands.push_back(band);
+    tessera::detail::copy_convert(data, all.view().sub(band));
+  }
+  void commit() override { committed = true; }
+  void abort() noexcept override { aborted = true; }
+
+  tessera::Buffer all;
+  std::size_t axis;
+  std::int64_t grain;
+  int fail_at;
+  std::vector<tessera::Region> bands;
+  bool committed = false, aborted = false;
+};
+
+}  // namespace
+
+TEST(Stream, BandsTileTheImageInOrderAtTheGranularity) {
+  const tessera::Shape shape{5, 301, 7, 3};
+  const auto bands = tessera::detail::plan_bands(shape, 8, 1, 16, 16 * 7 * 3 * 8 * 3 + 5);
+  std::int64_t covered = 0;
+  for (std::size_t k = 0; k < bands.size(); ++k) {
+    const auto& b = bands[k];
+    EXPECT_EQ(b.size[0], 1);
+    EXPECT_TRUE(b.size[1] % 16 == 0 || b.offset[1] + b.size[1] == 301);
+    EXPECT_EQ(b.size[2], 7);
+    if (k > 0 && bands[k - 1].offset[0] == b.offset[0])
+      EXPECT_EQ(bands[k - 1].offset[1] + bands[k - 1].size[1], b.offset[1]);
+    covered += b.count();
+  }
+  EXPECT_EQ(covered, tessera::element_count(shape));
+  // Whole slices of the first axis when they fit.
+  const auto whole = tessera::detail::plan_bands({40, 10, 10}, 1, 1, 4, 1000);
+  ASSERT_EQ(whole.size(), 4u);
+  EXPECT_EQ(whole[0].size, (tessera::Shape{10, 10, 10}));
+}
+
+TEST(Stream, ComputesEveryBandAndCommitsOrAbortsOnError) {
+  tessera::Buffer in(tessera::DType::Float64, {523, 97});
+  for (std::int64_t k = 0; k < 523 * 97; ++k) in.data_as<double>()[k] = static_cast<double>(k % 1013) * 0.5;
+  const tessera::Image img = tessera::Image::wrap(in.view()) * 3.0 + 1.0;
+  tessera::detail::StreamOptions o;
+  o.band_bytes = 97 * 8 * 40;
+  std::vector<double> progress;
+  o.progress = [&](double f) { progress.push_back(f); };
+  RecordingSink sink({523, 97}, 0, 8);
+  tessera::detail::stream_to_sink(img, sink, o);
+  EXPECT_TRUE(sink.committed);
+  EXPECT_FALSE(sink.aborted);
+  EXPECT_GT(sink.bands.size(), 10u);
+  for (std::int64_t k = 0; k < 523 * 97; ++k)
+    ASSERT_EQ(sink.all.data_as<double>()[k], in.data_as<double>()[k] * 3.0 + 1.0);
+  ASSERT_FALSE(progress.empty());
+  EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+  EXPECT_EQ(progress.back(), 1.0);
+
+  RecordingSink failing({523, 97}, 0, 8, 3);
+  EXPECT_THROW(tessera::detail::stream_to_sink(img, failing, o), tessera::IOError);
+  EXPECT_TRUE(failing.aborted);
+  EXPECT_FALSE(failing.committed);
 }
