@@ -44,13 +44,10 @@ struct FilterKernels {
                               std::int64_t n, std::int64_t inner, std::int64_t size);
   bool (*sum_and_squares_f64)(const double* in, std::int64_t in_stride, double* s1, double* s2,
                               std::int64_t out_stride, std::int64_t n, std::int64_t inner, std::int64_t size);
-  // steepest_neighbor, row by row, on float32 [0] or float64 [1] data (see
-  // there): groups of up to 4 neighbours of one class update its minimum,
-  // then the choice across classes.
-  void (*steepest_update[2])(const void* const* rows, const std::uint8_t* ks, int count, std::int64_t cols,
-                             void* best_n, std::uint8_t* best_k);
-  void (*steepest_finish[2])(const void* best_n, const std::uint8_t* best_k, const void* c, std::int64_t cols,
-                             int classes, std::uint8_t centre, std::uint8_t* labels);
+  // steepest_neighbor, one output row from the rows of its 9 (2-D) or 27
+  // (3-D) neighbours in C order of offset, on float32 [0] or float64 [1]
+  // data (see there).
+  void (*steepest_row[2])(const void* const* rows, int ndim, std::int64_t cols, std::uint8_t* labels);
   // Sliding maximum and minimum, per dtype (indexed by DType), as
   // SlidingKernel<T, T> with the pointers type-erased; NaN propagates.
   using SlidingAny = void (*)(const void* in, std::int64_t in_stride, void* out, std::int64_t out_stride,

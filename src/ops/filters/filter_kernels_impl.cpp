@@ -261,85 +261,80 @@ void moments(const double* s1, const double* s2, std::int64_t n, double inv_coun
   }
 }
 
-// steepest_neighbor. Within a distance class c is fixed, so the largest
-// c - n is the smallest n: the turn of up to four neighbours of one class (in
-// increasing k) keeps the class's first smallest value, a comparison exact in
-// the input's own dtype (NaN, and outside neighbours padded as NaN, are never
-// smaller: not candidates). Four at a time: the class's running minimum is
-// read and written once per group.
-template <typename T, int N>
-void steepest_group(const T* const* rows, const std::uint8_t* ks, std::int64_t cols, T* __restrict best_n,
-                    std::uint8_t* __restrict best_k) {
-  const T* n[N];
-  std::uint8_t k[N];
-  for (int i = 0; i < N; ++i) {
-    n[i] = rows[i];
-    k[i] = ks[i];
-  }
-  for (std::int64_t j = 0; j < cols; ++j) {
-    T best = best_n[j];
-    std::uint8_t label = best_k[j];
-    for (int i = 0; i < N; ++i) {
-      const T v = n[i][j];
-      const bool smaller = v < best;
-      best = smaller ? v : best;
-      label = smaller ? k[i] : label;
-    }
-    best_n[j] = best;
-    best_k[j] = label;
-  }
-}
-
-template <typename T>
-void steepest_update(const void* const* rows, const std::uint8_t* ks, int count, std::int64_t cols, void* best_n,
-                     std::uint8_t* best_k) {
-  const auto* r = reinterpret_cast<const T* const*>(rows);
-  T* b = static_cast<T*>(best_n);
-  switch (count) {
-    case 1: return steepest_group<T, 1>(r, ks, cols, b, best_k);
-    case 2: return steepest_group<T, 2>(r, ks, cols, b, best_k);
-    case 3: return steepest_group<T, 3>(r, ks, cols, b, best_k);
-    default: return steepest_group<T, 4>(r, ks, cols, b, best_k);
-  }
-}
-
-// steepest_neighbor's choice per element: each class's quotient
+// steepest_neighbor, one output row per call, every neighbour row read once.
+// Within a distance class c is fixed, so the largest c - n is the smallest n:
+// each class keeps its first smallest value (in increasing k), a comparison
+// exact in the input's own dtype (NaN, and outside neighbours padded as NaN,
+// are never smaller: not candidates). Then each class's quotient
 // (c - class minimum) / distance in float64, divided as the rule does (the
 // difference of two float32 values is exact there); the largest quotient,
 // the smaller k on equal ones; the centre where c is NaN or every neighbour
-// is greater (every class minimum above c).
-template <typename T, int CLASSES>
-void steepest_choose(const T* __restrict best_n, const std::uint8_t* __restrict best_k, const T* __restrict c,
-                     std::int64_t cols, std::uint8_t centre, std::uint8_t* __restrict labels) {
+// is greater. The neighbour loop is unrolled at compile time (the class of
+// each k is a constant), so the row loop vectorises with the three running
+// minima in registers.
+template <int ND>
+struct SteepestLayout {
+  static constexpr int count = ND == 2 ? 9 : 27;
+  static constexpr int centre = count / 2;
+  static constexpr int distance_class(int k) {
+    int squares = 0;
+    for (int a = 0; a < ND; ++a, k /= 3) squares += (k % 3 - 1) * (k % 3 - 1);
+    return squares - 1;
+  }
+};
+
+template <typename T, int ND>
+void steepest_row_nd(const T* const* rows_in, std::int64_t cols, std::uint8_t* __restrict labels) {
+  using L = SteepestLayout<ND>;
+  using Label = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;  // lanes as wide as T
+  const T* rows[L::count];
+  for (int k = 0; k < L::count; ++k) rows[k] = rows_in[k];
+  const T* __restrict c = rows[L::centre];
   constexpr double distance[3] = {1.0, 1.4142135623730951, 1.7320508075688772};
+  constexpr T inf = std::numeric_limits<T>::infinity();
   for (std::int64_t j = 0; j < cols; ++j) {
+    T best[ND] = {};
+    Label label_of[ND] = {};
+    for (int cl = 0; cl < ND; ++cl) {
+      best[cl] = inf;
+      label_of[cl] = L::centre;
+    }
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+      (
+          [&] {
+            constexpr int k = static_cast<int>(K);
+            if constexpr (k != L::centre) {
+              constexpr int cl = L::distance_class(k);
+              const T v = rows[k][j];
+              const bool smaller = v < best[cl];
+              best[cl] = smaller ? v : best[cl];
+              label_of[cl] = smaller ? Label{k} : label_of[cl];
+            }
+          }(),
+          ...);
+    }(std::make_index_sequence<L::count>{});
     const double cv = static_cast<double>(c[j]);
-    double q = cv - static_cast<double>(best_n[j]);  // distance 1
-    std::uint8_t label = best_k[j];
-    T lowest = best_n[j];
-    for (int cl = 1; cl < CLASSES; ++cl) {
-      const T m = best_n[cl * cols + j];
-      const double qc = (cv - static_cast<double>(m)) / distance[cl];
-      const std::uint8_t kc = best_k[cl * cols + j];
-      const bool take = (qc > q) | ((qc == q) & (kc < label));
+    double q = cv - static_cast<double>(best[0]);  // distance 1
+    Label label = label_of[0];
+    T lowest = best[0];
+    for (int cl = 1; cl < ND; ++cl) {
+      const double qc = (cv - static_cast<double>(best[cl])) / distance[cl];
+      const bool take = (qc > q) | ((qc == q) & (label_of[cl] < label));
       q = take ? qc : q;
-      label = take ? kc : label;
-      lowest = m < lowest ? m : lowest;
+      label = take ? label_of[cl] : label;
+      lowest = best[cl] < lowest ? best[cl] : lowest;
     }
     const bool centre_wins = (cv != cv) | (lowest > c[j]);
-    labels[j] = centre_wins ? centre : label;
+    labels[j] = static_cast<std::uint8_t>(centre_wins ? Label{L::centre} : label);
   }
 }
 
 template <typename T>
-void steepest_finish(const void* best_n, const std::uint8_t* best_k, const void* c, std::int64_t cols, int classes,
-                     std::uint8_t centre, std::uint8_t* labels) {
-  if (classes == 2)
-    steepest_choose<T, 2>(static_cast<const T*>(best_n), best_k, static_cast<const T*>(c), cols, centre, labels);
-  else
-    steepest_choose<T, 3>(static_cast<const T*>(best_n), best_k, static_cast<const T*>(c), cols, centre, labels);
+void steepest_row(const void* const* rows, int ndim, std::int64_t cols, std::uint8_t* labels) {
+  const auto* r = reinterpret_cast<const T* const*>(rows);
+  if (ndim == 2) steepest_row_nd<T, 2>(r, cols, labels);
+  else steepest_row_nd<T, 3>(r, cols, labels);
 }
-
 
 template <typename F, std::size_t... I> void for_each_dtype(F&& f, std::index_sequence<I...>) {
   (f(std::integral_constant<int, static_cast<int>(I)>{}), ...);
@@ -350,8 +345,7 @@ FilterKernels build_table() {
                                    &sliding<double, double, Sum, Square>, &sliding<float, double, Sum, Square>,
                                    &finish_f32, &finish_f64, &row_mean_f32, &moments<float>, &moments<double>,
                                    &sum_and_squares<float>, &sum_and_squares<double>,
-                                   {&steepest_update<float>, &steepest_update<double>},
-                                   {&steepest_finish<float>, &steepest_finish<double>}, {}, {}};
+                                   {&steepest_row<float>, &steepest_row<double>}, {}, {}};
   for_each_dtype(
       [&](auto i) {
         dispatch(static_cast<DType>(decltype(i)::value), [&](auto tag) {
