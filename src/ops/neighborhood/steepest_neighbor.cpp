@@ -102,13 +102,19 @@ class SteepestNeighborNode final : public Node {
         const std::int64_t g = region.offset[a] + idx[a];
         border_row = border_row || g == 0 || g == shape()[a] - 1;
       }
-      for (std::int64_t j = 0; j < cols; ++j) {
-        std::uint8_t v = labels[static_cast<std::size_t>(j)];
-        if (edges_zero_) {
-          const std::int64_t g = region.offset[nd - 1] + j;
-          if (border_row || g == 0 || g == shape()[nd - 1] - 1) v = 0;
+      if (edges_zero_) {  // the seed's border: 0
+        if (border_row) {
+          std::fill(labels.begin(), labels.end(), std::uint8_t{0});
+        } else {
+          if (region.offset[nd - 1] == 0) labels.front() = 0;
+          if (region.offset[nd - 1] + cols == shape()[nd - 1]) labels.back() = 0;
         }
-        o[j * out.strides[nd - 1]] = v;
+      }
+      const std::int64_t step = out.strides[nd - 1];
+      if (step == 1) {
+        std::memcpy(o, labels.data(), n);
+      } else {
+        for (std::int64_t j = 0; j < cols; ++j) o[j * step] = labels[static_cast<std::size_t>(j)];
       }
       for (std::size_t a = nd - 1; a-- > 0;) {
         if (++idx[a] < region.size[a]) break;
