@@ -8,6 +8,8 @@ packages=(
   libgtest-dev libbenchmark-dev libcli11-dev pybind11-dev
   python3-dev python3-venv python3-numpy python3-scipy python3-numexpr
   python3-pytest python3-hypothesis
+  # tessera.dask and its cluster tests
+  python3-dask python3-distributed python3-zarr
   # peers measured beside tessera in `make bench` and `make demo`
   python3-opencv libvips-tools libvips-dev python3-tifffile python3-pil
   # TIFF input and output

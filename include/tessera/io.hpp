@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,6 +15,10 @@
 #include "tessera/image.hpp"
 
 namespace tessera {
+
+namespace detail {
+class Sink;
+}
 
 struct OpenOptions {
   // A multi-page TIFF opens as a volume (pages, height, width[, samples]);
@@ -52,5 +57,34 @@ struct SaveOptions {
 // or 4 are RGB(A) (as tifffile decides), other 3-D are pages; 4-D are pages
 // of samples.
 void save(const Image& image, const std::string& path, const SaveOptions& options = {});
+
+// Writes an image that a producer outside the engine supplies band by band
+// (Dask's chunks, say), with save()'s formats and guarantees: bands in C
+// order, each whole rows of one page (or whole pages) and a multiple of
+// row_granularity() rows along row_axis() except at the axis's end; commit()
+// makes the file appear, abort() (or destruction without commit) leaves none.
+class BandWriter {
+ public:
+  BandWriter(const std::string& path, const Shape& shape, DType dtype, const SaveOptions& options = {});
+  ~BandWriter();
+  BandWriter(const BandWriter&) = delete;
+  BandWriter& operator=(const BandWriter&) = delete;
+
+  std::size_t row_axis() const;
+  std::int64_t row_granularity() const;
+  // Writes `data` (shape band.size) at band.offset; ValueError if it is not
+  // the next band in order.
+  void write(const Region& band, const View& data);
+  void commit();
+  void abort() noexcept;
+
+ private:
+  std::string path_;
+  Shape shape_;
+  DType dtype_;
+  std::unique_ptr<detail::Sink> sink_;
+  Shape next_;  // where the next band starts
+  bool done_ = false;
+};
 
 }  // namespace tessera

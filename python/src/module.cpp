@@ -523,6 +523,29 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
   }, py::arg("image"), py::arg("path"), py::arg("compression") = "none", py::arg("tile") = py::none(),
      py::arg("bigtiff") = "auto", py::arg("predictor") = "auto", py::arg("threads") = py::none(),
      py::arg("progress") = py::none());
+  py::class_<BandWriter>(m, "BandWriter", "A file written from bands supplied in order (tessera.dask.to_tiff).")
+      .def(py::init([](const std::string& path, const Shape& shape, const py::object& dtype,
+                       const std::string& compression, const std::string& bigtiff) {
+             SaveOptions o;
+             o.compression = compression;
+             o.bigtiff = bigtiff;
+             return std::make_unique<BandWriter>(path, shape, checked_dtype(py::dtype::from_args(dtype), "dtype"), o);
+           }),
+           py::arg("path"), py::arg("shape"), py::arg("dtype"), py::arg("compression") = "none",
+           py::arg("bigtiff") = "auto")
+      .def_property_readonly("row_axis", &BandWriter::row_axis)
+      .def_property_readonly("row_granularity", &BandWriter::row_granularity)
+      .def("write", [](BandWriter& w, const Shape& offset, const py::array& data) {
+        const View v = view_of(data, false, "band");
+        Region r{offset, v.shape};
+        py::gil_scoped_release release;
+        w.write(r, v);
+      }, py::arg("offset"), py::arg("data"))
+      .def("commit", [](BandWriter& w) {
+        py::gil_scoped_release release;
+        w.commit();
+      })
+      .def("abort", &BandWriter::abort);
   m.def("weighted_sum", [](const std::vector<Image>& images, const std::vector<double>& weights, py::object dtype) {
     std::optional<DType> d;
     if (!dtype.is_none()) d = checked_dtype(py::dtype::from_args(dtype), "dtype");

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 
+#include "engine/copy.hpp"
 #include "engine/sink.hpp"
 #include "io/npy.hpp"
 #include "io/tiff_sink.hpp"
@@ -48,7 +49,6 @@ FileInfo file_info(const std::string& path) {
 void save(const Image& image, const std::string& path, const SaveOptions& options) {
   if (!image) throw ValueError(path + ": nothing to save (an empty image handle)");
   std::unique_ptr<detail::Sink> sink;
-  Image source = image;
   if (format_of(path) == Format::Tiff) {
     sink = io::make_tiff_sink(path, image.shape(), image.dtype(), options);
   } else {
@@ -59,7 +59,83 @@ void save(const Image& image, const std::string& path, const SaveOptions& option
   detail::StreamOptions so;
   so.threads = options.threads;
   so.progress = options.progress;
-  detail::stream_to_sink(source, *sink, so);
+  detail::stream_to_sink(image, *sink, so);
+}
+
+namespace {
+std::unique_ptr<detail::Sink> make_sink(const std::string& path, const Shape& shape, DType dtype,
+                                        const SaveOptions& options) {
+  if (format_of(path) == Format::Tiff) return io::make_tiff_sink(path, shape, dtype, options);
+  if (options.compression != "none" || options.tile)
+    throw ValueError(path + ": .npy files take no compression or tiles");
+  return io::make_npy_sink(path, shape, dtype);
+}
+}  // namespace
+
+BandWriter::BandWriter(const std::string& path, const Shape& shape, DType dtype, const SaveOptions& options)
+    : path_(path), shape_(shape), dtype_(dtype), sink_(make_sink(path, shape, dtype, options)), next_(shape.size(), 0) {}
+
+BandWriter::~BandWriter() { abort(); }
+
+std::size_t BandWriter::row_axis() const { return std::min(sink_->row_axis(), shape_.empty() ? 0 : shape_.size() - 1); }
+std::int64_t BandWriter::row_granularity() const { return sink_->row_granularity(); }
+
+void BandWriter::write(const Region& band, const View& data) {
+  if (done_) throw ValueError(path_ + ": the writer is closed");
+  const std::size_t nd = shape_.size();
+  const std::size_t axis = row_axis();
+  auto fail = [&](const std::string& why) {
+    abort();
+    throw ValueError(path_ + ": band " + band.to_string() + " " + why);
+  };
+  if (band.offset.size() != band.size.size() || band.ndim() != nd || data.shape != band.size || data.dtype != dtype_)
+    fail("does not match its data (shape " + shape_to_string(data.shape) + ", dtype " + std::string(dtype_name(data.dtype)) + ")");
+  if (band.offset != next_) fail("is out of order: the next band starts at " + shape_to_string(next_));
+  // Whole pages or rows: full extent after the cut axis, one index before it.
+  std::size_t cut = 0;
+  while (cut < axis && band.size[cut] == 1) ++cut;
+  for (std::size_t a = cut + 1; a < nd; ++a)
+    if (band.offset[a] != 0 || band.size[a] != shape_[a]) fail("must hold whole rows");
+  if (band.offset[cut] + band.size[cut] > shape_[cut]) fail("reaches past the image");
+  const std::int64_t grain = cut == axis ? row_granularity() : 1;
+  if (band.size[cut] % grain != 0 && band.offset[cut] + band.size[cut] != shape_[cut])
+    fail("must hold a multiple of " + std::to_string(grain) + " rows");
+  Buffer contiguous;
+  const View* v = &data;
+  if (!data.is_c_contiguous()) {
+    contiguous = Buffer(data.dtype, data.shape);
+    detail::copy_convert(data, contiguous.view());
+    v = &contiguous.view();
+  }
+  try {
+    sink_->write(band, *v);
+  } catch (...) {
+    abort();
+    throw;
+  }
+  // Advance: along the cut axis, carrying into the axes before it.
+  next_[cut] = band.offset[cut] + band.size[cut];
+  for (std::size_t a = cut + 1; a-- > 1;) {
+    if (next_[a] < shape_[a]) break;
+    next_[a] = 0;
+    ++next_[a - 1];
+  }
+}
+
+void BandWriter::commit() {
+  if (done_) throw ValueError(path_ + ": the writer is closed");
+  if (!shape_.empty() && next_[0] < shape_[0]) {
+    abort();
+    throw ValueError(path_ + ": commit before every band was written (next band at " + shape_to_string(next_) + ")");
+  }
+  done_ = true;
+  sink_->commit();
+}
+
+void BandWriter::abort() noexcept {
+  if (done_) return;
+  done_ = true;
+  sink_->abort();
 }
 
 }  // namespace tessera

@@ -1,6 +1,7 @@
 // Element-wise kernels, compiled once per ISA (TESSERA_ISA names it). The
 // loops are plain C++ written so that the compiler vectorises them; their
 // semantics follow numpy's ufuncs.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #ifdef __AVX2__
@@ -208,12 +209,26 @@ void unary_vector_kernel(std::int64_t n, void* dst, const void* a, const void*, 
   T* d = static_cast<T*>(dst);
   const T* x = static_cast<const T*>(a);
   std::int64_t i = 0;
+  // The tail goes through the vector function too, in a padded register:
+  // an element's result then depends on its value only, never on where a
+  // tile or a block happens to end (libmvec and libm differ in the last ulps).
   if constexpr (std::is_same_v<T, double>) {
     for (; i + 4 <= n; i += 4) _mm256_storeu_pd(d + i, vector_fn<F>().d4(_mm256_loadu_pd(x + i)));
+    if (i < n) {
+      alignas(32) double lane[4] = {0, 0, 0, 0};
+      std::copy(x + i, x + n, lane);
+      _mm256_store_pd(lane, vector_fn<F>().d4(_mm256_load_pd(lane)));
+      std::copy(lane, lane + (n - i), d + i);
+    }
   } else {
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, vector_fn<F>().f8(_mm256_loadu_ps(x + i)));
+    if (i < n) {
+      alignas(32) float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      std::copy(x + i, x + n, lane);
+      _mm256_store_ps(lane, vector_fn<F>().f8(_mm256_load_ps(lane)));
+      std::copy(lane, lane + (n - i), d + i);
+    }
   }
-  for (; i < n; ++i) d[i] = unary_op<F, T>(x[i]);
 }
 #endif
 

@@ -1,0 +1,367 @@
+"""tessera on Dask arrays: the same operations, lazily, chunk by chunk, on one
+machine or a cluster, with results equal to the in-memory ones.
+
+Every function here takes Dask arrays (and numpy arrays, scalars, paths where
+the in-memory function does) and returns a Dask array. Neighbourhood
+operations give each chunk exactly the halo it needs, gathered from its
+neighbours; where a chunk touches the image's border the halo is filled by
+tessera's own boundary table (reflect, mirror, nearest, wrap, constant), so a
+chunk sees precisely what the whole-image computation sees, for any chunking,
+chunks smaller than the halo included.
+
+Threads: inside a chunk tessera runs on ``threads`` threads (default: all
+cores, or TESSERA_NUM_THREADS). Dask runs several chunks at once too; so that
+the two do not oversubscribe the cores, give Dask one thread per worker
+process and tessera the cores of that process: on one machine
+``LocalCluster(n_workers=k, threads_per_worker=1)`` and ``threads=cores // k``;
+with Dask's threaded scheduler, ``dask.config.set(num_workers=1)`` and the
+default threads, or ``threads=1`` and Dask's default workers.
+"""
+import math
+import os
+
+import dask.array as da
+import numpy as np
+
+import tessera
+
+__all__ = ["evaluate", "uniform_filter", "local_mean_std", "lee_filter", "kuan_filter", "enhanced_lee_filter",
+           "frost_filter", "gamma_map_filter", "maximum_filter", "minimum_filter", "median_filter",
+           "steepest_neighbor", "weighted_sum", "stack_mean", "stack_min", "stack_max", "map_tiles",
+           "from_tiff", "to_tiff", "from_zarr", "to_zarr"]
+
+MODES = ("reflect", "mirror", "nearest", "wrap", "constant")
+
+
+# ---- the halo exchange ----
+
+def source_indices(start, stop, n, mode):
+    """Indices into an axis of length n for the coordinates [start, stop),
+    by scipy.ndimage's boundary definitions (tessera's table); -1 where the
+    constant applies."""
+    c = np.arange(start, stop)
+    inside = (c >= 0) & (c < n)
+    if mode == "constant":
+        return np.where(inside, c, -1)
+    if mode == "nearest":
+        return np.clip(c, 0, n - 1)
+    if mode == "wrap":
+        return np.mod(c, n)
+    if mode == "reflect":  # d c b a | a b c d | d c b a
+        m = np.mod(c, 2 * n)
+        return np.where(m < n, m, 2 * n - 1 - m)
+    if mode == "mirror":  # d c b | a b c d | c b a
+        if n == 1:
+            return np.zeros_like(c)
+        m = np.mod(c, 2 * n - 2)
+        return np.where(m < n, m, 2 * n - 2 - m)
+    raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+
+
+def _as_dask(x, what="input"):
+    if isinstance(x, da.Array):
+        return x
+    if isinstance(x, (np.ndarray, list, tuple)):
+        return da.from_array(np.asarray(x))
+    raise TypeError(f"{what}: expected a Dask or numpy array, got {type(x).__name__}")
+
+
+def _halo_of(halo, ndim):
+    if np.ndim(halo) == 0:
+        return (int(halo),) * ndim
+    halo = tuple(int(h) for h in halo)
+    if len(halo) != ndim:
+        raise ValueError(f"halo has {len(halo)} entries for {ndim} axes")
+    return halo
+
+
+def _padded_block(x, block_index, halo, mode, cval, align):
+    """The chunk at block_index with its halo: a one-chunk Dask array, per
+    axis the positions filled by the constant (or None), and the left halo
+    per axis. The left halo grows so that the padded chunk starts at a
+    multiple of align[axis] in image coordinates: tessera's van Herk/Gil-Werman
+    window sums sit on blocks at absolute coordinates, and so their float64
+    sums then round exactly as over the whole image."""
+    sel, const, lefts = [], [], []
+    for axis, (b, h) in enumerate(zip(block_index, halo)):
+        bounds = np.cumsum((0,) + x.chunks[axis])
+        left = h + int((bounds[b] - h) % align[axis]) if align else h
+        lefts.append(left)
+        idx = source_indices(bounds[b] - left, bounds[b + 1] + h, x.shape[axis], mode)
+        outside = idx < 0
+        const.append(outside if outside.any() else None)
+        sel.append(np.where(outside, 0, idx))
+    block = x
+    for axis, idx in enumerate(sel):
+        lo = int(idx.min()) if idx.size else 0
+        if idx.size and np.array_equal(idx, np.arange(lo, lo + idx.size)):
+            block = block[(slice(None),) * axis + (slice(lo, lo + idx.size),)]  # a plain slice: cheap
+        else:
+            block = block[(slice(None),) * axis + (idx,)]
+    return block.rechunk(block.shape), const, tuple(lefts)
+
+
+def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None):
+    """Applies fn (numpy padded chunk -> numpy array of the same trailing
+    shape) to every chunk of x with its halo, trims the halo, and assembles a
+    Dask array chunked as x (with `leading` extra axes first)."""
+    x = _as_dask(x)
+    halo = _halo_of(halo, x.ndim)
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    name_fn = getattr(fn, "__name__", "tessera")
+
+    def run(block, *consts, lefts=halo, block_id=None):
+        block = np.array(block)  # writable, owned
+        for axis, mask in enumerate(consts):
+            if mask is not None:
+                block[(slice(None),) * axis + (mask,)] = cval
+        try:
+            out = fn(block)
+        except Exception as e:  # name the chunk, keep the type
+            e.args = (f"{e.args[0] if e.args else e} (in the chunk at block {block_id})",) + e.args[1:]
+            raise
+        inner = tuple(slice(left, out.shape[len(leading) + a] - h) for a, (left, h) in enumerate(zip(lefts, halo)))
+        return out[(slice(None),) * len(leading) + inner]
+
+    blocks = np.empty(x.numblocks, dtype=object)
+    for index in np.ndindex(*x.numblocks):
+        padded, consts, lefts = _padded_block(x, index, halo, mode, cval, align)
+        shape = leading + tuple(x.chunks[a][index[a]] for a in range(x.ndim))
+        blocks[index] = da.map_blocks(run, padded, *[da.from_array(c) if c is not None else None for c in consts],
+                                      dtype=dtype, chunks=tuple((s,) for s in shape), block_id=index, lefts=lefts,
+                                      name=f"tessera-{name_fn}-{da.core.tokenize(padded.name, index, halo, mode)}",
+                                      meta=np.empty((0,) * len(shape), dtype))
+    return da.block(blocks.tolist()) if x.ndim else blocks[()]
+
+
+def _sizes(size, ndim):
+    return (int(size),) * ndim if np.ndim(size) == 0 else tuple(int(s) for s in size)
+
+
+def _halo_for_size(size, ndim):
+    return tuple(s // 2 for s in _sizes(size, ndim))
+
+
+def _probe_dtype(fn, x):
+    """The dtype fn gives for chunks of x, from a 3^ndim sample."""
+    return np.asarray(fn(np.zeros((3,) * x.ndim, x.dtype))).dtype
+
+
+def _filter(x, size, mode, cval, call):
+    x = _as_dask(x)
+    dtype = _probe_dtype(call, x)
+    return _neighbourhood(x, _halo_for_size(size, x.ndim), mode, cval, call, dtype, align=_sizes(size, x.ndim))
+
+
+# ---- filters ----
+
+def uniform_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
+    """tessera.uniform_filter on a Dask array (equal to the in-memory result)."""
+    return _filter(input, size, mode, cval,
+                   lambda b: tessera.uniform_filter(b, size, mode=mode, cval=cval, output=output, threads=threads))
+
+
+def local_mean_std(input, size, mode="reflect", cval=0.0, output=None, threads=None):
+    """tessera.local_mean_std on a Dask array: (mean, std), two Dask arrays."""
+    x = _as_dask(input)
+
+    def both(b):
+        m, s = tessera.local_mean_std(b, size, mode=mode, cval=cval, output=output, threads=threads)
+        return np.stack([m, s])
+    dtype = _probe_dtype(both, x)
+    r = _neighbourhood(x, _halo_for_size(size, x.ndim), mode, cval, both, dtype, leading=(2,),
+                       align=_sizes(size, x.ndim))
+    return r[0], r[1]
+
+
+def _speckle(name, input, size, mode, cval, **kw):
+    fn = getattr(tessera, name)
+    return _filter(input, size, mode, cval, lambda b: fn(b, size, mode=mode, cval=cval, **kw))
+
+
+def lee_filter(input, size=7, looks=1, mode="reflect", cval=0.0, threads=None):
+    return _speckle("lee_filter", input, size, mode, cval, looks=looks, threads=threads)
+
+
+def kuan_filter(input, size=7, looks=1, mode="reflect", cval=0.0, threads=None):
+    return _speckle("kuan_filter", input, size, mode, cval, looks=looks, threads=threads)
+
+
+def enhanced_lee_filter(input, size=7, looks=1, damping=1.0, mode="reflect", cval=0.0, threads=None):
+    """tessera.enhanced_lee_filter on a Dask array (the 002 seed at cluster scale)."""
+    return _speckle("enhanced_lee_filter", input, size, mode, cval, looks=looks, damping=damping, threads=threads)
+
+
+def frost_filter(input, size=7, damping=2.0, mode="reflect", cval=0.0, threads=None):
+    return _speckle("frost_filter", input, size, mode, cval, damping=damping, threads=threads)
+
+
+def gamma_map_filter(input, size=7, looks=1, mode="reflect", cval=0.0, threads=None):
+    return _speckle("gamma_map_filter", input, size, mode, cval, looks=looks, threads=threads)
+
+
+def maximum_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
+    return _filter(input, size, mode, cval,
+                   lambda b: tessera.maximum_filter(b, size, mode=mode, cval=cval, output=output, threads=threads))
+
+
+def minimum_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
+    return _filter(input, size, mode, cval,
+                   lambda b: tessera.minimum_filter(b, size, mode=mode, cval=cval, output=output, threads=threads))
+
+
+def median_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
+    return _filter(input, size, mode, cval,
+                   lambda b: tessera.median_filter(b, size, mode=mode, cval=cval, output=output, threads=threads))
+
+
+def steepest_neighbor(array, edges="ignore", threads=None):
+    """tessera.steepest_neighbor on a Dask array. The halo outside the image
+    is NaN (never a candidate), as in memory; edges="zero" then zeroes the
+    image's border."""
+    x = _as_dask(array)
+    if edges not in ("ignore", "zero"):
+        raise ValueError(f"steepest_neighbor: edges must be 'ignore' or 'zero', got {edges!r}")
+    if x.ndim not in (2, 3):
+        raise ValueError(f"steepest_neighbor: the input must be 2-D or 3-D, got shape {x.shape}")
+    if x.dtype.kind not in "f":
+        x = x.astype(np.float64)  # exact for the integers tessera reads as float64
+    labels = _neighbourhood(x, 1, "constant", np.nan,
+                            lambda b: tessera.steepest_neighbor(b, threads=threads), np.dtype(np.uint8))
+    if edges == "zero":
+        def zero_border(block, block_info=None):
+            block = block.copy()
+            loc = block_info[0]["array-location"]
+            for axis, (lo, hi) in enumerate(loc):
+                if lo == 0:
+                    block[(slice(None),) * axis + (0,)] = 0
+                if hi == x.shape[axis]:
+                    block[(slice(None),) * axis + (-1,)] = 0
+            return block
+        labels = labels.map_blocks(zero_border, dtype=np.uint8)
+    return labels
+
+
+def map_tiles(func, array, halo=0, mode="reflect", cval=0.0, dtype=None):
+    """func (a numpy function of a chunk with its halo, returning an array of
+    the same shape) over every chunk, the halo trimmed from its result."""
+    x = _as_dask(array)
+    dtype = np.dtype(dtype) if dtype is not None else _probe_dtype(func, x)
+    return _neighbourhood(x, halo, mode, cval, func, dtype)
+
+
+# ---- element-wise ----
+
+def evaluate(expression, threads=None, **variables):
+    """tessera.evaluate over Dask arrays (broadcast and aligned), chunk by chunk."""
+    names = tessera._core.expression_names(expression)
+    missing = [n for n in names if n not in variables]
+    if missing:
+        raise NameError(f"tessera.dask.evaluate: no value for {', '.join(missing)} (pass them as keywords)")
+    arrays = {k: v for k, v in variables.items() if isinstance(v, (da.Array, np.ndarray))}
+    scalars = {k: v for k, v in variables.items() if k not in arrays}
+    keys = list(arrays)
+    dask_arrays = da.broadcast_arrays(*[_as_dask(arrays[k]) for k in keys]) if keys else []
+
+    def run(*blocks):
+        return tessera.evaluate(expression, threads=threads, **dict(zip(keys, blocks)), **scalars)
+    sample = {k: np.zeros((1,) * max(a.ndim, 1), a.dtype) for k, a in zip(keys, dask_arrays)}
+    dtype = tessera.evaluate(expression, **sample, **scalars).dtype
+    if not keys:
+        return da.from_array(np.asarray(tessera.evaluate(expression, **scalars)))
+    return da.map_blocks(run, *dask_arrays, dtype=dtype)
+
+
+def _stack(fn, images, *args, dtype=None):
+    arrays = [from_tiff(x) if isinstance(x, (str, os.PathLike)) else _as_dask(x, "stack item") for x in images]
+    if not arrays:
+        raise ValueError("needs at least one image")
+    for k, a in enumerate(arrays[1:], 1):
+        if a.shape != arrays[0].shape:
+            raise ValueError(f"image {k} has shape {a.shape}, but image 0 has shape {arrays[0].shape}")
+    arrays = da.core.unify_chunks(*[x for a in arrays for x in (a, tuple(range(a.ndim)))])[1]
+
+    def run(*blocks):
+        return np.asarray(fn(list(blocks), *args, dtype=dtype))
+    out_dtype = np.asarray(fn([np.zeros((1,) * a.ndim, a.dtype) for a in arrays], *args, dtype=dtype)).dtype
+    return da.map_blocks(run, *arrays, dtype=out_dtype)
+
+
+def weighted_sum(images, weights, dtype=None):
+    return _stack(tessera.weighted_sum, images, weights, dtype=dtype)
+
+
+def stack_mean(images, dtype=None):
+    return _stack(tessera.stack_mean, images, dtype=dtype)
+
+
+def stack_min(images, dtype=None):
+    return _stack(tessera.stack_min, images, dtype=dtype)
+
+
+def stack_max(images, dtype=None):
+    return _stack(tessera.stack_max, images, dtype=dtype)
+
+
+# ---- files ----
+
+class _TiffRegions:
+    """What da.from_array slices: each chunk opens the file on the worker that
+    reads it and reads that region only (tessera's TIFF source)."""
+
+    def __init__(self, path, page=None):
+        self.path, self.page = os.fspath(path), page
+        image = tessera.open(self.path, page=page)
+        self.shape, self.dtype, self.ndim = tuple(image.shape), np.dtype(image.dtype), image.ndim
+
+    def __getitem__(self, key):
+        return np.asarray(tessera.open(self.path, page=self.page)[key])
+
+
+def from_tiff(path, chunks="auto", page=None):
+    """A Dask array over a TIFF, read chunk by chunk on the workers (the
+    client reads the header only)."""
+    regions = _TiffRegions(path, page)
+    return da.from_array(regions, chunks=chunks, lock=False, asarray=True, fancy=False,
+                         name=f"tessera-tiff-{da.core.tokenize(regions.path, os.path.getmtime(regions.path), page)}")
+
+
+def to_tiff(array, path, compression="none", bigtiff="auto", band_rows=None, progress=None):
+    """Writes a Dask array to a TIFF (BigTIFF when it could pass 4 GB) band by
+    band, top to bottom: the writer holds one band of rows at a time, each
+    band computed by Dask (on the cluster, if one is active). Atomic as
+    tessera.save: on any error no file is left."""
+    x = _as_dask(array)
+    writer = tessera._core.BandWriter(os.fspath(path), list(x.shape), x.dtype, compression, bigtiff)
+    try:
+        grain = writer.row_granularity
+        axis = writer.row_axis
+        lead = x.shape[:axis]
+        rows = x.shape[axis]
+        row_bytes = int(np.prod(x.shape[axis + 1:])) * x.dtype.itemsize
+        step = band_rows or (64 << 20) // max(row_bytes, 1)
+        step = max(grain, -(-step // grain) * grain)  # whole strips (or tile rows)
+        total = math.prod(lead) * math.ceil(rows / step)
+        done = 0
+        for page in np.ndindex(*lead):
+            for r in range(0, rows, step):
+                band = np.ascontiguousarray(x[page + (slice(r, min(rows, r + step)),)].compute())
+                writer.write(list(page) + [r] + [0] * (x.ndim - axis - 1), band.reshape((1,) * len(lead) + band.shape))
+                done += 1
+                if progress:
+                    progress(done / total)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def from_zarr(url, component=None, **kwargs):
+    """da.from_zarr (needs python3-zarr)."""
+    return da.from_zarr(url, component=component, **kwargs)
+
+
+def to_zarr(array, url, component=None, **kwargs):
+    """da.to_zarr (needs python3-zarr)."""
+    return da.to_zarr(_as_dask(array), url, component=component, **kwargs)
