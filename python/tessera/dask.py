@@ -111,7 +111,7 @@ def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None):
         raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
     name_fn = getattr(fn, "__name__", "tessera")
 
-    def run(block, *consts, lefts=halo, block_id=None):
+    def run(block, *consts, lefts=halo, chunk=None):
         block = np.array(block)  # writable, owned
         for axis, mask in enumerate(consts):
             if mask is not None:
@@ -119,7 +119,7 @@ def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None):
         try:
             out = fn(block)
         except Exception as e:  # name the chunk, keep the type
-            e.args = (f"{e.args[0] if e.args else e} (in the chunk at block {block_id})",) + e.args[1:]
+            e.args = (f"{e.args[0] if e.args else e} (in the chunk at block {chunk})",) + e.args[1:]
             raise
         inner = tuple(slice(left, out.shape[len(leading) + a] - h) for a, (left, h) in enumerate(zip(lefts, halo)))
         return out[(slice(None),) * len(leading) + inner]
@@ -129,7 +129,7 @@ def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None):
         padded, consts, lefts = _padded_block(x, index, halo, mode, cval, align)
         shape = leading + tuple(x.chunks[a][index[a]] for a in range(x.ndim))
         blocks[index] = da.map_blocks(run, padded, *[da.from_array(c) if c is not None else None for c in consts],
-                                      dtype=dtype, chunks=tuple((s,) for s in shape), block_id=index, lefts=lefts,
+                                      dtype=dtype, chunks=tuple((s,) for s in shape), chunk=index, lefts=lefts,
                                       name=f"tessera-{name_fn}-{da.core.tokenize(padded.name, index, halo, mode)}",
                                       meta=np.empty((0,) * len(shape), dtype))
     return da.block(blocks.tolist()) if x.ndim else blocks[()]
