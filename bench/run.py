@@ -355,6 +355,7 @@ def main():
           ["tool", "input", "output", "extra", "target", ""], rows)
 
     out_of_core(q)
+    dask_on_a_cluster(q)
 
 
 def out_of_core(q):
@@ -382,6 +383,19 @@ def out_of_core(q):
                  "equal to in memory" if exact else "MISMATCH vs in memory"])
     table("Out of core, file to file (s, best of 3 for the stack; peak RSS of the whole process, MB)",
           ["case", "tool", "time", "peak RSS", "speed", "memory", "target", "check"], rows)
+
+
+def dask_on_a_cluster(q):
+    """tessera.dask on a 2-worker LocalCluster (bench/dask_cluster.py)."""
+    import dask_cluster
+    size, chunk = (4000, 1000) if q else (16000, 2000)
+    t_tes, t_seed = dask_cluster.bench(size, chunk)
+    table(f"Dask: enhanced Lee 7x7, L=4 on {size}x{size} float32 in {chunk}x{chunk} chunks, 2-worker LocalCluster "
+          "(s, one run each, input persisted first)",
+          ["tool", "time", "speed-up", "target"],
+          [["tessera.dask.enhanced_lee_filter (threads=1 per worker)", f"{t_tes:.2f}", f"{t_seed / t_tes:.1f}x (>=10)",
+            verdict(t_seed / t_tes >= 10)],
+           ["map_overlap(the 002 seed's numexpr + scipy filter)", f"{t_seed:.2f}", "", ""]])
 
 
 if __name__ == "__main__":
