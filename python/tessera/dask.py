@@ -122,11 +122,12 @@ def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None):
         raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
     name_fn = getattr(fn, "__name__", "tessera")
 
-    def run(block, *consts, lefts=halo, chunk=None):
-        block = np.array(block)  # writable, owned
-        for axis, mask in enumerate(consts):
-            if mask is not None:
-                block[(slice(None),) * axis + (mask,)] = cval
+    def run(block, masks=(), lefts=halo, chunk=None):
+        if any(m is not None for m in masks):
+            block = np.array(block)  # writable, owned
+            for axis, mask in enumerate(masks):
+                if mask is not None:
+                    block[(slice(None),) * axis + (mask,)] = cval
         try:
             out = fn(block)
         except Exception as e:  # name the chunk, keep the type
@@ -153,7 +154,7 @@ def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None):
     for index in np.ndindex(*x.numblocks):
         padded, consts, lefts = _padded_block(x, index, halo, mode, cval, align)
         shape = leading + tuple(x.chunks[a][index[a]] for a in range(x.ndim))
-        blocks[index] = da.map_blocks(run, padded, *[da.from_array(c) if c is not None else None for c in consts],
+        blocks[index] = da.map_blocks(run, padded, masks=tuple(consts),
                                       dtype=dtype, chunks=tuple((s,) for s in shape), chunk=index, lefts=lefts,
                                       name=f"tessera-{name_fn}-{da.core.tokenize(padded.name, index, halo, mode)}",
                                       meta=np.empty((0,) * len(shape), dtype))

@@ -40,10 +40,10 @@ def test_uniform_and_extreme_filters(rng, per_axis, mode):
 def test_chunks_smaller_than_the_halo(rng, mode):
     a = rng.random((23, 19)).astype(np.float64)
     x = da.from_array(a, chunks=(2, 3))  # halo 4 > chunk
-    np.testing.assert_array_equal(tdask.uniform_filter(x, 9, mode=mode).compute(),
-                                  tessera.uniform_filter(a, 9, mode=mode))
-    np.testing.assert_array_equal(tdask.maximum_filter(x, 9, mode=mode).compute(),
-                                  tessera.maximum_filter(a, 9, mode=mode))
+    np.testing.assert_array_equal(tdask.uniform_filter(x, 9, mode=mode, cval=0.5).compute(),
+                                  tessera.uniform_filter(a, 9, mode=mode, cval=0.5))
+    np.testing.assert_array_equal(tdask.maximum_filter(x, 9, mode=mode, cval=2.0).compute(),
+                                  tessera.maximum_filter(a, 9, mode=mode, cval=2.0))
 
 
 @pytest.mark.parametrize("per_axis", [1, 2, 7])
