@@ -559,6 +559,16 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
     if (kind == "max") return stack_max(images, d);
     throw ValueError("unknown stack reduction " + kind);
   }, py::arg("kind"), py::arg("images"), py::arg("dtype") = py::none());
+  m.def("boundary_indices", [](std::int64_t start, std::int64_t stop, std::int64_t n, const std::string& mode) {
+    // tessera's one boundary table, for halos assembled outside the engine (tessera.dask).
+    const BoundaryMode m = parse_boundary_mode(mode);
+    if (n < 1) throw ValueError("boundary_indices: the axis must have at least one element");
+    py::array_t<std::int64_t> out(std::max<std::int64_t>(0, stop - start));
+    auto* p = out.mutable_data();
+    for (std::int64_t c = start; c < stop; ++c) p[c - start] = map_coordinate(c, n, m);
+    return out;
+  }, py::arg("start"), py::arg("stop"), py::arg("n"), py::arg("mode"),
+        "Indices into an axis of length n for coordinates [start, stop) by the boundary mode; -1 for constant.");
   m.def("default_threads", &default_threads, "threads used when threads=None");
   m.def("function_names", &function_names);
   m.def("simd", [] { return std::string(simd_instruction_set()); }, "the instruction set of the kernels in use");

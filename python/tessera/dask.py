@@ -30,32 +30,22 @@ __all__ = ["evaluate", "uniform_filter", "local_mean_std", "lee_filter", "kuan_f
            "steepest_neighbor", "weighted_sum", "stack_mean", "stack_min", "stack_max", "map_tiles",
            "from_tiff", "to_tiff", "from_zarr", "to_zarr"]
 
-MODES = ("reflect", "mirror", "nearest", "wrap", "constant")
-
-
 # ---- the halo exchange ----
 
 def source_indices(start, stop, n, mode):
     """Indices into an axis of length n for the coordinates [start, stop),
-    by scipy.ndimage's boundary definitions (tessera's table); -1 where the
-    constant applies."""
-    c = np.arange(start, stop)
-    inside = (c >= 0) & (c < n)
-    if mode == "constant":
-        return np.where(inside, c, -1)
-    if mode == "nearest":
-        return np.clip(c, 0, n - 1)
-    if mode == "wrap":
-        return np.mod(c, n)
-    if mode == "reflect":  # d c b a | a b c d | d c b a
-        m = np.mod(c, 2 * n)
-        return np.where(m < n, m, 2 * n - 1 - m)
-    if mode == "mirror":  # d c b | a b c d | c b a
-        if n == 1:
-            return np.zeros_like(c)
-        m = np.mod(c, 2 * n - 2)
-        return np.where(m < n, m, 2 * n - 2 - m)
-    raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    by tessera's boundary table (scipy.ndimage's definitions); -1 where the
+    constant applies. ValueError names the modes if `mode` is not one."""
+    return tessera._core.boundary_indices(int(start), int(stop), int(n), mode)
+
+
+def _naming_chunk(fn, block, where):
+    """fn(block); an exception keeps its type and gains the chunk's position."""
+    try:
+        return fn(block)
+    except Exception as e:
+        e.args = (f"{e.args[0] if e.args else e} (in the chunk at block {where})",) + e.args[1:]
+        raise
 
 
 def _as_dask(x, what="input"):
@@ -118,9 +108,7 @@ def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None):
     Dask array chunked as x (with `leading` extra axes first)."""
     x = _as_dask(x)
     halo = _halo_of(halo, x.ndim)
-    if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
-    name_fn = getattr(fn, "__name__", "tessera")
+    source_indices(0, 0, 1, mode)  # checks the mode before any work
 
     def run(block, masks=(), lefts=halo, chunk=None):
         if any(m is not None for m in masks):
@@ -128,11 +116,7 @@ def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None):
             for axis, mask in enumerate(masks):
                 if mask is not None:
                     block[(slice(None),) * axis + (mask,)] = cval
-        try:
-            out = fn(block)
-        except Exception as e:  # name the chunk, keep the type
-            e.args = (f"{e.args[0] if e.args else e} (in the chunk at block {chunk})",) + e.args[1:]
-            raise
+        out = _naming_chunk(fn, block, chunk)
         inner = tuple(slice(left, out.shape[len(leading) + a] - h) for a, (left, h) in enumerate(zip(lefts, halo)))
         return out[(slice(None),) * len(leading) + inner]
 
@@ -140,12 +124,7 @@ def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None):
         # Dask's own halo exchange pads the image's border here exactly as
         # tessera's table does: one task per chunk, no re-assembly.
         def run_overlapped(block, block_info=None):
-            try:
-                return fn(block)
-            except Exception as e:  # name the chunk, keep the type
-                loc = tuple(block_info[0]["chunk-location"]) if block_info else None
-                e.args = (f"{e.args[0] if e.args else e} (in the chunk at block {loc})",) + e.args[1:]
-                raise
+            return _naming_chunk(fn, block, tuple(block_info[0]["chunk-location"]) if block_info else None)
         boundary = {"reflect": "reflect", "nearest": "nearest", "wrap": "periodic", "constant": cval}[mode]
         return x.map_overlap(run_overlapped, depth=dict(enumerate(halo)), boundary=boundary, trim=True,
                              dtype=dtype, meta=np.empty((0,) * x.ndim, dtype))
@@ -156,7 +135,6 @@ def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None):
         shape = leading + tuple(x.chunks[a][index[a]] for a in range(x.ndim))
         blocks[index] = da.map_blocks(run, padded, masks=tuple(consts),
                                       dtype=dtype, chunks=tuple((s,) for s in shape), chunk=index, lefts=lefts,
-                                      name=f"tessera-{name_fn}-{da.core.tokenize(padded.name, index, halo, mode)}",
                                       meta=np.empty((0,) * len(shape), dtype))
     return da.block(blocks.tolist()) if x.ndim else blocks[()]
 

@@ -155,3 +155,14 @@ def test_errors_name_the_chunk(rng):
                         x, halo=1, dtype=np.float64).compute()
     with pytest.raises(ValueError, match="unknown (boundary )?mode"):
         tdask.uniform_filter(x, 3, mode="bogus")
+
+
+def test_two_filters_of_one_array_in_one_graph(rng):
+    # Each chunk's task is named by its function and arguments: two filters
+    # of the same array never share a key.
+    a = (rng.random((40, 30)) + 0.1).astype(np.float32)
+    x = da.from_array(a, chunks=(3, 30))  # chunks smaller than the halo: the gather path
+    lee, kuan, lee9 = dask.compute(tdask.lee_filter(x, 7), tdask.kuan_filter(x, 7), tdask.lee_filter(x, 7, looks=9))
+    np.testing.assert_array_equal(lee, tessera.lee_filter(a, 7))
+    np.testing.assert_array_equal(kuan, tessera.kuan_filter(a, 7))
+    np.testing.assert_array_equal(lee9, tessera.lee_filter(a, 7, looks=9))
