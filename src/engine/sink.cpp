@@ -1,7 +1,6 @@
 #include "engine/sink.hpp"
 
 #include <algorithm>
-#include <exception>
 #include <future>
 
 #include "core/thread_pool.hpp"

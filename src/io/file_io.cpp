@@ -46,22 +46,6 @@ FileInfo file_info(const std::string& path) {
   return info;
 }
 
-void save(const Image& image, const std::string& path, const SaveOptions& options) {
-  if (!image) throw ValueError(path + ": nothing to save (an empty image handle)");
-  std::unique_ptr<detail::Sink> sink;
-  if (format_of(path) == Format::Tiff) {
-    sink = io::make_tiff_sink(path, image.shape(), image.dtype(), options);
-  } else {
-    if (options.compression != "none" || options.tile)
-      throw ValueError(path + ": .npy files take no compression or tiles");
-    sink = io::make_npy_sink(path, image.shape(), image.dtype());
-  }
-  detail::StreamOptions so;
-  so.threads = options.threads;
-  so.progress = options.progress;
-  detail::stream_to_sink(image, *sink, so);
-}
-
 namespace {
 std::unique_ptr<detail::Sink> make_sink(const std::string& path, const Shape& shape, DType dtype,
                                         const SaveOptions& options) {
@@ -71,6 +55,16 @@ std::unique_ptr<detail::Sink> make_sink(const std::string& path, const Shape& sh
   return io::make_npy_sink(path, shape, dtype);
 }
 }  // namespace
+
+void save(const Image& image, const std::string& path, const SaveOptions& options) {
+  if (!image) throw ValueError(path + ": nothing to save (an empty image handle)");
+  const std::unique_ptr<detail::Sink> sink = make_sink(path, image.shape(), image.dtype(), options);
+  detail::StreamOptions so;
+  so.threads = options.threads;
+  so.progress = options.progress;
+  detail::stream_to_sink(image, *sink, so);
+}
+
 
 BandWriter::BandWriter(const std::string& path, const Shape& shape, DType dtype, const SaveOptions& options)
     : path_(path), shape_(shape), dtype_(dtype), sink_(make_sink(path, shape, dtype, options)), next_(shape.size(), 0) {}

@@ -12,6 +12,7 @@
 
 #include "engine/copy.hpp"
 #include "io/atomic_file.hpp"
+#include "io/byteswap.hpp"
 
 namespace tessera::io {
 
@@ -130,10 +131,7 @@ Buffer read_npy(const std::string& path) {
   if (!f.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(bytes)))
     bad(path, "truncated data: expected " + std::to_string(bytes) + " bytes for shape " +
                   shape_to_string(shape) + ", found " + std::to_string(f.gcount()));
-  if (swap) {
-    const std::size_t item = itemsize(dtype);
-    for (std::size_t i = 0; i < bytes; i += item) std::reverse(data.data() + i, data.data() + i + item);
-  }
+  if (swap) swap_bytes(data.data(), bytes, itemsize(dtype));
   if (!fortran) return data;
   // Fortran order: the data is the transpose of a C array; copy it back.
   View t = data.view();

@@ -19,12 +19,13 @@
 #include <cerrno>
 #include <cstring>
 #include <list>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
 
 #include "core/thread_pool.hpp"
+#include "engine/copy.hpp"
+#include "io/byteswap.hpp"
 #include "io/tiff_common.hpp"
 #include "tessera/node.hpp"
 
@@ -162,20 +163,18 @@ class ChunkCache {
   std::shared_ptr<Chunk> get(const ChunkKey& key, std::size_t bytes) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto it = map_.find(key); it != map_.end()) {
-      lru_.splice(lru_.begin(), lru_, it->second.second);
-      return it->second.first;
+      lru_.splice(lru_.begin(), lru_, it->second.position);
+      return it->second.chunk;
     }
     auto chunk = std::make_shared<Chunk>();
     lru_.push_front(key);
-    map_.emplace(key, std::make_pair(chunk, lru_.begin()));
-    sizes_[key] = bytes;
+    map_.emplace(key, Entry{chunk, lru_.begin(), bytes});
     used_ += bytes;
     for (auto it = lru_.end(); used_ > capacity_ && it != lru_.begin();) {
       --it;
       auto found = map_.find(*it);
-      if (found->second.first.use_count() > 1) continue;  // in use
-      used_ -= sizes_[*it];
-      sizes_.erase(*it);
+      if (found->second.chunk.use_count() > 1) continue;  // in use
+      used_ -= found->second.bytes;
       map_.erase(found);
       it = lru_.erase(it);
     }
@@ -185,29 +184,14 @@ class ChunkCache {
  private:
   std::mutex mutex_;
   std::size_t capacity_, used_ = 0;
+  struct Entry {
+    std::shared_ptr<Chunk> chunk;
+    std::list<ChunkKey>::iterator position;  // in lru_
+    std::size_t bytes;
+  };
   std::list<ChunkKey> lru_;
-  std::unordered_map<ChunkKey, std::pair<std::shared_ptr<Chunk>, std::list<ChunkKey>::iterator>, ChunkKeyHash> map_;
-  std::unordered_map<ChunkKey, std::size_t, ChunkKeyHash> sizes_;
+  std::unordered_map<ChunkKey, Entry, ChunkKeyHash> map_;
 };
-
-template <std::size_t N>
-void copy_items(const std::byte* src, std::int64_t src_step, std::byte* dst, std::int64_t dst_step, std::int64_t n) {
-  for (std::int64_t k = 0; k < n; ++k) std::memcpy(dst + k * dst_step, src + k * src_step, N);
-}
-
-void copy_strided(const std::byte* src, std::int64_t src_step, std::byte* dst, std::int64_t dst_step, std::int64_t n,
-                  std::size_t item) {
-  switch (item) {
-    case 1: return copy_items<1>(src, src_step, dst, dst_step, n);
-    case 2: return copy_items<2>(src, src_step, dst, dst_step, n);
-    case 4: return copy_items<4>(src, src_step, dst, dst_step, n);
-    default: return copy_items<8>(src, src_step, dst, dst_step, n);
-  }
-}
-
-void byteswap(std::byte* p, std::int64_t n, std::size_t item) {
-  for (std::int64_t k = 0; k < n; ++k) std::reverse(p + k * item, p + (k + 1) * item);
-}
 
 class TiffSource final : public Node {
  public:
@@ -291,27 +275,20 @@ class TiffSource final : public Node {
   }
 
   // Copies rows x cols pixels holding samples [s0, s0 + ns) into out's
-  // channels of the region r.
+  // channels of the region r (the engine's strided copy: runs of whole
+  // pixels become one contiguous copy).
   static void copy_rows(const std::byte* src, std::int64_t src_row, std::int64_t src_pixel, std::int64_t s0,
                         std::int64_t ns, std::int64_t rows, std::int64_t cols, const Region& r, std::byte* dst,
                         const View& out) {
-    const std::size_t item = itemsize(out.dtype);
+    const auto item = static_cast<std::int64_t>(itemsize(out.dtype));
     const std::int64_t c0 = r.offset[2], c1 = c0 + r.size[2];
     const std::int64_t a = std::max(c0, s0), b = std::min(c1, s0 + ns);
     if (a >= b) return;
-    const bool whole_pixels = a == s0 && b == s0 + ns && c0 == s0 && c1 == s0 + ns;
-    const bool packed = out.strides[2] == static_cast<std::int64_t>(item) && out.strides[1] == src_pixel;
-    for (std::int64_t y = 0; y < rows; ++y) {
-      const std::byte* s = src + y * src_row;
-      std::byte* d = dst + y * out.strides[0];
-      if (whole_pixels && packed) {
-        std::memcpy(d, s, static_cast<std::size_t>(cols * src_pixel));
-        continue;
-      }
-      for (std::int64_t c = a; c < b; ++c)
-        copy_strided(s + (c - s0) * static_cast<std::int64_t>(item), src_pixel, d + (c - c0) * out.strides[2],
-                     out.strides[1], cols, item);
-    }
+    const Shape shape{rows, cols, b - a};
+    const View from{const_cast<std::byte*>(src) + (a - s0) * item, out.dtype, shape, {src_row, src_pixel, item}, nullptr};
+    const View to{dst + (a - c0) * out.strides[2], out.dtype, shape, {out.strides[0], out.strides[1], out.strides[2]},
+                  nullptr};
+    detail::copy_convert(from, to);
   }
 
   void read_direct(const PageLayout& L, std::int64_t index, std::int64_t row_in_chunk, std::int64_t rows,
@@ -329,7 +306,7 @@ class TiffSource final : public Node {
       for (std::int64_t k = 0; k < runs; ++k) {
         std::byte* d = dst + k * out.strides[0];
         pread_all(d, per, base + k * row_bytes);
-        if (swapped_ && item > 1) byteswap(d, per / static_cast<std::int64_t>(item), item);
+        if (swapped_) swap_bytes(d, static_cast<std::size_t>(per), item);
       }
       return;
     }
@@ -337,7 +314,7 @@ class TiffSource final : public Node {
     row.resize(static_cast<std::size_t>(cols * pixel));
     for (std::int64_t k = 0; k < rows; ++k) {
       pread_all(row.data(), cols * pixel, base + k * row_bytes);
-      if (swapped_ && item > 1) byteswap(row.data(), cols * L.samples, item);
+      if (swapped_) swap_bytes(row.data(), row.size(), item);
       copy_rows(row.data(), 0, pixel, 0, L.samples, 1, cols, r, dst + k * out.strides[0], out);
     }
   }
