@@ -144,20 +144,21 @@ def bench_enhanced_lee(size):
 
 # --------------------------------------------------------------- memory ----
 
-def rss_now():
+def _status_bytes(field):
+    """A memory figure of this process from /proc/self/status, in bytes."""
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def rss_now():
+    return _status_bytes("VmRSS")
 
 
 def rss_peak():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
+    return _status_bytes("VmHWM")
 
 
 def memory_case(name, tool, size):

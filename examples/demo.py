@@ -139,12 +139,11 @@ def seed_002(small):
 # ---------------------------------------------------------------- 003 ----
 
 def peak_rss_run(cmd):
-    """(seconds, peak RSS in MB) of a command, measured by GNU time."""
-    import subprocess
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as f:
-        t0 = time.perf_counter()
-        subprocess.run(["/usr/bin/time", "-o", f.name, "-f", "%M", *cmd], check=True, stdout=subprocess.DEVNULL)
-        return time.perf_counter() - t0, int(f.read().split()[-1]) / 1024
+    """(seconds, peak RSS in MB) of a command: bench/out_of_core.py's measure."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
+    from out_of_core import run_measured
+    seconds, rss = run_measured(cmd)
+    return seconds, rss / 2**20
 
 
 def seed_003(small, tmp):

@@ -248,8 +248,9 @@ def test_missing_and_unknown(tmp_path):
         tessera.open(tmp_path / "missing.tif")
     with pytest.raises(ValueError, match="unknown file type"):
         tessera.open(tmp_path / "x.png")
+    (tmp_path / "d.tif").mkdir()
     with pytest.raises(OSError, match="is a directory"):
-        tessera.open(tmp_path / "d.tif") if (tmp_path / "d.tif").mkdir() is None else None
+        tessera.open(tmp_path / "d.tif")
 
 
 def test_truncated_and_corrupt_files(tmp_path, rng):
