@@ -35,6 +35,13 @@ def bench(size=16000, chunk=2000, workers=2):
         x = da.zeros((size, size), np.float32, chunks=chunk).map_blocks(_speckle_chunk, dtype=np.float32).persist()
         distributed.wait(x)
 
+        # Each worker imports both tools once (tessera, numexpr, scipy) on a
+        # small array, so neither time counts a module import.
+        small = x[:2 * chunk, :2 * chunk]
+        distributed.wait([tdask.enhanced_lee_filter(small, 7, looks=4, threads=1).persist(),
+                          small.map_overlap(_seed_enhanced_lee, depth=3, boundary="reflect",
+                                            dtype=np.float32).persist()])
+
         def run(arr):
             t0 = time.perf_counter()
             y = arr.persist()
@@ -42,8 +49,16 @@ def bench(size=16000, chunk=2000, workers=2):
             return time.perf_counter() - t0, y
 
         # One process per core, one tessera thread per process (see tessera.dask).
-        t_tes, y_tes = run(tdask.enhanced_lee_filter(x, 7, looks=4, threads=1))
-        t_seed, y_seed = run(x.map_overlap(_seed_enhanced_lee, depth=3, boundary="reflect", dtype=np.float32))
+        # Twice each, alternating, best of two: a worker's first touch of
+        # fresh memory is slow on this VM and would fall on whichever ran first.
+        t_tes = t_seed = float("inf")
+        for _ in range(2):
+            t, y = run(tdask.enhanced_lee_filter(x, 7, looks=4, threads=1))
+            t_tes = min(t_tes, t)
+            del y
+            t, y = run(x.map_overlap(_seed_enhanced_lee, depth=3, boundary="reflect", dtype=np.float32))
+            t_seed = min(t_seed, t)
+            del y
         return t_tes, t_seed
     finally:
         client.close()

@@ -19,6 +19,7 @@ default threads, or ``threads=1`` and Dask's default workers.
 """
 import math
 import os
+import threading
 
 import dask.array as da
 import numpy as np
@@ -91,24 +92,170 @@ def _padded_block(x, block_index, halo, mode, cval, align):
     return block.rechunk(block.shape), const, tuple(lefts)
 
 
-def _overlap_applies(x, halo, mode, align):
-    """Whether Dask's map_overlap gives a chunk exactly what the image gives:
-    its boundary kinds match scipy's reflect (symmetric), nearest, wrap
-    (periodic) and constant, but not mirror; it needs every chunk at least
-    as large as the halo; and its halo is symmetric, so it cannot align the
-    window sums of windows over 8 (see _padded_block)."""
-    if mode == "mirror" or (align and max(align) > 8):
+def _border_sources(x, halo, mode):
+    """Per axis, where the halo beyond the image's two ends comes from (image
+    indices by tessera's table, -1 for the constant), or None for "wrap"
+    (the neighbours across the border supply it)."""
+    if mode == "wrap":
+        return None
+    return [(source_indices(-h, 0, n, mode), source_indices(n, n + h, n, mode)) for h, n in zip(halo, x.shape)]
+
+
+def _exchange_applies(x, halo, mode, align, tessera_fn):
+    """Whether the direct halo exchange (_exchange_halos) gives each chunk what
+    the whole image gives: every chunk must hold the halo its neighbours take
+    from it; windows over 8 need the aligned gather (see _padded_block); and
+    where the border is padded here, the first and last chunks must hold what
+    the boundary mode reads."""
+    if align and max(align) > 8:
         return False
-    return all(min(cs) >= h for cs, h in zip(x.chunks, halo) if h > 0)
+    if not all(min(cs) >= h for cs, h in zip(x.chunks, halo) if h > 0):
+        return False
+    if not tessera_fn and mode != "wrap":
+        for (left, right), cs, n in zip(_border_sources(x, halo, mode), x.chunks, x.shape):
+            if (left >= cs[0]).any() or ((right >= 0) & (right < n - cs[-1])).any():
+                return False
+    return True
 
 
-def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None):
+def _edge_pieces(block, halo):
+    """What a chunk's neighbours take from it, by side: side[k] = -1 for its
+    first halo[k] elements along axis k, +1 for its last, 0 for all of them.
+    Copies, so a neighbour on another worker receives kilobytes, not the chunk."""
+    pieces = {}
+    for side in np.ndindex(*(3,) * block.ndim):
+        side = tuple(s - 1 for s in side)
+        if any(s and not h for s, h in zip(side, halo)) or not any(side):
+            continue
+        sel = tuple(slice(0, h) if s < 0 else slice(n - h, n) if s > 0 else slice(None)
+                    for s, h, n in zip(side, halo, block.shape))
+        pieces[side] = block[sel].copy()
+    return pieces
+
+
+def _pad_border(padded, border, cval):
+    """Fills the halo beyond the image's border, axis by axis (the table is
+    separable): border[k] = (positions before, positions after) in padded's
+    axis k, -1 for the constant, or None where a neighbour supplied it."""
+    for axis, sides in enumerate(border):
+        if sides is None:
+            continue
+        before, after = sides
+        n = padded.shape[axis]
+        take = np.concatenate([before, np.arange(n), after])
+        constant = take < 0
+        padded = np.take(padded, np.where(constant, 0, take), axis=axis)
+        if constant.any():
+            padded[(slice(None),) * axis + (constant,)] = cval
+    return padded
+
+
+_scratch = threading.local()
+
+
+def _assembly_buffer(shape, dtype, reuse):
+    """Where a chunk is assembled with its halo. tessera's filters never
+    return (a view of) their input, so for them one buffer per worker thread
+    serves every chunk: a fresh 16 MB array per chunk costs page faults,
+    and Dask's workers return freed memory to the system at once
+    (MALLOC_TRIM_THRESHOLD_)."""
+    if not reuse:
+        return np.empty(shape, dtype)
+    size = math.prod(shape) * np.dtype(dtype).itemsize
+    buf = getattr(_scratch, "buffer", None)
+    if buf is None or buf.size < size:
+        buf = _scratch.buffer = np.empty(size, np.uint8)
+    return buf[:size].view(dtype).reshape(shape)
+
+
+def _run_with_halo(fn, tessera_fn, center, neighbour_pieces, directions, before, after, leading, border, cval,
+                   where):
+    """Assembles the chunk with the pieces of its neighbours around it, runs
+    fn, and trims the result to the chunk. Where the chunk ends at the
+    image's border either fn's own boundary mode fills that side (tessera's
+    filters: exactly as over the whole image) or, given `border`, the
+    boundary table does (for functions that know no modes)."""
+    shape = tuple(b + n + a for b, n, a in zip(before, center.shape, after))
+    padded = _assembly_buffer(shape, center.dtype, reuse=tessera_fn)
+    inner = tuple(slice(b, b + n) for b, n in zip(before, center.shape))
+    padded[inner] = center
+    for d, pieces in zip(directions, neighbour_pieces):
+        sel = tuple(slice(0, b) if s < 0 else slice(b + n, b + n + a) if s > 0 else slice(b, b + n)
+                    for s, b, n, a in zip(d, before, center.shape, after))
+        padded[sel] = pieces[tuple(-s for s in d)]
+    if border is not None:
+        padded = _pad_border(padded, border, cval)
+        inner = tuple(slice(i.start + len(s[0]), i.stop + len(s[0])) if s is not None else i
+                      for s, i in zip(border, inner))
+    out = _naming_chunk(fn, padded, where)
+    return out[(slice(None),) * len(leading) + inner]
+
+
+def _exchange_halos(x, halo, mode, cval, fn, dtype, leading, tessera_fn):
+    """fn over every chunk of x with its halo, as a graph of two small tasks
+    per chunk: one cuts the strips its neighbours need, the other assembles
+    the chunk with its neighbours' strips and runs fn where the chunk lives.
+    (Dask's map_overlap takes about a dozen tasks per chunk: a slice per
+    neighbour, concatenations, a trim; on a cluster they cost more than
+    tessera's filter of the chunk.) With mode="wrap" the neighbours across
+    the border are the chunks on the other side."""
+    from dask.highlevelgraph import HighLevelGraph
+    token = da.core.tokenize(x.name, halo, mode, cval, fn, dtype, leading, tessera_fn)
+    strips_name, name = "tessera-halo-strips-" + token, "tessera-halo-" + token
+    sources = None if tessera_fn else _border_sources(x, halo, mode)
+    starts = [np.cumsum((0,) + cs) for cs in x.chunks]
+
+    def neighbour(i, step, axis):
+        j = i + step
+        if mode == "wrap":
+            return j % x.numblocks[axis]
+        return j if 0 <= j < x.numblocks[axis] else None
+
+    graph = {(strips_name,) + index: (_edge_pieces, (x.name,) + index, halo) for index in np.ndindex(*x.numblocks)}
+    for index in np.ndindex(*x.numblocks):
+        has = [(neighbour(i, -1, k) is not None, neighbour(i, 1, k) is not None) for k, i in enumerate(index)]
+        before = tuple(h if h and lo else 0 for h, (lo, _) in zip(halo, has))
+        after = tuple(h if h and hi else 0 for h, (_, hi) in zip(halo, has))
+        directions, keys = [], []
+        for d in np.ndindex(*(3,) * x.ndim):
+            d = tuple(s - 1 for s in d)
+            if any(d) and all((s < 0 and b) or (s > 0 and a) or s == 0 for s, b, a in zip(d, before, after)):
+                directions.append(d)
+                keys.append((strips_name,) + tuple(neighbour(i, s, k) for k, (i, s) in enumerate(zip(index, d))))
+        border = None
+        if sources is not None and any(h and not (lo and hi) for h, (lo, hi) in zip(halo, has)):
+            # Image indices of the border halo, as positions in the assembled chunk.
+            border = []
+            for k, (i, h) in enumerate(zip(index, halo)):
+                lo, hi = has[k]
+                if not h or (lo and hi):
+                    border.append(None)
+                    continue
+                offset = starts[k][i] - before[k]
+                left = np.where(sources[k][0] < 0, -1, sources[k][0] - offset) if not lo else np.empty(0, np.intp)
+                right = np.where(sources[k][1] < 0, -1, sources[k][1] - offset) if not hi else np.empty(0, np.intp)
+                border.append((left, right))
+        key = (name,) + (0,) * len(leading) + index
+        graph[key] = (_run_with_halo, fn, tessera_fn, (x.name,) + index, keys, directions, before, after, leading,
+                      border, cval, index)
+    layer = HighLevelGraph.from_collections(name, graph, dependencies=[x])
+    chunks = tuple((n,) for n in leading) + x.chunks
+    return da.Array(layer, name, chunks, meta=np.empty((0,) * len(chunks), dtype))
+
+
+def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None, tessera_fn=True):
     """Applies fn (numpy padded chunk -> numpy array of the same trailing
     shape) to every chunk of x with its halo, trims the halo, and assembles a
-    Dask array chunked as x (with `leading` extra axes first)."""
+    Dask array chunked as x (with `leading` extra axes first). tessera_fn:
+    fn is one of tessera's operations, which applies `mode` itself where a
+    chunk meets the image's border and never returns its input; otherwise
+    (a user's function) the halo there is filled for it."""
     x = _as_dask(x)
     halo = _halo_of(halo, x.ndim)
     source_indices(0, 0, 1, mode)  # checks the mode before any work
+
+    if _exchange_applies(x, halo, mode, align, tessera_fn):
+        return _exchange_halos(x, halo, mode, cval, fn, dtype, leading, tessera_fn)
 
     def run(block, masks=(), lefts=halo, chunk=None):
         if any(m is not None for m in masks):
@@ -119,15 +266,6 @@ def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None):
         out = _naming_chunk(fn, block, chunk)
         inner = tuple(slice(left, out.shape[len(leading) + a] - h) for a, (left, h) in enumerate(zip(lefts, halo)))
         return out[(slice(None),) * len(leading) + inner]
-
-    if not leading and _overlap_applies(x, halo, mode, align):
-        # Dask's own halo exchange pads the image's border here exactly as
-        # tessera's table does: one task per chunk, no re-assembly.
-        def run_overlapped(block, block_info=None):
-            return _naming_chunk(fn, block, tuple(block_info[0]["chunk-location"]) if block_info else None)
-        boundary = {"reflect": "reflect", "nearest": "nearest", "wrap": "periodic", "constant": cval}[mode]
-        return x.map_overlap(run_overlapped, depth=dict(enumerate(halo)), boundary=boundary, trim=True,
-                             dtype=dtype, meta=np.empty((0,) * x.ndim, dtype))
 
     blocks = np.empty(x.numblocks, dtype=object)
     for index in np.ndindex(*x.numblocks):
@@ -252,7 +390,7 @@ def map_tiles(func, array, halo=0, mode="reflect", cval=0.0, dtype=None):
     the same shape) over every chunk, the halo trimmed from its result."""
     x = _as_dask(array)
     dtype = np.dtype(dtype) if dtype is not None else _probe_dtype(func, x)
-    return _neighbourhood(x, halo, mode, cval, func, dtype)
+    return _neighbourhood(x, halo, mode, cval, func, dtype, tessera_fn=False)
 
 
 # ---- element-wise ----

@@ -105,6 +105,21 @@ def test_map_tiles_with_halo(rng):
     np.testing.assert_allclose(got.compute(), ndi.gaussian_filter(a, 1.0, mode="wrap"), rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("chunks", [(40, 35), (20, 18), (6, 5), (3, 2)])
+@pytest.mark.parametrize("mode", MODES)
+def test_map_tiles_pads_the_border_by_the_mode(rng, chunks, mode):
+    # A function that knows no modes sees the image's border padded as
+    # scipy pads it: the correlation with a constant-mode scipy inside the
+    # chunk equals scipy's own over the whole image (each output's sum is
+    # formed in the same order, so exactly).
+    import scipy.ndimage as ndi
+    a = rng.random((40, 35))
+    w = rng.random((5, 5))
+    got = tdask.map_tiles(lambda t: ndi.correlate(t, w, mode="constant"), da.from_array(a, chunks=chunks),
+                          halo=2, mode=mode, cval=0.25).compute()
+    np.testing.assert_array_equal(got, ndi.correlate(a, w, mode=mode, cval=0.25))
+
+
 def test_from_tiff_and_to_tiff(rng, tmp_path):
     import tifffile
     a = rng.random((203, 97)).astype(np.float32)
@@ -162,6 +177,11 @@ def test_two_filters_of_one_array_in_one_graph(rng):
     # of the same array never share a key.
     a = (rng.random((40, 30)) + 0.1).astype(np.float32)
     x = da.from_array(a, chunks=(3, 30))  # chunks smaller than the halo: the gather path
+    lee, kuan, lee9 = dask.compute(tdask.lee_filter(x, 7), tdask.kuan_filter(x, 7), tdask.lee_filter(x, 7, looks=9))
+    np.testing.assert_array_equal(lee, tessera.lee_filter(a, 7))
+    np.testing.assert_array_equal(kuan, tessera.kuan_filter(a, 7))
+    np.testing.assert_array_equal(lee9, tessera.lee_filter(a, 7, looks=9))
+    x = da.from_array(a, chunks=(13, 11))  # the direct halo exchange
     lee, kuan, lee9 = dask.compute(tdask.lee_filter(x, 7), tdask.kuan_filter(x, 7), tdask.lee_filter(x, 7, looks=9))
     np.testing.assert_array_equal(lee, tessera.lee_filter(a, 7))
     np.testing.assert_array_equal(kuan, tessera.kuan_filter(a, 7))
