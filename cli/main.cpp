@@ -1,7 +1,10 @@
 // The tessera command line. Every failure prints one line naming the file and
 // the problem and exits non-zero; outputs are written whole or not at all.
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <optional>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -126,6 +129,134 @@ int cmd_filter(const FilterArgs& f, const OutputArgs& out) {
   return 0;
 }
 
+
+// ---- tessera chart ----
+
+// A series from a .npy (1-D, or 2-D with a column) or a CSV/text file (one
+// value per line, or comma-separated fields and a column; a first line that
+// is not a number is a header).
+std::vector<double> read_series(const std::string& path, int column) {
+  auto ends_with = [&](const char* ext) {
+    const std::string e(ext);
+    return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
+  };
+  std::vector<double> out;
+  if (ends_with(".npy") || ends_with(".tif") || ends_with(".tiff")) {
+    tessera::Image img = tessera::open(path);
+    if (img.ndim() == 2) {
+      if (column < 0 || column >= img.shape()[1])
+        throw tessera::ValueError(path + ": a 2-D series needs --column from 0 to " +
+                                  std::to_string(img.shape()[1] - 1));
+      tessera::AxisIndex rows, col;
+      rows.count = img.shape()[0];
+      col.kind = tessera::AxisIndex::Kind::Integer;
+      col.start = column;
+      img = img.index({rows, col});
+    } else if (img.ndim() != 1) {
+      throw tessera::ValueError(path + ": a series must be 1-D (or 2-D with --column), got shape " +
+                                tessera::shape_to_string(img.shape()));
+    }
+    const tessera::Buffer b = img.astype(tessera::DType::Float64).compute();
+    out.assign(b.data_as<double>(), b.data_as<double>() + b.view().count());
+    return out;
+  }
+  std::FILE* f = std::fopen(path.c_str(), "r");
+  if (!f) throw tessera::IOError(path + ": cannot open (" + std::strerror(errno) + ")");
+  std::string line;
+  char buf[4096];
+  std::int64_t number = 0;
+  auto parse_line = [&](const std::string& text) {
+    ++number;
+    std::vector<std::string> fields(1);
+    for (char c : text) {
+      if (c == ',' || c == ';' || c == '\t') fields.emplace_back();
+      else if (c != '\r' && c != '\n') fields.back() += c;
+    }
+    const std::string trimmed = text.substr(0, text.find_last_not_of(" \r\n\t") + 1);
+    if (trimmed.find_first_not_of(" \t") == std::string::npos) return;  // blank
+    const int col = column < 0 ? 0 : column;
+    if (col >= static_cast<int>(fields.size()))
+      throw tessera::ValueError(path + ": line " + std::to_string(number) + " has no column " + std::to_string(col));
+    const std::string& field = fields[static_cast<std::size_t>(col)];
+    char* end = nullptr;
+    const double v = std::strtod(field.c_str(), &end);
+    const bool ok = end != field.c_str() && std::string(end).find_first_not_of(" \t") == std::string::npos;
+    if (!ok) {
+      if (number == 1) return;  // a header
+      throw tessera::ValueError(path + ": line " + std::to_string(number) + ": '" + field + "' is not a number");
+    }
+    out.push_back(v);
+  };
+  while (std::fgets(buf, sizeof buf, f)) {
+    line += buf;
+    if (!line.empty() && line.back() == '\n') {
+      parse_line(line);
+      line.clear();
+    }
+  }
+  const bool failed = std::ferror(f);
+  std::fclose(f);
+  if (failed) throw tessera::IOError(path + ": read error");
+  if (!line.empty()) parse_line(line);
+  return out;
+}
+
+struct ChartArgs {
+  std::string input, output, style = "bars", origin = "lower", colormap = "none", vmin = "0", vmax = "auto";
+  std::int64_t height = 128, width = 256, step = 1;
+  int channels = 1, column = -1, threads = 0;
+  double fps = 15;
+};
+
+int cmd_chart(const ChartArgs& a) {
+  tessera::ChartOptions o;
+  o.height = a.height;
+  o.width = a.width;
+  if (a.style == "bars") o.style = tessera::ChartStyle::Bars;
+  else if (a.style == "line") o.style = tessera::ChartStyle::Line;
+  else if (a.style == "area") o.style = tessera::ChartStyle::Area;
+  else throw tessera::ValueError("--style must be bars, line or area, got " + a.style);
+  if (a.origin == "lower") o.origin = tessera::ChartOrigin::Lower;
+  else if (a.origin == "upper") o.origin = tessera::ChartOrigin::Upper;
+  else throw tessera::ValueError("--origin must be lower or upper, got " + a.origin);
+  o.channels = a.channels;
+  auto bound = [](const std::string& text, const char* name) -> std::optional<double> {
+    if (text == "auto") return std::nullopt;
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *end) throw tessera::ValueError(std::string(name) + " must be a number or auto, got " + text);
+    return v;
+  };
+  o.vmin = bound(a.vmin, "--vmin");
+  o.vmax = bound(a.vmax, "--vmax");
+  if (a.colormap == "height") o.colormap = tessera::height_colormap(a.channels);
+  else if (a.colormap != "none") throw tessera::ValueError("--colormap must be none or height, got " + a.colormap);
+  o = tessera::checked_chart_options(o);
+  tessera::window_frame_count(1, o.width, a.step);  // checks the step
+  // Every option is checked before the series is read; the writer removes
+  // its file if anything fails later.
+  tessera::AnimationWriter writer(a.output, o.height, o.width, o.channels, a.fps);
+  const std::vector<double> series = read_series(a.input, a.column);
+  if (series.empty()) throw tessera::ValueError(a.input + ": the series is empty");
+  const std::int64_t n = static_cast<std::int64_t>(series.size());
+  const std::int64_t frames = tessera::window_frame_count(n, o.width, a.step);
+  // Frames drawn a batch at a time on all cores, written in order: memory is one batch.
+  constexpr std::int64_t kBatch = 256;
+  tessera::Shape frame_shape{o.height, o.width, o.channels};
+  tessera::Buffer batch(tessera::DType::UInt8, {kBatch, o.height, o.width, o.channels});
+  const std::int64_t frame_bytes = o.height * o.width * o.channels;
+  for (std::int64_t first = 0; first < frames; first += kBatch) {
+    const std::int64_t count = std::min(kBatch, frames - first);
+    tessera::render_windows(series.data(), n, o, a.step, first, count, batch.data(), a.threads);
+    for (std::int64_t k = 0; k < count; ++k)
+      writer.add(tessera::View{batch.data() + k * frame_bytes, tessera::DType::UInt8, frame_shape,
+                               tessera::c_strides(frame_shape, 1), nullptr});
+  }
+  writer.commit();
+  std::cout << a.output << ": " << frames << " frames of " << o.height << "x" << o.width << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -193,6 +324,23 @@ int main(int argc, char** argv) {
   steepest->add_option("--edges", st_edges, "ignore (outside neighbours are not candidates) or zero (border = 0)");
   st_out.add_to(steepest, true);
 
+  auto* chart = app.add_subcommand("chart", "render a series (.npy or CSV) to an animated GIF or PNG of sliding-window charts");
+  ChartArgs ca;
+  chart->add_option("SERIES", ca.input, "the samples: .npy (1-D), or CSV/text, one value per line")->required();
+  chart->add_option("OUTPUT", ca.output, "the animation: .gif, .png or .apng")->required();
+  chart->add_option("--height", ca.height, "frame height in pixels (128)");
+  chart->add_option("--width", ca.width, "frame width: samples per window (256)");
+  chart->add_option("--style", ca.style, "bars, line or area");
+  chart->add_option("--channels", ca.channels, "1 (grey), 3 (RGB) or 4 (RGBA)");
+  chart->add_option("--origin", ca.origin, "lower (bars rise from the bottom) or upper");
+  chart->add_option("--colormap", ca.colormap, "none (the foreground) or height (blue low, green middle, red high)");
+  chart->add_option("--vmin", ca.vmin, "the value at the baseline, or auto (the window's minimum); default 0");
+  chart->add_option("--vmax", ca.vmax, "the value at the top, or auto (the window's maximum; default)");
+  chart->add_option("--step", ca.step, "samples between frames (1)");
+  chart->add_option("--fps", ca.fps, "frames per second (15)");
+  chart->add_option("--column", ca.column, "the column of a CSV or 2-D .npy (0-based)");
+  chart->add_option("--threads", ca.threads, "threads (default: all cores)");
+
   app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -213,6 +361,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (filter->parsed()) return cmd_filter(fa, filter_out);
+    if (chart->parsed()) return cmd_chart(ca);
     if (steepest->parsed()) {
       st_out.save(tessera::steepest_neighbor(tessera::open(st_in), st_edges));
       return 0;

@@ -1,7 +1,9 @@
 // The whole public C++ API of tessera.
 #pragma once
 
+#include "tessera/animation.hpp"
 #include "tessera/boundary.hpp"
+#include "tessera/chart.hpp"
 #include "tessera/dtype.hpp"
 #include "tessera/error.hpp"
 #include "tessera/evaluate.hpp"

@@ -25,6 +25,7 @@ import sys as _sys
 from . import _core
 from ._core import Image, asarray, default_threads, function_names, simd
 from .io import info, open, save, stack_max, stack_mean, stack_min, weighted_sum  # noqa: A004
+from .chart import StreamChart, height_colormap, render_windows, save_animation
 from .filters import (enhanced_lee_filter, frost_filter, gamma_map_filter, kuan_filter, lee_filter,
                       local_mean_std, maximum_filter, median_filter, minimum_filter, steepest_neighbor,
                       uniform_filter)
@@ -37,6 +38,7 @@ __all__ = [
     "kuan_filter", "enhanced_lee_filter", "frost_filter", "gamma_map_filter", "steepest_neighbor",
     "maximum_filter", "minimum_filter", "median_filter",
     "open", "info", "save", "weighted_sum", "stack_mean", "stack_min", "stack_max",
+    "StreamChart", "render_windows", "save_animation", "height_colormap",
 ]
 
 

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "ops/chart/chart_kernels.hpp"
 #include "ops/expr/kernels.hpp"
 #include "ops/filters/filter_kernels.hpp"
 
@@ -36,6 +37,11 @@ const KernelTable& kernels() {
 const FilterKernels& filter_kernels() {
   static const FilterKernels& table =
       select_isa(&filter_kernels_baseline, &filter_kernels_avx2, &filter_kernels_avx512);
+  return table;
+}
+
+const ChartKernels& chart_kernels() {
+  static const ChartKernels& table = select_isa(&chart_kernels_baseline, &chart_kernels_avx2, &chart_kernels_avx512);
   return table;
 }
 

@@ -174,3 +174,47 @@ def test_full_disk_cli(tmp_path, rng):
                        capture_output=True, text=True, preexec_fn=limit)
     assert r.returncode == 1 and "o.tif: write failed" in r.stderr and "File too large" in r.stderr, r.stderr
     assert sorted(os.listdir(tmp_path)) == ["a.tif"]
+
+
+def _animation_frames(path):
+    from PIL import Image
+    im = Image.open(path)
+    out = []
+    for i in range(im.n_frames):
+        im.seek(i)
+        out.append(np.asarray(im.convert("RGB")))
+    return np.stack(out)
+
+
+def test_chart_renders_npy_and_csv(tmp_path, rng):
+    import tessera
+    series = rng.normal(size=300).cumsum()
+    np.save(tmp_path / "s.npy", series)
+    (tmp_path / "s.csv").write_text("time,value\n" + "\n".join(f"{i},{v!r}" for i, v in enumerate(series)) + "\n")
+    want = tessera.render_windows(series, 24, 40, step=7, style="line", channels=3, vmin=None, colormap="height")
+    for src, extra in [("s.npy", []), ("s.csv", ["--column", "1"])]:
+        for ext in (".gif", ".png"):
+            out = tmp_path / f"c{ext}"
+            r = run("chart", tmp_path / src, out, "--height", 24, "--width", 40, "--step", 7, "--style", "line",
+                    "--channels", 3, "--vmin", "auto", "--colormap", "height", *extra)
+            assert r.returncode == 0, r.stderr
+            np.testing.assert_array_equal(_animation_frames(out), want)
+
+
+def test_chart_errors_name_the_problem(tmp_path):
+    (tmp_path / "bad.csv").write_text("1\n2\nabc\n")
+    (tmp_path / "good.csv").write_text("1\n2\n3\n")
+    np.save(tmp_path / "m.npy", np.zeros((3, 3, 3)))
+    cases = [
+        (["chart", tmp_path / "bad.csv", tmp_path / "o.gif"], "line 3: 'abc' is not a number"),
+        (["chart", tmp_path / "missing.csv", tmp_path / "o.gif"], "missing.csv"),
+        (["chart", tmp_path / "m.npy", tmp_path / "o.gif"], "must be 1-D"),
+        (["chart", tmp_path / "good.csv", tmp_path / "o.bmp"], "extension"),
+        (["chart", tmp_path / "good.csv", tmp_path / "o.gif", "--style", "pie"], "--style"),
+        (["chart", tmp_path / "good.csv", tmp_path / "o.gif", "--step", "0"], "step"),
+        (["chart", tmp_path / "good.csv", tmp_path / "o.gif", "--channels", "2"], "channels"),
+    ]
+    for args, message in cases:
+        r = run(*args)
+        assert r.returncode != 0 and message in r.stderr, (args, r.stderr)
+    assert not list(tmp_path.glob("o.*"))
