@@ -246,29 +246,68 @@ def ndi_smooth(v):
 # ---------------------------------------------------------------- 000 ----
 
 def seed_000(small):
-    """Per-frame bar charts of a live stream: the renderer is issue 6; here the
-    seed's frame rule runs as a fused expression per frame, to show the gap."""
-    volumes = np.random.default_rng(0).integers(0, 200, 2000 if small else 10000).astype(np.float64)
+    """A live stream drawn as it arrives: the seed's 9744 frames through
+    StreamChart.push beside the thread's best numpy answer, then the seed's
+    live simulation (a random walk arriving in irregular chunks from a
+    producer thread) drawn to demo-out/stream.gif."""
+    import queue
+    import random
+    import threading
+    sys.path.insert(0, os.path.join(os.path.dirname(OUT), "bench"))
+    import stream_chart
+
+    volumes = np.random.default_rng(0).integers(0, 200, 2000 if small else 10000)
     h, w = 128, 256
-    rows_ = np.arange(h, dtype=np.int32)[:, None]
     frames = len(volumes) - w
+    t_np, _ = timed(lambda: sum(1 for _ in stream_chart.seed_best_numpy(volumes, h, w)))
+    t_tes, last = timed(lambda: [f for f in stream_chart.tessera_frames(volumes, h, w)][-1].copy())
+    same = np.array_equal(last, list(stream_chart.seed_best_numpy(volumes, h, w))[-1])
+    row("000", f"{frames} sliding bar-chart frames 128x256x3", "tessera.StreamChart.push", t_tes,
+        f"{t_np / t_tes:.0f}x; last frame {'equal to' if same else 'DIFFERS from'} the seed's")
+    row("", "", "numpy per frame (seed's best answer)", t_np, "")
 
-    def numpy_frames():
-        for i in range(frames):
-            v = volumes[i:i + w]
-            (rows_ < (h * (v / v.max())).astype(np.int32)[None, :]).astype(np.uint8) * 255
+    # The live simulation: a producer thread, a renderer pushing whatever has arrived.
+    random.seed(0)
+    rng = np.random.default_rng(0)
+    chunks = queue.Queue()
+    n_chunks = 300 if small else 1500
 
-    def tessera_frames():
-        out = np.empty((h, w), np.uint8)
-        for i in range(frames):
-            v = volumes[i:i + w]
-            tessera.evaluate("where(rows_ < floor(h * (v / m)), 255, 0)", out=out, rows_=rows_, v=v, h=h, m=v.max(),
-                             threads=1)
-    t_np, _ = timed(numpy_frames)
-    t_tes, _ = timed(tessera_frames)
-    row("000", f"{frames} sliding bar-chart frames 128x256", "tessera.evaluate per frame", t_tes,
-        "the incremental renderer: issue 6")
-    row("", "", "numpy per frame (seed's answer)", t_np, "")
+    def producer():
+        last = 0.0
+        for _ in range(n_chunks):
+            a = rng.uniform(-1.0, 1.0, random.randint(1, 30)).cumsum() + last
+            last = a[-1]
+            chunks.put(a)
+            time.sleep(random.random() * 0.002)
+        chunks.put(None)
+
+    chart = tessera.StreamChart(256, 512, style="area", channels=3, vmin=None, colormap="height",
+                                background=(16, 16, 32))
+    latencies, saved = [], []
+    threading.Thread(target=producer, daemon=True).start()
+    t_start, done = time.perf_counter(), False
+    while not done:
+        data = [chunks.get()]
+        while not chunks.empty():
+            data.append(chunks.get())
+        if data[-1] is None:
+            data, done = data[:-1], True
+        if not data:
+            break
+        t0 = time.perf_counter_ns()
+        frame = chart.push(np.concatenate(data))
+        latencies.append(time.perf_counter_ns() - t0)
+        if len(saved) < 240:
+            saved.append(frame.copy())
+    wall = time.perf_counter() - t_start
+    lat = np.array(latencies) / 1e3
+    path = os.path.join(OUT, "stream.gif")
+    t_gif, _ = timed(lambda: tessera.save_animation(saved, path, fps=15))
+    row("000", f"live stream: {chart.samples_seen} samples in {len(lat)} pushes, 256x512x3 area chart",
+        "StreamChart.push", lat.sum() / 1e6,
+        f"p50 {np.percentile(lat, 50):.0f} us, p99 {np.percentile(lat, 99):.0f} us; "
+        f"{len(lat) / (lat.sum() / 1e6):,.0f} frames/s of render time ({wall:.1f} s of stream)")
+    row("", f"{len(saved)} frames to stream.gif", "tessera.save_animation", t_gif, "")
 
 
 def main():
