@@ -212,13 +212,8 @@ int cmd_chart(const ChartArgs& a) {
   tessera::ChartOptions o;
   o.height = a.height;
   o.width = a.width;
-  if (a.style == "bars") o.style = tessera::ChartStyle::Bars;
-  else if (a.style == "line") o.style = tessera::ChartStyle::Line;
-  else if (a.style == "area") o.style = tessera::ChartStyle::Area;
-  else throw tessera::ValueError("--style must be bars, line or area, got " + a.style);
-  if (a.origin == "lower") o.origin = tessera::ChartOrigin::Lower;
-  else if (a.origin == "upper") o.origin = tessera::ChartOrigin::Upper;
-  else throw tessera::ValueError("--origin must be lower or upper, got " + a.origin);
+  o.style = tessera::parse_chart_style(a.style);
+  o.origin = tessera::parse_chart_origin(a.origin);
   o.channels = a.channels;
   auto bound = [](const std::string& text, const char* name) -> std::optional<double> {
     if (text == "auto") return std::nullopt;

@@ -47,6 +47,10 @@ struct ChartOptions {
   std::vector<std::uint8_t> background;  // channels entries; empty: 0 (alpha 255)
 };
 
+// "bars" | "line" | "area" and "lower" | "upper"; ValueError naming the choices.
+ChartStyle parse_chart_style(const std::string& name);
+ChartOrigin parse_chart_origin(const std::string& name);
+
 // ValueError naming the first bad option; fills the default colours.
 ChartOptions checked_chart_options(ChartOptions options);
 

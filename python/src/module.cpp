@@ -328,17 +328,12 @@ ChartOptions chart_options_of(std::int64_t height, std::int64_t width, const std
   ChartOptions o;
   o.height = height;
   o.width = width;
-  if (style == "bars") o.style = ChartStyle::Bars;
-  else if (style == "line") o.style = ChartStyle::Line;
-  else if (style == "area") o.style = ChartStyle::Area;
-  else throw ValueError("chart: style must be 'bars', 'line' or 'area', got '" + style + "'");
+  o.style = parse_chart_style(style);
   o.channels = channels;
   o.dtype = checked_dtype(py::dtype::from_args(dtype), "chart dtype");
   o.vmin = vmin.is_none() ? std::nullopt : std::optional<double>(vmin.cast<double>());
   o.vmax = vmax.is_none() ? std::nullopt : std::optional<double>(vmax.cast<double>());
-  if (origin == "lower") o.origin = ChartOrigin::Lower;
-  else if (origin == "upper") o.origin = ChartOrigin::Upper;
-  else throw ValueError("chart: origin must be 'lower' or 'upper', got '" + origin + "'");
+  o.origin = parse_chart_origin(origin);
   if (py::isinstance<py::str>(colormap)) {
     if (colormap.cast<std::string>() != "height")
       throw ValueError("chart: colormap must be None, 'height' or a (256, channels) uint8 table, got '" +

@@ -176,18 +176,9 @@ def test_full_disk_cli(tmp_path, rng):
     assert sorted(os.listdir(tmp_path)) == ["a.tif"]
 
 
-def _animation_frames(path):
-    from PIL import Image
-    im = Image.open(path)
-    out = []
-    for i in range(im.n_frames):
-        im.seek(i)
-        out.append(np.asarray(im.convert("RGB")))
-    return np.stack(out)
-
-
 def test_chart_renders_npy_and_csv(tmp_path, rng):
     import tessera
+    from test_chart import read_frames
     series = rng.normal(size=300).cumsum()
     np.save(tmp_path / "s.npy", series)
     (tmp_path / "s.csv").write_text("time,value\n" + "\n".join(f"{i},{v!r}" for i, v in enumerate(series)) + "\n")
@@ -198,7 +189,7 @@ def test_chart_renders_npy_and_csv(tmp_path, rng):
             r = run("chart", tmp_path / src, out, "--height", 24, "--width", 40, "--step", 7, "--style", "line",
                     "--channels", 3, "--vmin", "auto", "--colormap", "height", *extra)
             assert r.returncode == 0, r.stderr
-            np.testing.assert_array_equal(_animation_frames(out), want)
+            np.testing.assert_array_equal(read_frames(out)[..., :3], want)
 
 
 def test_chart_errors_name_the_problem(tmp_path):
@@ -210,7 +201,7 @@ def test_chart_errors_name_the_problem(tmp_path):
         (["chart", tmp_path / "missing.csv", tmp_path / "o.gif"], "missing.csv"),
         (["chart", tmp_path / "m.npy", tmp_path / "o.gif"], "must be 1-D"),
         (["chart", tmp_path / "good.csv", tmp_path / "o.bmp"], "extension"),
-        (["chart", tmp_path / "good.csv", tmp_path / "o.gif", "--style", "pie"], "--style"),
+        (["chart", tmp_path / "good.csv", tmp_path / "o.gif", "--style", "pie"], "style must be"),
         (["chart", tmp_path / "good.csv", tmp_path / "o.gif", "--step", "0"], "step"),
         (["chart", tmp_path / "good.csv", tmp_path / "o.gif", "--channels", "2"], "channels"),
     ]

@@ -11,6 +11,19 @@
 
 namespace tessera {
 
+ChartStyle parse_chart_style(const std::string& name) {
+  if (name == "bars") return ChartStyle::Bars;
+  if (name == "line") return ChartStyle::Line;
+  if (name == "area") return ChartStyle::Area;
+  throw ValueError("chart: style must be 'bars', 'line' or 'area', got '" + name + "'");
+}
+
+ChartOrigin parse_chart_origin(const std::string& name) {
+  if (name == "lower") return ChartOrigin::Lower;
+  if (name == "upper") return ChartOrigin::Upper;
+  throw ValueError("chart: origin must be 'lower' or 'upper', got '" + name + "'");
+}
+
 ChartOptions checked_chart_options(ChartOptions o) {
   // int16 spans in the row kernel bound the height.
   if (o.height < 1 || o.height > 32767)
