@@ -236,6 +236,26 @@ def test_speckle_small_shapes_views_and_damping(name, rng):
 
 
 @pytest.mark.parametrize("name", SPECKLE)
+def test_speckle_wide_images_long_windows_and_strided_out(name, rng):
+    """Wide rows (the moments go in bands of a few rows), a window past the
+    fused row pass (17 > 16), and a result written into a strided view."""
+    looks = 2.0 if name != "frost" else 1.0
+    damping = 2.0 if name == "frost" else 1.0
+    kwargs = {"looks": looks} if name != "frost" else {}
+    a = speckle_image(rng, (23, 3001))
+    for size in (7, 17):
+        got = getattr(tessera, name + "_filter")(a, size, mode="mirror", **kwargs)
+        want, ci = reference_speckle(name, a, size, looks, damping, "mirror")
+        assert_speckle_close(name, got, want, ci, looks)
+    b = a[:, :97]
+    want = getattr(tessera, name + "_filter")(b, 5, **kwargs)
+    out = np.full((23, 2 * 97), -1.0, np.float32)
+    getattr(tessera, name + "_filter")(tessera.asarray(b), 5, **kwargs).compute(out=out[:, ::2])
+    np.testing.assert_array_equal(out[:, ::2], want)
+    assert np.all(out[:, 1::2] == -1.0)
+
+
+@pytest.mark.parametrize("name", SPECKLE)
 def test_dark_flat_and_constant_windows(name):
     a = np.zeros((40, 40), np.float32)
     a[20:, :] = 7.5  # a dark half (mean 0) and a constant half

@@ -20,6 +20,11 @@ using SlidingKernel = void (*)(const In* in, std::int64_t in_stride, T* out, std
                                std::int64_t n, std::int64_t inner, std::int64_t size, std::int64_t origin,
                                T* scratch);
 
+// The enhanced Lee filter's constants, as the float32 formula uses them.
+struct EnhancedLeeConstants {
+  float cu, cmax, neg_damping;
+};
+
 struct FilterKernels {
   SlidingKernel<double, double> sliding_sum;
   SlidingKernel<float, double> sliding_sum_f32;  // a first pass straight from float32 input
@@ -38,6 +43,11 @@ struct FilterKernels {
                       float* variance);
   void (*moments_f64)(const double* s1, const double* s2, std::int64_t n, double inv_count, double* mean,
                       double* variance);
+  // The last pass of both sums along a row fused with moments_f32: s1 and s2
+  // hold n + size - 1 partial sums; windows from 2 to 16; false (nothing
+  // done) for other sizes.
+  bool (*row_moments_f32)(const double* s1, const double* s2, std::int64_t n, std::int64_t size, double inv_count,
+                          float* mean, float* variance);
   // A first pass of both sums (x and x^2) reading the input once, across
   // rows of `inner` > 1 lanes, for windows up to 8; false if it does not apply.
   bool (*sum_and_squares_f32)(const float* in, std::int64_t in_stride, double* s1, double* s2, std::int64_t out_stride,
@@ -54,6 +64,10 @@ struct FilterKernels {
                               std::int64_t n, std::int64_t inner, std::int64_t size, std::int64_t origin, void* scratch);
   SlidingAny sliding_max[kDTypeCount];
   SlidingAny sliding_min[kDTypeCount];
+  // The enhanced Lee formula over a row, fused (see
+  // ops/speckle/enhanced_lee_filter.cpp for the rule).
+  void (*enhanced_lee_row)(const float* centre, const float* mean, const float* variance, std::int64_t n,
+                           const EnhancedLeeConstants& c, float* out);
 };
 
 const FilterKernels& filter_kernels();

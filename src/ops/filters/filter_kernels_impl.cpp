@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/simd.hpp"
+#include "ops/expr/kernels.hpp"
 #include "ops/filters/filter_kernels.hpp"
 
 namespace tessera::detail {
@@ -252,13 +253,42 @@ void finish_f64(const double* sums, double* out, std::int64_t n, double divisor)
 // Window mean and variance from the sums, in float64 (the variance needs it):
 // mean = s1 / n, variance = max(s2 / n - mean^2, 0), stored as T.
 template <typename T>
-void moments(const double* s1, const double* s2, std::int64_t n, double inv_count, T* mean, T* variance) {
+void moments(const double* __restrict s1, const double* __restrict s2, std::int64_t n, double inv_count,
+             T* __restrict mean, T* __restrict variance) {
   for (std::int64_t i = 0; i < n; ++i) {
     const double m = s1[i] * inv_count;
     const double v = s2[i] * inv_count - m * m;
+    const double clamped = v > 0.0 ? v : 0.0;
     mean[i] = static_cast<T>(m);
-    variance[i] = static_cast<T>(v > 0 ? v : 0.0);
+    variance[i] = static_cast<T>(clamped);
   }
+}
+
+// The last pass of both window sums along a row, fused with moments():
+// the same additions in the same order, then the same float64 formula, with
+// no float64 row of sums stored between them.
+template <int S>
+void row_moments_terms(const double* __restrict s1, const double* __restrict s2, std::int64_t n, double inv_count,
+                       float* __restrict mean, float* __restrict variance) {
+  for (std::int64_t j = 0; j < n; ++j) {
+    double a = s1[j], b = s2[j];
+    for (int k = 1; k < S; ++k) {
+      a += s1[j + k];
+      b += s2[j + k];
+    }
+    const double m = a * inv_count;
+    const double v = b * inv_count - m * m;
+    mean[j] = static_cast<float>(m);
+    variance[j] = static_cast<float>(v > 0.0 ? v : 0.0);
+  }
+}
+bool row_moments_f32(const double* s1, const double* s2, std::int64_t n, std::int64_t size, double inv_count,
+                     float* mean, float* variance) {
+  bool done = false;
+  [&]<int... S>(std::integer_sequence<int, S...>) {
+    ((size == S + 2 ? (row_moments_terms<S + 2>(s1, s2, n, inv_count, mean, variance), done = true) : false), ...);
+  }(std::make_integer_sequence<int, kDirectRowMax - 1>{});
+  return done;
 }
 
 // steepest_neighbor, one output row per call, every neighbour row read once.
@@ -336,6 +366,40 @@ void steepest_row(const void* const* rows, int ndim, std::int64_t cols, std::uin
   else steepest_row_nd<T, 3>(r, cols, labels);
 }
 
+// The enhanced Lee rule in float32, as the expression it replaces computed
+// it: Ci = sqrt(var / mean^2); R = mean where Ci <= Cu, the centre where
+// Ci >= Cmax, else mean W + centre (1 - W) with
+// W = exp(-damping (Ci - Cu) / (Cmax - Ci)); R = mean (0) where mean is 0.
+// In chunks that stay in L1: one pass to the exponent, the expression
+// kernels' own exp of this ISA over the chunk (so a value's result does not
+// depend on the path), one pass to the result.
+void enhanced_lee_row(const float* __restrict centre, const float* __restrict mean, const float* __restrict variance,
+                      std::int64_t n, const EnhancedLeeConstants& c, float* __restrict out) {
+  constexpr std::int64_t kChunk = 256;
+  alignas(64) float ci[kChunk], w[kChunk];
+  const Kernel exp_f32 = TESSERA_ISA_TABLE(kernels)().unary[static_cast<int>(UnaryFn::Exp)][static_cast<int>(DType::Float32)];
+  const float cu = c.cu, cmax = c.cmax, neg_damping = c.neg_damping;
+  for (std::int64_t start = 0; start < n; start += kChunk) {
+    const std::int64_t m = std::min(kChunk, n - start);
+    const float* __restrict im = mean + start;
+    const float* __restrict var = variance + start;
+    const float* __restrict ic = centre + start;
+    float* __restrict r = out + start;
+    for (std::int64_t i = 0; i < m; ++i) {
+      const float x = std::sqrt(var[i] / (im[i] * im[i]));
+      ci[i] = x;
+      w[i] = neg_damping * (x - cu) / (cmax - x);
+    }
+    exp_f32(m, w, w, nullptr, nullptr);
+    for (std::int64_t i = 0; i < m; ++i) {
+      const float between = im[i] * w[i] + ic[i] * (1.0f - w[i]);
+      const float upper = ci[i] >= cmax ? ic[i] : between;
+      const float result = ci[i] <= cu ? im[i] : upper;
+      r[i] = im[i] == 0.0f ? im[i] : result;
+    }
+  }
+}
+
 template <typename F, std::size_t... I> void for_each_dtype(F&& f, std::index_sequence<I...>) {
   (f(std::integral_constant<int, static_cast<int>(I)>{}), ...);
 }
@@ -343,9 +407,9 @@ template <typename F, std::size_t... I> void for_each_dtype(F&& f, std::index_se
 FilterKernels build_table() {
   FilterKernels t{&sliding<double, double, Sum>, &sliding<float, double, Sum>,
                                    &sliding<double, double, Sum, Square>, &sliding<float, double, Sum, Square>,
-                                   &finish_f32, &finish_f64, &row_mean_f32, &moments<float>, &moments<double>,
+                                   &finish_f32, &finish_f64, &row_mean_f32, &moments<float>, &moments<double>, &row_moments_f32,
                                    &sum_and_squares<float>, &sum_and_squares<double>,
-                                   {&steepest_row<float>, &steepest_row<double>}, {}, {}};
+                                   {&steepest_row<float>, &steepest_row<double>}, {}, {}, &enhanced_lee_row};
   for_each_dtype(
       [&](auto i) {
         dispatch(static_cast<DType>(decltype(i)::value), [&](auto tag) {

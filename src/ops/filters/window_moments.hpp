@@ -23,4 +23,14 @@ using MomentsFormula = std::function<Image(const Moments&)>;
 Image window_moments_image(const Image& input, const Shape& size, const Boundary& boundary,
                            const MomentsFormula& formula, const char* name, DType moments_dtype);
 
+// The same node with the formula fused by hand into one float32 row kernel:
+// out[i] = f(centre[i], mean[i], variance[i]) for i < n, every operand read
+// once and every step in registers (an expression program makes one pass
+// over a block per operation). The moments are float32, as are the centre
+// values (converted) and the result.
+using MomentsRowKernel = std::function<void(const float* centre, const float* mean, const float* variance,
+                                            std::int64_t n, float* out)>;
+Image window_moments_rows_image(const Image& input, const Shape& size, const Boundary& boundary,
+                                MomentsRowKernel row_kernel, const char* name);
+
 }  // namespace tessera::detail

@@ -2,21 +2,27 @@
 // Cmax = sqrt(1 + 2/L): R = Im where Ci <= Cu; Ic where Ci >= Cmax; between,
 // R = Im W + Ic (1 - W) with W = exp(-damping (Ci - Cu) / (Cmax - Ci)).
 // (The 002 seed's sqrt(1 + 2 * nlooks) is a typo for 2 / L.)
+// Geometry and constants here; the per-pixel rule is a fused row kernel
+// (enhanced_lee_row in ops/filters/filter_kernels_impl.cpp): the 002 seed's
+// filter is the one users run on whole satellite scenes and clusters.
 #include <cmath>
 
+#include "ops/filters/filter_kernels.hpp"
 #include "ops/speckle/speckle.hpp"
 
 namespace tessera {
 
 Image enhanced_lee_filter(const Image& input, const SpeckleOptions& o) {
   detail::check_speckle("enhanced_lee_filter", input, o, true);
-  return detail::speckle_image("enhanced_lee_filter", input, o, [&](const detail::SpeckleTerms& s) {
-    const double cu = std::sqrt(s.cu2), cmax = std::sqrt(1.0 + 2.0 / o.looks);
-    const Image ci = apply("sqrt", {s.ci2});
-    const Image w = apply("exp", {-o.damping * (ci - cu) / (cmax - ci)});
-    const Image between = s.mean * w + s.centre * (1.0 - w);
-    return where(ci <= cu, s.mean, where(ci >= cmax, s.centre, between));
-  });
+  const detail::EnhancedLeeConstants c{static_cast<float>(std::sqrt(1.0 / o.looks)),
+                                       static_cast<float>(std::sqrt(1.0 + 2.0 / o.looks)),
+                                       static_cast<float>(-o.damping)};
+  return detail::window_moments_rows_image(
+      input, {o.size, o.size}, o.boundary,
+      [c](const float* centre, const float* mean, const float* variance, std::int64_t n, float* out) {
+        detail::filter_kernels().enhanced_lee_row(centre, mean, variance, n, c, out);
+      },
+      "enhanced_lee_filter");
 }
 
 }  // namespace tessera
