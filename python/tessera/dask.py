@@ -49,6 +49,24 @@ def _naming_chunk(fn, block, where):
         raise
 
 
+class _Cropped:
+    """One of tessera's operations on a chunk with its halo, computed only
+    inside `inner` (the chunk itself): the tiles there read the assembled
+    halo in place instead of copying it into a padded tile, and the halo's
+    own results, trimmed away anyway, are never computed. `lazy` maps a lazy
+    image to a lazy image (or a tuple of them, stacked)."""
+
+    def __init__(self, lazy, threads):
+        self.lazy, self.threads = lazy, threads
+
+    def __call__(self, block, inner=None):
+        result = self.lazy(tessera.asarray(block))
+        sel = inner if inner is not None else (slice(None),) * block.ndim
+        if isinstance(result, tuple):
+            return np.stack([r[sel].compute(threads=self.threads) for r in result])
+        return result[sel].compute(threads=self.threads)
+
+
 def _as_dask(x, what="input"):
     if isinstance(x, da.Array):
         return x
@@ -187,6 +205,8 @@ def _run_with_halo(fn, tessera_fn, center, neighbour_pieces, directions, before,
         padded = _pad_border(padded, border, cval)
         inner = tuple(slice(i.start + len(s[0]), i.stop + len(s[0])) if s is not None else i
                       for s, i in zip(border, inner))
+    if tessera_fn:
+        return _naming_chunk(lambda b: fn(b, inner), padded, where)
     out = _naming_chunk(fn, padded, where)
     return out[(slice(None),) * len(leading) + inner]
 
@@ -244,12 +264,13 @@ def _exchange_halos(x, halo, mode, cval, fn, dtype, leading, tessera_fn):
 
 
 def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None, tessera_fn=True):
-    """Applies fn (numpy padded chunk -> numpy array of the same trailing
-    shape) to every chunk of x with its halo, trims the halo, and assembles a
-    Dask array chunked as x (with `leading` extra axes first). tessera_fn:
-    fn is one of tessera's operations, which applies `mode` itself where a
-    chunk meets the image's border and never returns its input; otherwise
-    (a user's function) the halo there is filled for it."""
+    """Applies fn to every chunk of x with its halo and assembles a Dask
+    array chunked as x (with `leading` extra axes first). tessera_fn: fn is
+    a _Cropped tessera operation, which computes only the chunk, applies
+    `mode` itself where the chunk meets the image's border and never returns
+    its input; otherwise fn is a user's function (numpy padded chunk -> numpy
+    array of the same shape), whose halo at the border is filled for it and
+    whose result is trimmed."""
     x = _as_dask(x)
     halo = _halo_of(halo, x.ndim)
     source_indices(0, 0, 1, mode)  # checks the mode before any work
@@ -263,8 +284,10 @@ def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None, tesse
             for axis, mask in enumerate(masks):
                 if mask is not None:
                     block[(slice(None),) * axis + (mask,)] = cval
+        inner = tuple(slice(left, block.shape[a] - h) for a, (left, h) in enumerate(zip(lefts, halo)))
+        if tessera_fn:
+            return _naming_chunk(lambda b: fn(b, inner), block, chunk)
         out = _naming_chunk(fn, block, chunk)
-        inner = tuple(slice(left, out.shape[len(leading) + a] - h) for a, (left, h) in enumerate(zip(lefts, halo)))
         return out[(slice(None),) * len(leading) + inner]
 
     blocks = np.empty(x.numblocks, dtype=object)
@@ -290,10 +313,12 @@ def _probe_dtype(fn, x):
     return np.asarray(fn(np.zeros((3,) * x.ndim, x.dtype))).dtype
 
 
-def _filter(x, size, mode, cval, call):
+def _filter(x, size, mode, cval, lazy, threads):
+    """lazy: the operation on a lazy image (see _Cropped)."""
     x = _as_dask(x)
-    dtype = _probe_dtype(call, x)
-    return _neighbourhood(x, _halo_for_size(size, x.ndim), mode, cval, call, dtype, align=_sizes(size, x.ndim))
+    fn = _Cropped(lazy, threads)
+    dtype = _probe_dtype(fn, x)
+    return _neighbourhood(x, _halo_for_size(size, x.ndim), mode, cval, fn, dtype, align=_sizes(size, x.ndim))
 
 
 # ---- filters ----
@@ -301,61 +326,59 @@ def _filter(x, size, mode, cval, call):
 def uniform_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
     """tessera.uniform_filter on a Dask array (equal to the in-memory result)."""
     return _filter(input, size, mode, cval,
-                   lambda b: tessera.uniform_filter(b, size, mode=mode, cval=cval, output=output, threads=threads))
+                   lambda b: tessera.uniform_filter(b, size, mode=mode, cval=cval, output=output), threads)
 
 
 def local_mean_std(input, size, mode="reflect", cval=0.0, output=None, threads=None):
     """tessera.local_mean_std on a Dask array: (mean, std), two Dask arrays."""
     x = _as_dask(input)
 
-    def both(b):
-        m, s = tessera.local_mean_std(b, size, mode=mode, cval=cval, output=output, threads=threads)
-        return np.stack([m, s])
+    both = _Cropped(lambda b: tessera.local_mean_std(b, size, mode=mode, cval=cval, output=output), threads)
     dtype = _probe_dtype(both, x)
     r = _neighbourhood(x, _halo_for_size(size, x.ndim), mode, cval, both, dtype, leading=(2,),
                        align=_sizes(size, x.ndim))
     return r[0], r[1]
 
 
-def _speckle(name, input, size, mode, cval, **kw):
+def _speckle(name, input, size, mode, cval, threads, **kw):
     fn = getattr(tessera, name)
-    return _filter(input, size, mode, cval, lambda b: fn(b, size, mode=mode, cval=cval, **kw))
+    return _filter(input, size, mode, cval, lambda b: fn(b, size, mode=mode, cval=cval, **kw), threads)
 
 
 def lee_filter(input, size=7, looks=1, mode="reflect", cval=0.0, threads=None):
-    return _speckle("lee_filter", input, size, mode, cval, looks=looks, threads=threads)
+    return _speckle("lee_filter", input, size, mode, cval, threads, looks=looks)
 
 
 def kuan_filter(input, size=7, looks=1, mode="reflect", cval=0.0, threads=None):
-    return _speckle("kuan_filter", input, size, mode, cval, looks=looks, threads=threads)
+    return _speckle("kuan_filter", input, size, mode, cval, threads, looks=looks)
 
 
 def enhanced_lee_filter(input, size=7, looks=1, damping=1.0, mode="reflect", cval=0.0, threads=None):
     """tessera.enhanced_lee_filter on a Dask array (the 002 seed at cluster scale)."""
-    return _speckle("enhanced_lee_filter", input, size, mode, cval, looks=looks, damping=damping, threads=threads)
+    return _speckle("enhanced_lee_filter", input, size, mode, cval, threads, looks=looks, damping=damping)
 
 
 def frost_filter(input, size=7, damping=2.0, mode="reflect", cval=0.0, threads=None):
-    return _speckle("frost_filter", input, size, mode, cval, damping=damping, threads=threads)
+    return _speckle("frost_filter", input, size, mode, cval, threads, damping=damping)
 
 
 def gamma_map_filter(input, size=7, looks=1, mode="reflect", cval=0.0, threads=None):
-    return _speckle("gamma_map_filter", input, size, mode, cval, looks=looks, threads=threads)
+    return _speckle("gamma_map_filter", input, size, mode, cval, threads, looks=looks)
 
 
 def maximum_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
     return _filter(input, size, mode, cval,
-                   lambda b: tessera.maximum_filter(b, size, mode=mode, cval=cval, output=output, threads=threads))
+                   lambda b: tessera.maximum_filter(b, size, mode=mode, cval=cval, output=output), threads)
 
 
 def minimum_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
     return _filter(input, size, mode, cval,
-                   lambda b: tessera.minimum_filter(b, size, mode=mode, cval=cval, output=output, threads=threads))
+                   lambda b: tessera.minimum_filter(b, size, mode=mode, cval=cval, output=output), threads)
 
 
 def median_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
     return _filter(input, size, mode, cval,
-                   lambda b: tessera.median_filter(b, size, mode=mode, cval=cval, output=output, threads=threads))
+                   lambda b: tessera.median_filter(b, size, mode=mode, cval=cval, output=output), threads)
 
 
 def steepest_neighbor(array, edges="ignore", threads=None):
@@ -369,8 +392,8 @@ def steepest_neighbor(array, edges="ignore", threads=None):
         raise ValueError(f"steepest_neighbor: the input must be 2-D or 3-D, got shape {x.shape}")
     if x.dtype.kind not in "f":
         x = x.astype(np.float64)  # exact for the integers tessera reads as float64
-    labels = _neighbourhood(x, 1, "constant", np.nan,
-                            lambda b: tessera.steepest_neighbor(b, threads=threads), np.dtype(np.uint8))
+    labels = _neighbourhood(x, 1, "constant", np.nan, _Cropped(tessera.steepest_neighbor, threads),
+                            np.dtype(np.uint8))
     if edges == "zero":
         def zero_border(block, block_info=None):
             block = block.copy()
