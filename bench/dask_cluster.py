@@ -1,7 +1,9 @@
 """tessera.dask on a 2-worker LocalCluster against the Dask way of running
 the 002 seed's filter (map_overlap over its numexpr + scipy code), on the
 same cluster and chunks. Each tool's input is persisted on the workers first;
-the time is that of computing and persisting the filtered array."""
+the time is that of computing and persisting the filtered array. Returns
+each tool's two run times (s) and the workers' median first touch of a
+fresh 16 MB array (ms)."""
 import os
 import sys
 import time
@@ -23,6 +25,19 @@ def _seed_enhanced_lee(block):
     return seed_002.enh_lee(block, 7, 4, 1.0).astype(np.float32)
 
 
+def first_touch_ms(count=8, shape=(2000, 2000)):
+    """On a worker: ms to fill each of `count` fresh float32 arrays of
+    `shape` (kept, so every one is new memory)."""
+    keep, times = [], []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        a = np.empty(shape, np.float32)
+        a.fill(1)
+        times.append((time.perf_counter() - t0) * 1e3)
+        keep.append(a)
+    return times
+
+
 def bench(size=16000, chunk=2000, workers=2):
     import dask.array as da
     import distributed
@@ -42,24 +57,23 @@ def bench(size=16000, chunk=2000, workers=2):
                           small.map_overlap(_seed_enhanced_lee, depth=3, boundary="reflect",
                                             dtype=np.float32).persist()])
 
-        def run(arr):
+        def run(make):
             t0 = time.perf_counter()
-            y = arr.persist()
+            y = make().persist()
             distributed.wait(y)
-            return time.perf_counter() - t0, y
+            return time.perf_counter() - t0
 
+        # Each tool twice, back to back. This VM backs a page only when it is
+        # first touched, at up to ~50 ms per 16 MB (see first_touch_ms); a
+        # run's 1 GB of results lands on such pages unless the memory was
+        # just freed, as it is for a tool's second run. The second runs are
+        # compared; the first runs are shown for information.
         # One process per core, one tessera thread per process (see tessera.dask).
-        # Twice each, alternating, best of two: a worker's first touch of
-        # fresh memory is slow on this VM and would fall on whichever ran first.
-        t_tes = t_seed = float("inf")
-        for _ in range(2):
-            t, y = run(tdask.enhanced_lee_filter(x, 7, looks=4, threads=1))
-            t_tes = min(t_tes, t)
-            del y
-            t, y = run(x.map_overlap(_seed_enhanced_lee, depth=3, boundary="reflect", dtype=np.float32))
-            t_seed = min(t_seed, t)
-            del y
-        return t_tes, t_seed
+        touch = sorted(v for ms in client.run(first_touch_ms).values() for v in ms)
+        seed = [run(lambda: x.map_overlap(_seed_enhanced_lee, depth=3, boundary="reflect", dtype=np.float32))
+                for _ in range(2)]
+        tes = [run(lambda: tdask.enhanced_lee_filter(x, 7, looks=4, threads=1)) for _ in range(2)]
+        return {"tessera": tes, "seed": seed, "first_touch_ms": touch[len(touch) // 2]}
     finally:
         client.close()
         cluster.close()

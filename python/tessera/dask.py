@@ -17,6 +17,7 @@ process and tessera the cores of that process: on one machine
 with Dask's threaded scheduler, ``dask.config.set(num_workers=1)`` and the
 default threads, or ``threads=1`` and Dask's default workers.
 """
+import concurrent.futures
 import math
 import os
 import threading
@@ -494,9 +495,9 @@ def from_tiff(path, chunks="auto", page=None):
 
 def to_tiff(array, path, compression="none", bigtiff="auto", band_rows=None, progress=None):
     """Writes a Dask array to a TIFF (BigTIFF when it could pass 4 GB) band by
-    band, top to bottom: the writer holds one band of rows at a time, each
-    band computed by Dask (on the cluster, if one is active). Atomic as
-    tessera.save: on any error no file is left."""
+    band, top to bottom, each band computed by Dask (on the cluster, if one
+    is active) while the one before it is written: the writer holds at most
+    two bands of rows. Atomic as tessera.save: on any error no file is left."""
     x = _as_dask(array)
     writer = tessera._core.BandWriter(os.fspath(path), list(x.shape), x.dtype, compression, bigtiff)
     try:
@@ -507,15 +508,20 @@ def to_tiff(array, path, compression="none", bigtiff="auto", band_rows=None, pro
         row_bytes = int(np.prod(x.shape[axis + 1:])) * x.dtype.itemsize
         step = band_rows or (64 << 20) // max(row_bytes, 1)
         step = max(grain, -(-step // grain) * grain)  # whole strips (or tile rows)
-        total = math.prod(lead) * math.ceil(rows / step)
-        done = 0
-        for page in np.ndindex(*lead):
-            for r in range(0, rows, step):
-                band = np.ascontiguousarray(x[page + (slice(r, min(rows, r + step)),)].compute())
+        bands = [(page, r) for page in np.ndindex(*lead) for r in range(0, rows, step)]
+
+        def compute(k):
+            page, r = bands[k]
+            return np.ascontiguousarray(x[page + (slice(r, min(rows, r + step)),)].compute())
+        with concurrent.futures.ThreadPoolExecutor(1) as ahead:
+            upcoming = ahead.submit(compute, 0) if bands else None
+            for k, (page, r) in enumerate(bands):
+                band = upcoming.result()
+                upcoming = ahead.submit(compute, k + 1) if k + 1 < len(bands) else None
                 writer.write(list(page) + [r] + [0] * (x.ndim - axis - 1), band.reshape((1,) * len(lead) + band.shape))
-                done += 1
+                del band
                 if progress:
-                    progress(done / total)
+                    progress((k + 1) / len(bands))
         writer.commit()
     except BaseException:
         writer.abort()
