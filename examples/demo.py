@@ -137,11 +137,6 @@ def seed_002(small):
     write_png(os.path.join(OUT, "002_enhanced_lee.png"), to_u8(filtered[c, c], lo, hi))
 
 
-def _worker_peak_rss_mb():
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def seed_002_cluster(small, tmp):
     """The 002 filter over a stack of TIFFs larger than a worker's memory
     limit, on a 2-worker Dask LocalCluster: tessera.dask reads chunks from
@@ -154,6 +149,7 @@ def seed_002_cluster(small, tmp):
     import tessera.dask as tdask
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
     from dask_cluster import _seed_enhanced_lee
+    from run import rss_peak
     count, n, chunk, limit_mb = (3, 600, 300, 400) if small else (12, 3000, 1000, 400)
     rng = np.random.default_rng(20)
     paths = []
@@ -183,7 +179,8 @@ def seed_002_cluster(small, tmp):
         t_seed, _ = timed(lambda: filter_stack(
             lambda x: x.map_overlap(_seed_enhanced_lee, depth=3, boundary="reflect", dtype=np.float32),
             "_seed.tif"))
-        peak = max(client.run(_worker_peak_rss_mb).values())
+        # VmHWM, not getrusage: a spawned worker's ru_maxrss counts its parent's.
+        peak = max(rss_peak(pid) for pid in client.run(os.getpid).values()) / 2**20
     finally:
         client.close()
         cluster.close()

@@ -258,9 +258,8 @@ void moments(const double* __restrict s1, const double* __restrict s2, std::int6
   for (std::int64_t i = 0; i < n; ++i) {
     const double m = s1[i] * inv_count;
     const double v = s2[i] * inv_count - m * m;
-    const double clamped = v > 0.0 ? v : 0.0;
     mean[i] = static_cast<T>(m);
-    variance[i] = static_cast<T>(clamped);
+    variance[i] = static_cast<T>(v > 0 ? v : 0.0);
   }
 }
 
@@ -377,7 +376,8 @@ void enhanced_lee_row(const float* __restrict centre, const float* __restrict me
                       std::int64_t n, const EnhancedLeeConstants& c, float* __restrict out) {
   constexpr std::int64_t kChunk = 256;
   alignas(64) float ci[kChunk], w[kChunk];
-  const Kernel exp_f32 = TESSERA_ISA_TABLE(kernels)().unary[static_cast<int>(UnaryFn::Exp)][static_cast<int>(DType::Float32)];
+  const Kernel exp_f32 =
+      TESSERA_ISA_TABLE(kernels)().unary[static_cast<int>(UnaryFn::Exp)][static_cast<int>(DType::Float32)];
   const float cu = c.cu, cmax = c.cmax, neg_damping = c.neg_damping;
   for (std::int64_t start = 0; start < n; start += kChunk) {
     const std::int64_t m = std::min(kChunk, n - start);
@@ -407,7 +407,8 @@ template <typename F, std::size_t... I> void for_each_dtype(F&& f, std::index_se
 FilterKernels build_table() {
   FilterKernels t{&sliding<double, double, Sum>, &sliding<float, double, Sum>,
                                    &sliding<double, double, Sum, Square>, &sliding<float, double, Sum, Square>,
-                                   &finish_f32, &finish_f64, &row_mean_f32, &moments<float>, &moments<double>, &row_moments_f32,
+                                   &finish_f32, &finish_f64, &row_mean_f32, &moments<float>, &moments<double>,
+                                   &row_moments_f32,
                                    &sum_and_squares<float>, &sum_and_squares<double>,
                                    {&steepest_row<float>, &steepest_row<double>}, {}, {}, &enhanced_lee_row};
   for_each_dtype(

@@ -90,7 +90,8 @@ class WindowMomentsNode final : public Node {
     const std::int64_t band = std::clamp<std::int64_t>(kBandElements / per_row, 1, rows);
     for (std::int64_t r = 0; r < rows; r += band) {
       const std::int64_t n = std::min(band, rows - r);
-      Region part = region, padded_part{Shape(region.ndim()), inputs[0].shape}, local{Shape(region.ndim()), region.size};
+      Region part = region, local{Shape(region.ndim()), region.size};
+      Region padded_part{Shape(region.ndim()), inputs[0].shape};
       part.offset[0] += r;
       part.size[0] = n;
       padded_part.offset[0] = r;
