@@ -284,7 +284,6 @@ def main():
     print(f"tessera benchmarks: {os.cpu_count()} cores, kernels {tessera.simd()}, threads {tessera.default_threads()}"
           + (" (QUICK: small sizes, not the reference figures)" if q else ""))
 
-    mb = 1 << 20
     rows = []
     size = 1024 if q else 4096
     t_copy, t_tes, t_ne, t_np = isolated("pixel_rule", size)
@@ -332,29 +331,10 @@ def main():
            ["", "", "scipy maximum_filter", f"{m_sp * 1e3:.0f}", f"{m_sp / m_tes:.1f}x (>=10)",
             verdict(m_sp / m_tes >= 10)]])
 
-    r = measure_memory("steepest", "tessera", vol)
-    table(f"Peak RSS of steepest_neighbor on {vol}^3 float32 (MB above input + output)",
-          ["tool", "input", "output", "extra", "target", ""],
-          [["tessera", f"{r['input'] / mb:.0f}", f"{r['output'] / mb:.0f}", f"{r['extra'] / mb:.1f}", "<= 64",
-            verdict(r["extra"] <= 64 * mb)]])
-
-    rows = []
-    res = {tool: measure_memory("enhanced_lee", tool, size) for tool in ["tessera", "seed"]}
-    for tool, r in res.items():
-        ok = r["extra"] <= 100 * mb if tool == "tessera" else None
-        rows.append([tool, f"{r['input'] / mb:.0f}", f"{r['output'] / mb:.0f}", f"{r['extra'] / mb:.1f}",
-                     "<= 100" if tool == "tessera" else "", verdict(ok) if ok is not None else ""])
-    table(f"Peak RSS of enhanced_lee_filter on {size}x{size} float32 (MB above input + output)",
-          ["tool", "input", "output", "extra", "target", ""], rows)
-
-    rows = []
-    res = {tool: measure_memory("five_stages", tool, size) for tool in ["tessera", "numexpr", "numpy"]}
-    for tool, r in res.items():
-        ok = r["extra"] <= 64 * mb if tool == "tessera" else None
-        rows.append([tool, f"{r['input'] / mb:.0f}", f"{r['output'] / mb:.0f}", f"{r['extra'] / mb:.1f}",
-                     "<= 64" if tool == "tessera" else "", verdict(ok) if ok is not None else ""])
-    table(f"Peak RSS of a 5-stage pipeline on {size}x{size} float32 (MB above input + output)",
-          ["tool", "input", "output", "extra", "target", ""], rows)
+    peak_rss_table("steepest", ["tessera"], vol, 64, f"steepest_neighbor on {vol}^3 float32")
+    peak_rss_table("enhanced_lee", ["tessera", "seed"], size, 100, f"enhanced_lee_filter on {size}x{size} float32")
+    peak_rss_table("five_stages", ["tessera", "numexpr", "numpy"], size, 64,
+                   f"a 5-stage pipeline on {size}x{size} float32")
 
     stream_charts(q)
     # The cluster before the out-of-core cases: those stream 11 GB through the
@@ -362,6 +342,19 @@ def main():
     # from it first.
     dask_on_a_cluster(q)
     out_of_core(q)
+
+
+def peak_rss_table(case, tools, size, limit_mb, what):
+    """Peak RSS beyond input and output of a memory_case, per tool (each in a
+    fresh process); tessera's is held to limit_mb."""
+    mb = 1 << 20
+    rows = []
+    for tool in tools:
+        r = measure_memory(case, tool, size)
+        mine = tool == "tessera"
+        rows.append([tool, f"{r['input'] / mb:.0f}", f"{r['output'] / mb:.0f}", f"{r['extra'] / mb:.1f}",
+                     f"<= {limit_mb}" if mine else "", verdict(r["extra"] <= limit_mb * mb) if mine else ""])
+    table(f"Peak RSS of {what} (MB above input + output)", ["tool", "input", "output", "extra", "target", ""], rows)
 
 
 def stream_charts(q):
