@@ -62,23 +62,13 @@ double* thread_scratch(std::size_t slot, std::size_t count) {
 // Writes sums / count into `out` (shape region.size), converting to its dtype.
 void finish_window_means(const double* sums, const Region& region, double count, const View& out) {
   const FilterKernels& k = filter_kernels();
-  const std::size_t nd = region.ndim();
-  const std::int64_t cols = nd ? region.size[nd - 1] : 1;
-  const bool rows_contiguous = nd == 0 || out.strides[nd - 1] == static_cast<std::int64_t>(itemsize(out.dtype));
-  if (rows_contiguous && (out.dtype == DType::Float32 || out.dtype == DType::Float64)) {
+  if (rows_contiguous(out) && (out.dtype == DType::Float32 || out.dtype == DType::Float64)) {
     // Row by row straight into the output: scale and convert in one pass.
-    Shape idx(nd > 0 ? nd - 1 : 0, 0);
-    const std::int64_t rows = region.count() / std::max<std::int64_t>(cols, 1);
-    for (std::int64_t r = 0; r < rows; ++r) {
-      std::byte* dst = out.data;
-      for (std::size_t a = 0; a < idx.size(); ++a) dst += idx[a] * out.strides[a];
+    const std::int64_t cols = region.ndim() ? region.size[region.ndim() - 1] : 1;
+    for_each_row(out, [&](std::int64_t r, std::byte* dst) {
       if (out.dtype == DType::Float32) k.finish_f32(sums + r * cols, reinterpret_cast<float*>(dst), cols, 1.0 / count);
       else k.finish_f64(sums + r * cols, reinterpret_cast<double*>(dst), cols, count);
-      for (std::size_t a = idx.size(); a-- > 0;) {
-        if (++idx[a] < region.size[a]) break;
-        idx[a] = 0;
-      }
-    }
+    });
     return;
   }
   // Any other output: means in float64, then tessera's conversion.
@@ -115,17 +105,9 @@ class UniformFilterNode final : public Node {
       window_sums(padded, partial, sizes, 0, false, -1);  // every axis but the last
       const double* sums = window_sums_result(0, static_cast<std::size_t>(partial.count()));
       const std::int64_t in_cols = partial.size[nd - 1], cols = region.size[nd - 1];
-      const std::int64_t rows = region.count() / std::max<std::int64_t>(cols, 1);
-      Shape idx(nd - 1, 0);
-      for (std::int64_t r = 0; r < rows; ++r) {
-        std::byte* dst = out.data;
-        for (std::size_t a = 0; a + 1 < nd; ++a) dst += idx[a] * out.strides[a];
+      for_each_row(out, [&](std::int64_t r, std::byte* dst) {
         filter_kernels().row_mean_f32(sums + r * in_cols, reinterpret_cast<float*>(dst), cols, last, 1.0 / count);
-        for (std::size_t a = nd - 1; a-- > 0;) {
-          if (++idx[a] < region.size[a]) break;
-          idx[a] = 0;
-        }
-      }
+      });
       return;
     }
     window_sums(inputs[0], region, size_, 0, false, -1);

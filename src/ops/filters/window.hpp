@@ -41,5 +41,30 @@ void window_sums(const View& padded, const Region& region, const Shape& size, in
                  int squares_slot_base);
 double* window_sums_result(int slot_base, std::size_t count);
 
+// Calls f(row number, row pointer) for every row (last axis) of `v`, in C
+// order: the filters' last passes and formulas work a row at a time.
+template <typename F> void for_each_row(const View& v, F&& f) {
+  const std::size_t nd = v.ndim();
+  const std::int64_t cols = nd ? v.shape[nd - 1] : 1;
+  if (cols == 0) return;
+  const std::int64_t rows = v.count() / cols;
+  Shape idx(nd > 0 ? nd - 1 : 0, 0);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::byte* p = v.data;
+    for (std::size_t a = 0; a < idx.size(); ++a) p += idx[a] * v.strides[a];
+    f(r, p);
+    for (std::size_t a = idx.size(); a-- > 0;) {
+      if (++idx[a] < v.shape[a]) break;
+      idx[a] = 0;
+    }
+  }
+}
+
+// Whether each row (last axis) of `v` is contiguous.
+inline bool rows_contiguous(const View& v) {
+  const std::size_t nd = v.ndim();
+  return nd == 0 || v.shape[nd - 1] <= 1 || v.strides[nd - 1] == static_cast<std::int64_t>(itemsize(v.dtype));
+}
+
 }  // namespace detail
 }  // namespace tessera

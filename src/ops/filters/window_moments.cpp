@@ -29,29 +29,6 @@ class Placeholder final : public Node {
   }
 };
 
-// Calls f(row pointer) for every row (last axis) of `v`, in C order.
-template <typename F> void for_each_row(const View& v, F&& f) {
-  const std::size_t nd = v.ndim();
-  const std::int64_t cols = nd ? v.shape[nd - 1] : 1;
-  if (cols == 0) return;
-  const std::int64_t rows = v.count() / cols;
-  Shape idx(nd > 0 ? nd - 1 : 0, 0);
-  for (std::int64_t r = 0; r < rows; ++r) {
-    std::byte* p = v.data;
-    for (std::size_t a = 0; a < idx.size(); ++a) p += idx[a] * v.strides[a];
-    f(p);
-    for (std::size_t a = idx.size(); a-- > 0;) {
-      if (++idx[a] < v.shape[a]) break;
-      idx[a] = 0;
-    }
-  }
-}
-
-bool rows_contiguous(const View& v) {
-  const std::size_t nd = v.ndim();
-  return nd == 0 || v.shape[nd - 1] <= 1 || v.strides[nd - 1] == static_cast<std::int64_t>(itemsize(v.dtype));
-}
-
 class WindowMomentsNode final : public Node {
  public:
   // The formula as an expression of the Moments placeholders.
@@ -160,13 +137,11 @@ class WindowMomentsNode final : public Node {
     const View dst = direct ? out : contiguous(static_cast<std::byte*>(filter_scratch(kOutSlot, n * sizeof(float))),
                                                DType::Float32);
     std::vector<const float*> centre_rows;
-    for_each_row(centre32, [&](std::byte* p) { centre_rows.push_back(reinterpret_cast<const float*>(p)); });
-    std::size_t row = 0;
-    for_each_row(dst, [&](std::byte* p) {
-      const std::size_t at = row * static_cast<std::size_t>(cols);
-      row_kernel_(centre_rows[row], reinterpret_cast<const float*>(mean) + at,
-                  reinterpret_cast<const float*>(variance) + at, cols, reinterpret_cast<float*>(p));
-      ++row;
+    for_each_row(centre32,
+                 [&](std::int64_t, std::byte* p) { centre_rows.push_back(reinterpret_cast<const float*>(p)); });
+    for_each_row(dst, [&](std::int64_t r, std::byte* p) {
+      row_kernel_(centre_rows[static_cast<std::size_t>(r)], reinterpret_cast<const float*>(mean) + r * cols,
+                  reinterpret_cast<const float*>(variance) + r * cols, cols, reinterpret_cast<float*>(p));
     });
     if (!direct) copy_convert(dst, out);
   }
