@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <set>
+#include <thread>
 
 #include "core/cast.hpp"
 #include "core/thread_pool.hpp"
@@ -154,9 +156,10 @@ TEST(ThreadPool, RunsEveryTaskOnceOnDistinctWorkers) {
 }
 
 TEST(ThreadPool, FirstErrorStopsTheRunAndSurfacesOnce) {
+  // One thread: nothing after the failing task runs.
   std::atomic<int> ran{0};
   try {
-    detail::parallel_for(100000, 2, [&](std::int64_t t, int) {
+    detail::parallel_for(1000, 1, [&](std::int64_t t, int) {
       ran++;
       if (t == 10) throw ValueError("task 10 failed");
     });
@@ -164,7 +167,22 @@ TEST(ThreadPool, FirstErrorStopsTheRunAndSurfacesOnce) {
   } catch (const ValueError& e) {
     EXPECT_STREQ(e.what(), "task 10 failed");
   }
-  EXPECT_LT(ran.load(), 100000);
+  EXPECT_EQ(ran.load(), 11);
+  // Two threads: the other stops soon after. Each task takes a millisecond,
+  // so a run that did not stop would take a second per thread (no timing
+  // race on a loaded machine, unlike tasks of nanoseconds).
+  ran = 0;
+  try {
+    detail::parallel_for(2000, 2, [&](std::int64_t t, int) {
+      ran++;
+      if (t == 10) throw ValueError("task 10 failed");
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    });
+    FAIL() << "no exception";
+  } catch (const ValueError& e) {
+    EXPECT_STREQ(e.what(), "task 10 failed");
+  }
+  EXPECT_LT(ran.load(), 1000);
 }
 
 TEST(ThreadPool, NestedCallsComplete) {
