@@ -41,6 +41,12 @@ class Node {
   // file): set `out` to a view of `region` (inside the node) and return true.
   virtual bool direct_view(const Region& region, View& out) const;
 
+  // True if the output is a region of the one input, element for element
+  // (a crop: unit-step slices). Computing such a node at the root, the engine
+  // computes that region of the input straight into the destination instead
+  // of into a tile that would then be copied.
+  virtual bool is_crop() const;
+
   // The tile shape this node wants its output cut into (leading axes), if any.
   virtual std::optional<Shape> preferred_tile() const;
 

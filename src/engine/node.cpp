@@ -18,6 +18,8 @@ Boundary Node::input_boundary(std::size_t) const { return Boundary{}; }
 
 bool Node::direct_view(const Region&, View&) const { return false; }
 
+bool Node::is_crop() const { return false; }
+
 std::optional<Shape> Node::preferred_tile() const { return std::nullopt; }
 
 }  // namespace tessera

@@ -109,8 +109,15 @@ std::vector<Region> plan_tiles(const Node& root, const Region& area, int threads
 GraphRunner::GraphRunner(const Node& root, int threads) : root_(root), threads_(resolve_threads(threads)) {}
 GraphRunner::~GraphRunner() = default;
 
-void GraphRunner::run(const Region& area, const View& out) {
-  const std::vector<Region> tiles = plan_tiles(root_, area, threads_);
+void GraphRunner::run(const Region& root_area, const View& out) {
+  // A crop at the root is its input's region, computed in place of the copy.
+  const Node* root = &root_;
+  Region area = root_area;
+  while (root->is_crop()) {
+    area = root->input_region(0, area);
+    root = root->inputs()[0].node().get();
+  }
+  const std::vector<Region> tiles = plan_tiles(*root, area, threads_);
   if (tiles.empty()) return;
   // Waking a worker costs tens of microseconds: small images run on fewer.
   const std::int64_t by_work = std::max<std::int64_t>(1, area.count() / kElementsPerWorker);
@@ -123,7 +130,7 @@ void GraphRunner::run(const Region& area, const View& out) {
     const Region& r = tiles[static_cast<std::size_t>(t)];
     Region local = r;
     for (std::size_t a = 0; a < local.ndim(); ++a) local.offset[a] -= area.offset[a];
-    ctx.generate(root_, r, out.sub(local));
+    ctx.generate(*root, r, out.sub(local));
   });
 }
 

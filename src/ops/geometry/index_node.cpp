@@ -1,5 +1,7 @@
 #include "ops/geometry/index_node.hpp"
 
+#include <algorithm>
+
 #include "engine/copy.hpp"
 
 namespace tessera::detail {
@@ -77,6 +79,11 @@ Region IndexNode::input_region(std::size_t, const Region& out) const {
     }
   }
   return r;
+}
+
+bool IndexNode::is_crop() const {
+  return std::all_of(indices_.begin(), indices_.end(),
+                     [](const AxisIndex& ix) { return ix.kind == AxisIndex::Kind::Slice && ix.step == 1; });
 }
 
 void IndexNode::generate(const Region& region, const std::vector<View>& inputs, const View& out) const {
