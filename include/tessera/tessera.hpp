@@ -2,6 +2,7 @@
 #pragma once
 
 #include "tessera/animation.hpp"
+#include "tessera/block.hpp"
 #include "tessera/boundary.hpp"
 #include "tessera/chart.hpp"
 #include "tessera/dtype.hpp"

@@ -457,6 +457,19 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
   m.def("asarray", [](const py::object& a) { return image_of(a, "asarray's argument"); }, py::arg("a"),
         "Wraps a numpy array (no copy) as a lazy image; an image is returned as is.");
 
+  m.def(
+      "block",
+      [](const py::list& pieces, const Shape& grid) {
+        std::vector<View> views;
+        for (std::size_t i = 0; i < pieces.size(); ++i) {
+          py::array a = py::array::ensure(pieces[i]);
+          if (!a) throw TypeError("block: piece " + std::to_string(i) + " is not an array");
+          views.push_back(view_of(a, false, "block piece"));
+        }
+        return tessera::block(views, grid);
+      },
+      py::arg("pieces"), py::arg("grid"));
+
   m.def("apply", [](const std::string& op, const py::args& args) {
     std::vector<Operand> ops;
     for (auto a : args) ops.push_back(operand_of(a));

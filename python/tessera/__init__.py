@@ -31,7 +31,7 @@ from .filters import (enhanced_lee_filter, frost_filter, gamma_map_filter, kuan_
                       uniform_filter)
 
 __all__ = [
-    "Image", "asarray", "evaluate", "expression", "map_tiles", "where", "clip",
+    "Image", "asarray", "block", "evaluate", "expression", "map_tiles", "where", "clip",
     "minimum", "maximum", "arctan2", "abs", "sqrt", "exp", "log", "log10", "log1p",
     "expm1", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
     "tanh", "floor", "ceil", "default_threads", "simd", "uniform_filter", "local_mean_std", "lee_filter",
@@ -76,6 +76,38 @@ def evaluate(expression, out=None, threads=None, **variables):
 def expression(expression, **variables):
     """Like :func:`evaluate`, but returns a lazy :class:`Image`."""
     return _core.expression(expression, _variables(expression, variables, 1))
+
+
+def block(arrays):
+    """A lazy image assembled from a nested list of arrays, as
+    ``numpy.block`` assembles a regular grid of them (the nesting depth is
+    the number of axes), without copying them: a tile inside one array is
+    read in place, one that crosses arrays is gathered. The arrays must stay
+    unchanged while the image is in use. ValueError names a piece whose shape
+    or dtype does not fit its place."""
+    pieces, grid = [], []
+
+    def walk(item, depth):
+        if isinstance(item, list):
+            if not item:
+                raise ValueError("block: an empty list in the grid")
+            if depth == len(grid):
+                grid.append(len(item))
+            elif depth > len(grid) or grid[depth] != len(item):
+                raise ValueError(f"block: the lists at depth {depth} are not all of length "
+                                 f"{grid[depth] if depth < len(grid) else len(item)}")
+            for x in item:
+                walk(x, depth + 1)
+        else:
+            pieces.append((item, depth))
+
+    if not isinstance(arrays, list):
+        raise TypeError("block: expected a (nested) list of arrays")
+    walk(arrays, 0)
+    if any(depth != len(grid) for _, depth in pieces):
+        raise ValueError(f"block: the arrays are not all {len(grid)} lists deep")
+    pieces = [p for p, _ in pieces]
+    return _core.block(pieces, tuple(grid))
 
 
 def map_tiles(func, *arrays, tile=(512, 512), halo=0, mode="reflect", cval=0.0,
