@@ -18,9 +18,7 @@ with Dask's threaded scheduler, ``dask.config.set(num_workers=1)`` and the
 default threads, or ``threads=1`` and Dask's default workers.
 """
 import concurrent.futures
-import math
 import os
-import threading
 
 import dask.array as da
 import numpy as np
@@ -169,45 +167,36 @@ def _pad_border(padded, border, cval):
     return padded
 
 
-_scratch = threading.local()
-
-
-def _assembly_buffer(shape, dtype, reuse):
-    """Where a chunk is assembled with its halo. tessera's filters never
-    return (a view of) their input, so for them one buffer per worker thread
-    serves every chunk: a fresh 16 MB array per chunk costs page faults,
-    and Dask's workers return freed memory to the system at once
-    (MALLOC_TRIM_THRESHOLD_)."""
-    if not reuse:
-        return np.empty(shape, dtype)
-    size = math.prod(shape) * np.dtype(dtype).itemsize
-    buf = getattr(_scratch, "buffer", None)
-    if buf is None or buf.size < size:
-        buf = _scratch.buffer = np.empty(size, np.uint8)
-    return buf[:size].view(dtype).reshape(shape)
-
-
 def _run_with_halo(fn, tessera_fn, center, neighbour_pieces, directions, before, after, leading, border, cval,
                    where):
-    """Assembles the chunk with the pieces of its neighbours around it, runs
-    fn, and trims the result to the chunk. Where the chunk ends at the
-    image's border either fn's own boundary mode fills that side (tessera's
-    filters: exactly as over the whole image) or, given `border`, the
-    boundary table does (for functions that know no modes)."""
-    shape = tuple(b + n + a for b, n, a in zip(before, center.shape, after))
-    padded = _assembly_buffer(shape, center.dtype, reuse=tessera_fn)
+    """Runs fn on the chunk with the pieces of its neighbours around it and
+    trims the result to the chunk. A tessera operation reads chunk and pieces
+    in place, as one tessera.block, and applies its own boundary mode where
+    the chunk ends at the image's border (exactly as over the whole image).
+    A user's function gets them copied into one array, the border side filled
+    by the boundary table (`border`)."""
+    by_direction = {d: pieces[tuple(-s for s in d)] for d, pieces in zip(directions, neighbour_pieces)}
     inner = tuple(slice(b, b + n) for b, n in zip(before, center.shape))
+    if tessera_fn:
+        sides = [([-1] if b else []) + [0] + ([1] if a else []) for b, a in zip(before, after)]
+
+        def grid(prefix):
+            if len(prefix) == len(sides):
+                return by_direction[prefix] if any(prefix) else center
+            return [grid(prefix + (s,)) for s in sides[len(prefix)]]
+
+        return _naming_chunk(lambda b: fn(b, inner), tessera.block(grid(())), where)
+    shape = tuple(b + n + a for b, n, a in zip(before, center.shape, after))
+    padded = np.empty(shape, center.dtype)
     padded[inner] = center
-    for d, pieces in zip(directions, neighbour_pieces):
+    for d, piece in by_direction.items():
         sel = tuple(slice(0, b) if s < 0 else slice(b + n, b + n + a) if s > 0 else slice(b, b + n)
                     for s, b, n, a in zip(d, before, center.shape, after))
-        padded[sel] = pieces[tuple(-s for s in d)]
+        padded[sel] = piece
     if border is not None:
         padded = _pad_border(padded, border, cval)
         inner = tuple(slice(i.start + len(s[0]), i.stop + len(s[0])) if s is not None else i
                       for s, i in zip(border, inner))
-    if tessera_fn:
-        return _naming_chunk(lambda b: fn(b, inner), padded, where)
     out = _naming_chunk(fn, padded, where)
     return out[(slice(None),) * len(leading) + inner]
 
