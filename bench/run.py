@@ -410,16 +410,17 @@ def dask_on_a_cluster(q):
     import dask_cluster
     size, chunk = (4000, 1000) if q else (16000, 2000)
     r = dask_cluster.bench(size, chunk)
-    (tes_first, tes), (seed_first, seed) = r["tessera"], r["seed"]
+    tes, seed = r["tessera"], r["seed"]
+    best = min(seed) / min(tes)
     table(f"Dask: enhanced Lee 7x7, L=4 on {size}x{size} float32 in {chunk}x{chunk} chunks, 2-worker LocalCluster "
-          "(s; each tool run twice back to back, input persisted first; the second runs compared)",
-          ["tool", "second run", "first run", "speed-up", "target"],
-          [["tessera.dask.enhanced_lee_filter (threads=1 per worker)", f"{tes:.2f}", f"{tes_first:.2f}",
-            f"{seed / tes:.1f}x (>=10)", verdict(seed / tes >= 10)],
-           ["map_overlap(the 002 seed's numexpr + scipy filter)", f"{seed:.2f}", f"{seed_first:.2f}", "", ""],
-           [f"(first runs: {seed_first / tes_first:.1f}x; a fresh 16 MB array costs the workers "
+          f"(s; input persisted first; each tool run {len(tes)} times back to back, the best compared)",
+          ["tool", "best", "runs", "speed-up", "target"],
+          [["tessera.dask.enhanced_lee_filter (threads=1 per worker)", f"{min(tes):.2f}",
+            " ".join(f"{t:.2f}" for t in tes), f"{best:.1f}x (>=10)", verdict(best >= 10)],
+           ["map_overlap(the 002 seed's numexpr + scipy filter)", f"{min(seed):.2f}",
+            " ".join(f"{t:.2f}" for t in seed), "", ""],
+           [f"(medians: {np.median(seed) / np.median(tes):.1f}x; a fresh 16 MB array costs the workers "
             f"{r['first_touch_ms']:.1f} ms to touch on this VM)", "", "", "", ""]])
-
 
 if __name__ == "__main__":
     main()
