@@ -3,10 +3,11 @@
 // direct_view (one piece, in place) and generate (several, gathered).
 // tessera.dask uses it to give a chunk its neighbours' halo strips without
 // first copying chunk and strips into one padded array.
+#include "tessera/block.hpp"
+
 #include <algorithm>
 
 #include "engine/copy.hpp"
-#include "tessera/block.hpp"
 
 namespace tessera {
 namespace detail {
@@ -121,14 +122,13 @@ Image block(const std::vector<View>& pieces, const Shape& grid) {
     for (std::size_t a = 0; a < nd; ++a)
       want[a] = starts[a][static_cast<std::size_t>(index[a]) + 1] - starts[a][static_cast<std::size_t>(index[a])];
     if (p.dtype != pieces.front().dtype)
-      throw ValueError("block: the piece at " + detail::index_to_string(index) + " is " + std::string(dtype_name(p.dtype)) +
-                       ", the first " + std::string(dtype_name(pieces.front().dtype)));
+      throw ValueError("block: the piece at " + detail::index_to_string(index) + " is " +
+                       std::string(dtype_name(p.dtype)) + ", the first " +
+                       std::string(dtype_name(pieces.front().dtype)));
     if (p.shape != want)
       throw ValueError("block: the piece at " + detail::index_to_string(index) + " has shape " +
                        shape_to_string(p.shape) + ", its place in the grid needs " + shape_to_string(want));
-    for (std::size_t a = nd; a-- > 0;)
-      if (++index[a] < grid[a]) break;
-      else index[a] = 0;
+    for (std::size_t a = nd; a-- > 0 && ++index[a] == grid[a];) index[a] = 0;
   }
   return Image(std::make_shared<detail::BlockSource>(pieces, grid, std::move(starts), std::move(shape)));
 }
