@@ -156,6 +156,53 @@ TEST(Engine, ComputeRegionAndOutShapeChecks) {
   EXPECT_THROW(img.compute_into(wrong.view()), ValueError);
 }
 
+TEST(Engine, BlockReadsOnePieceInPlaceAndGathersAcrossPieces) {
+  // A 2 x 3 grid: rows of 4 and 3, columns of 2, 5 and 1; piece p holds
+  // 1000 p + its own row-major index, so every element names its source.
+  const std::vector<std::int64_t> rows{4, 3}, cols{2, 5, 1};
+  std::vector<Buffer> buffers;
+  std::vector<View> pieces;
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      Buffer b(DType::Float32, {rows[r], cols[c]});
+      for (std::int64_t i = 0; i < rows[r] * cols[c]; ++i)
+        b.data_as<float>()[i] = static_cast<float>(1000 * buffers.size() + i);
+      pieces.push_back(b.view());
+      buffers.push_back(std::move(b));
+    }
+  const Image img = block(pieces, {2, 3});
+  ASSERT_EQ(img.shape(), (Shape{7, 8}));
+  const Buffer whole = img.compute({2});
+  for (std::int64_t i = 0; i < 7; ++i)
+    for (std::int64_t j = 0; j < 8; ++j) {
+      const std::int64_t r = i < 4 ? 0 : 1, li = i < 4 ? i : i - 4;
+      const std::int64_t c = j < 2 ? 0 : j < 7 ? 1 : 2, lj = j < 2 ? j : j < 7 ? j - 2 : j - 7;
+      ASSERT_EQ(whole.data_as<float>()[i * 8 + j], static_cast<float>(1000 * (3 * r + c) + li * cols[c] + lj))
+          << i << "," << j;
+    }
+  // Inside piece (1, 1): a view of that piece's memory, no copy.
+  View v;
+  ASSERT_TRUE(img.node()->direct_view(Region{{5, 3}, {2, 4}}, v));
+  EXPECT_EQ(v.data, buffers[4].view().data + (1 * 5 + 1) * sizeof(float));
+  EXPECT_FALSE(img.node()->direct_view(Region{{3, 1}, {2, 2}}, v));
+  // Halo reads across pieces and past the border equal those of the assembled image.
+  for (auto mode : {BoundaryMode::Reflect, BoundaryMode::Wrap, BoundaryMode::Constant}) {
+    const Buffer got = Image(std::make_shared<ShiftNode>(img, 2, -3, Boundary{mode, -1})).compute({2});
+    const Buffer want = Image(std::make_shared<ShiftNode>(Image::wrap(whole.view()), 2, -3, Boundary{mode, -1}))
+                            .compute({1});
+    EXPECT_TRUE(std::equal(got.data_as<float>(), got.data_as<float>() + 56, want.data_as<float>()))
+        << boundary_mode_name(mode);
+  }
+  EXPECT_THROW(block({pieces.begin(), pieces.end() - 1}, {2, 3}), ValueError);
+  std::vector<View> swapped = pieces;
+  std::swap(swapped[0], swapped[1]);
+  EXPECT_THROW(block(swapped, {2, 3}), ValueError);
+  Buffer ints(DType::Int32, {3, 1});
+  std::vector<View> mixed = pieces;
+  mixed[5] = ints.view();
+  EXPECT_THROW(block(mixed, {2, 3}), ValueError);
+}
+
 TEST(Expression, SyntaxErrorsCarryThePosition) {
   try {
     expression_names("a + * b");
