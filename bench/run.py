@@ -422,5 +422,6 @@ def dask_on_a_cluster(q):
            [f"(medians: {np.median(seed) / np.median(tes):.1f}x; a fresh 16 MB array costs the workers "
             f"{r['first_touch_ms']:.1f} ms to touch on this VM)", "", "", "", ""]])
 
+
 if __name__ == "__main__":
     main()

@@ -93,9 +93,8 @@ def block(arrays):
                 raise ValueError("block: an empty list in the grid")
             if depth == len(grid):
                 grid.append(len(item))
-            elif depth > len(grid) or grid[depth] != len(item):
-                raise ValueError(f"block: the lists at depth {depth} are not all of length "
-                                 f"{grid[depth] if depth < len(grid) else len(item)}")
+            elif grid[depth] != len(item):
+                raise ValueError(f"block: the lists at depth {depth} are not all of length {grid[depth]}")
             for x in item:
                 walk(x, depth + 1)
         else:
