@@ -49,11 +49,11 @@ def _naming_chunk(fn, block, where):
 
 
 class _Cropped:
-    """One of tessera's operations on a chunk with its halo, computed only
-    inside `inner` (the chunk itself): the tiles there read the assembled
-    halo in place instead of copying it into a padded tile, and the halo's
-    own results, trimmed away anyway, are never computed. `lazy` maps a lazy
-    image to a lazy image (or a tuple of them, stacked)."""
+    """One of tessera's operations on a chunk with its halo (a numpy array or
+    a tessera.block of the chunk and its neighbours' strips), computed only
+    inside `inner` (the chunk itself): the tiles read the halo in place, and
+    the halo's own results, trimmed away anyway, are never computed. `lazy`
+    maps a lazy image to a lazy image (or a tuple of them, stacked)."""
 
     def __init__(self, lazy, threads):
         self.lazy, self.threads = lazy, threads
@@ -203,8 +203,8 @@ def _run_with_halo(fn, tessera_fn, center, neighbour_pieces, directions, before,
 
 def _exchange_halos(x, halo, mode, cval, fn, dtype, leading, tessera_fn):
     """fn over every chunk of x with its halo, as a graph of two small tasks
-    per chunk: one cuts the strips its neighbours need, the other assembles
-    the chunk with its neighbours' strips and runs fn where the chunk lives.
+    per chunk: one cuts the strips its neighbours need, the other runs fn
+    where the chunk lives, on the chunk with its neighbours' strips.
     (Dask's map_overlap takes about a dozen tasks per chunk: a slice per
     neighbour, concatenations, a trim; on a cluster they cost more than
     tessera's filter of the chunk.) With mode="wrap" the neighbours across
@@ -303,72 +303,68 @@ def _probe_dtype(fn, x):
     return np.asarray(fn(np.zeros((3,) * x.ndim, x.dtype))).dtype
 
 
-def _filter(x, size, mode, cval, lazy, threads):
-    """lazy: the operation on a lazy image (see _Cropped)."""
+def _filter(x, size, mode, cval, lazy, threads, leading=()):
+    """lazy: the operation on a lazy image (see _Cropped); leading: the axes
+    it adds in front (local_mean_std's two results)."""
     x = _as_dask(x)
     fn = _Cropped(lazy, threads)
     dtype = _probe_dtype(fn, x)
-    return _neighbourhood(x, _halo_for_size(size, x.ndim), mode, cval, fn, dtype, align=_sizes(size, x.ndim))
+    return _neighbourhood(x, _halo_for_size(size, x.ndim), mode, cval, fn, dtype, leading=leading,
+                          align=_sizes(size, x.ndim))
+
+
+def _named_filter(name, input, size, mode, cval, threads, **kw):
+    """tessera.<name>(chunk, size, mode=, cval=, **kw) over a Dask array."""
+    fn = getattr(tessera, name)
+    return _filter(input, size, mode, cval, lambda b: fn(b, size, mode=mode, cval=cval, **kw), threads)
 
 
 # ---- filters ----
 
 def uniform_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
     """tessera.uniform_filter on a Dask array (equal to the in-memory result)."""
-    return _filter(input, size, mode, cval,
-                   lambda b: tessera.uniform_filter(b, size, mode=mode, cval=cval, output=output), threads)
+    return _named_filter("uniform_filter", input, size, mode, cval, threads, output=output)
 
 
 def local_mean_std(input, size, mode="reflect", cval=0.0, output=None, threads=None):
     """tessera.local_mean_std on a Dask array: (mean, std), two Dask arrays."""
-    x = _as_dask(input)
-
-    both = _Cropped(lambda b: tessera.local_mean_std(b, size, mode=mode, cval=cval, output=output), threads)
-    dtype = _probe_dtype(both, x)
-    r = _neighbourhood(x, _halo_for_size(size, x.ndim), mode, cval, both, dtype, leading=(2,),
-                       align=_sizes(size, x.ndim))
-    return r[0], r[1]
-
-
-def _speckle(name, input, size, mode, cval, threads, **kw):
-    fn = getattr(tessera, name)
-    return _filter(input, size, mode, cval, lambda b: fn(b, size, mode=mode, cval=cval, **kw), threads)
+    both = _filter(input, size, mode, cval,
+                   lambda b: tessera.local_mean_std(b, size, mode=mode, cval=cval, output=output), threads,
+                   leading=(2,))
+    return both[0], both[1]
 
 
 def lee_filter(input, size=7, looks=1, mode="reflect", cval=0.0, threads=None):
-    return _speckle("lee_filter", input, size, mode, cval, threads, looks=looks)
+    return _named_filter("lee_filter", input, size, mode, cval, threads, looks=looks)
 
 
 def kuan_filter(input, size=7, looks=1, mode="reflect", cval=0.0, threads=None):
-    return _speckle("kuan_filter", input, size, mode, cval, threads, looks=looks)
+    return _named_filter("kuan_filter", input, size, mode, cval, threads, looks=looks)
 
 
 def enhanced_lee_filter(input, size=7, looks=1, damping=1.0, mode="reflect", cval=0.0, threads=None):
     """tessera.enhanced_lee_filter on a Dask array (the 002 seed at cluster scale)."""
-    return _speckle("enhanced_lee_filter", input, size, mode, cval, threads, looks=looks, damping=damping)
+    return _named_filter("enhanced_lee_filter", input, size, mode, cval, threads, looks=looks, damping=damping)
 
 
 def frost_filter(input, size=7, damping=2.0, mode="reflect", cval=0.0, threads=None):
-    return _speckle("frost_filter", input, size, mode, cval, threads, damping=damping)
+    return _named_filter("frost_filter", input, size, mode, cval, threads, damping=damping)
 
 
 def gamma_map_filter(input, size=7, looks=1, mode="reflect", cval=0.0, threads=None):
-    return _speckle("gamma_map_filter", input, size, mode, cval, threads, looks=looks)
+    return _named_filter("gamma_map_filter", input, size, mode, cval, threads, looks=looks)
 
 
 def maximum_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
-    return _filter(input, size, mode, cval,
-                   lambda b: tessera.maximum_filter(b, size, mode=mode, cval=cval, output=output), threads)
+    return _named_filter("maximum_filter", input, size, mode, cval, threads, output=output)
 
 
 def minimum_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
-    return _filter(input, size, mode, cval,
-                   lambda b: tessera.minimum_filter(b, size, mode=mode, cval=cval, output=output), threads)
+    return _named_filter("minimum_filter", input, size, mode, cval, threads, output=output)
 
 
 def median_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
-    return _filter(input, size, mode, cval,
-                   lambda b: tessera.median_filter(b, size, mode=mode, cval=cval, output=output), threads)
+    return _named_filter("median_filter", input, size, mode, cval, threads, output=output)
 
 
 def steepest_neighbor(array, edges="ignore", threads=None):
