@@ -20,6 +20,10 @@ using SlidingKernel = void (*)(const In* in, std::int64_t in_stride, T* out, std
                                std::int64_t n, std::int64_t inner, std::int64_t size, std::int64_t origin,
                                T* scratch);
 
+// The longest window along a contiguous row that is summed directly (in a
+// fixed order, vectorised); row_moments_f32 takes windows up to it.
+inline constexpr std::int64_t kRowMomentsMax = 16;
+
 // The enhanced Lee filter's constants, as the float32 formula uses them.
 struct EnhancedLeeConstants {
   float cu, cmax, neg_damping;
@@ -44,8 +48,8 @@ struct FilterKernels {
   void (*moments_f64)(const double* s1, const double* s2, std::int64_t n, double inv_count, double* mean,
                       double* variance);
   // The last pass of both sums along a row fused with moments_f32: s1 and s2
-  // hold n + size - 1 partial sums; windows from 2 to 16; false (nothing
-  // done) for other sizes.
+  // hold n + size - 1 partial sums; windows from 2 to kRowMomentsMax; false
+  // (nothing done) for other sizes.
   bool (*row_moments_f32)(const double* s1, const double* s2, std::int64_t n, std::int64_t size, double inv_count,
                           float* mean, float* variance);
   // A first pass of both sums (x and x^2) reading the input once, across

@@ -52,7 +52,7 @@ struct Square {
 // (along contiguous rows up to kDirectRowMax); longer ones use van Herk /
 // Gil-Werman blocks, whose cost per element does not grow with the size.
 constexpr std::int64_t kDirectMax = 8;
-constexpr std::int64_t kDirectRowMax = 16;
+constexpr std::int64_t kDirectRowMax = kRowMomentsMax;
 
 // out[j] = in[j] op in[j + st] op ... (S terms), in a fixed order, for j in
 // [0, n): loads only, accumulated in registers, vectorised over j.

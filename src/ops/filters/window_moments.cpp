@@ -91,7 +91,7 @@ class WindowMomentsNode final : public Node {
     const FilterKernels& k = filter_kernels();
     const std::size_t nd = region.ndim();
     const std::int64_t last = size_[nd - 1], cols = region.size[nd - 1];
-    if (moments_dtype_ == DType::Float32 && last > 1 && last <= 16) {
+    if (moments_dtype_ == DType::Float32 && last > 1 && last <= kRowMomentsMax) {
       // Every axis but the last through window_sums; the last pass along
       // each row fused with the moments (row_moments_f32).
       Shape sizes = size_;
@@ -105,8 +105,9 @@ class WindowMomentsNode final : public Node {
       const double* s2 = window_sums_result(10, partial_count);
       const std::int64_t in_cols = partial.size[nd - 1], rows = region.count() / cols;
       for (std::int64_t r = 0; r < rows; ++r)
-        k.row_moments_f32(s1 + r * in_cols, s2 + r * in_cols, cols, last, inv_count,
-                          reinterpret_cast<float*>(mean) + r * cols, reinterpret_cast<float*>(variance) + r * cols);
+        if (!k.row_moments_f32(s1 + r * in_cols, s2 + r * in_cols, cols, last, inv_count,
+                               reinterpret_cast<float*>(mean) + r * cols, reinterpret_cast<float*>(variance) + r * cols))
+          throw InternalError(name_ + ": no fused row pass for a window of " + std::to_string(last));
     } else {
       window_sums(padded, region, size_, 0, false, 10);  // sums of x into slot 0, of x^2 into slot 10
       if (moments_dtype_ == DType::Float32)
