@@ -5,23 +5,11 @@
 
 #include "engine/copy.hpp"
 #include "io/animation_encoder.hpp"
+#include "io/extension.hpp"
 #include "tessera/animation.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera {
-
-namespace {
-
-std::string lower_extension(const std::string& path) {
-  const auto dot = path.find_last_of('.');
-  const auto slash = path.find_last_of('/');
-  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-  std::string ext = path.substr(dot);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext;
-}
-
-}  // namespace
 
 AnimationWriter::AnimationWriter(const std::string& path, std::int64_t height, std::int64_t width, int channels,
                                  double fps) {
@@ -33,7 +21,7 @@ AnimationWriter::AnimationWriter(const std::string& path, std::int64_t height, s
   // GIF counts delays in centiseconds and APNG in 16-bit milliseconds.
   if (!(fps >= 0.1 && fps <= 100))
     throw ValueError("save_animation: fps must be from 0.1 to 100, got " + std::to_string(fps));
-  const std::string ext = lower_extension(path);
+  const std::string ext = io::lower_extension(path);
   if (ext == ".gif")
     encoder_ = io::make_gif_encoder(path, height, width, channels, fps);
   else if (ext == ".png" || ext == ".apng")

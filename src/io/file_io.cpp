@@ -1,11 +1,10 @@
 // tessera::open, tessera::save and tessera::file_info: the format is chosen by
 // the file's extension.
 #include <algorithm>
-#include <cctype>
-#include <filesystem>
 
 #include "engine/copy.hpp"
 #include "engine/sink.hpp"
+#include "io/extension.hpp"
 #include "io/npy.hpp"
 #include "io/tiff_sink.hpp"
 #include "io/tiff_source.hpp"
@@ -19,8 +18,7 @@ namespace {
 enum class Format { Tiff, Npy };
 
 Format format_of(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string ext = io::lower_extension(path);
   if (ext == ".tif" || ext == ".tiff") return Format::Tiff;
   if (ext == ".npy") return Format::Npy;
   throw ValueError(path + ": unknown file type '" + ext + "' (tessera reads and writes .tif, .tiff and .npy)");
@@ -65,9 +63,12 @@ void save(const Image& image, const std::string& path, const SaveOptions& option
   detail::stream_to_sink(image, *sink, so);
 }
 
-
 BandWriter::BandWriter(const std::string& path, const Shape& shape, DType dtype, const SaveOptions& options)
-    : path_(path), shape_(shape), dtype_(dtype), sink_(make_sink(path, shape, dtype, options)), next_(shape.size(), 0) {}
+    : path_(path),
+      shape_(shape),
+      dtype_(dtype),
+      sink_(make_sink(path, shape, dtype, options)),
+      next_(shape.size(), 0) {}
 
 BandWriter::~BandWriter() { abort(); }
 
@@ -83,7 +84,8 @@ void BandWriter::write(const Region& band, const View& data) {
     throw ValueError(path_ + ": band " + band.to_string() + " " + why);
   };
   if (band.offset.size() != band.size.size() || band.ndim() != nd || data.shape != band.size || data.dtype != dtype_)
-    fail("does not match its data (shape " + shape_to_string(data.shape) + ", dtype " + std::string(dtype_name(data.dtype)) + ")");
+    fail("does not match its data (shape " + shape_to_string(data.shape) + ", dtype " +
+         std::string(dtype_name(data.dtype)) + ")");
   if (band.offset != next_) fail("is out of order: the next band starts at " + shape_to_string(next_));
   // Whole pages or rows: full extent after the cut axis, one index before it.
   std::size_t cut = 0;
