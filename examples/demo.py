@@ -17,7 +17,10 @@ import numpy as np
 
 import tessera
 
-OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demo-out")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "demo-out")
+# The seeds' reference code and the measuring helpers live with the benchmarks.
+sys.path.insert(0, os.path.join(ROOT, "bench"))
 ROWS = []
 
 
@@ -110,7 +113,6 @@ def seed_001(small):
 
 def seed_002(small):
     """Enhanced Lee on a large SAR-like image, without numpy's full-size temporaries."""
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
     import seed_002 as seed
     import cv2
     import scipy.ndimage as ndi
@@ -147,7 +149,6 @@ def seed_002_cluster(small, tmp):
     import distributed
 
     import tessera.dask as tdask
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
     from dask_cluster import _seed_enhanced_lee
     from run import rss_peak
     count, n, chunk, limit_mb = (3, 600, 300, 400) if small else (12, 3000, 1000, 400)
@@ -199,7 +200,6 @@ def seed_002_cluster(small, tmp):
 
 def peak_rss_run(cmd):
     """(seconds, peak RSS in MB) of a command: bench/out_of_core.py's measure."""
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
     from out_of_core import run_measured
     seconds, rss = run_measured(cmd)
     return seconds, rss / 2**20
@@ -312,7 +312,6 @@ def seed_000(small):
     import queue
     import random
     import threading
-    sys.path.insert(0, os.path.join(os.path.dirname(OUT), "bench"))
     import stream_chart
 
     volumes = np.random.default_rng(0).integers(0, 200, 2000 if small else 10000)

@@ -77,12 +77,9 @@ def save_animation(frames, path, fps=15):
             raise ValueError(f"save_animation: frames must be (n, height, width[, channels]), got shape {frames.shape}")
         if frames.shape[0] == 0:
             raise ValueError("save_animation: no frames to write")
-        frames_iter = iter(frames)
-    else:
-        frames_iter = iter(frames)
     writer = None
     try:
-        for frame in frames_iter:
+        for frame in frames:
             frame = np.asarray(frame)
             if writer is None:
                 if frame.ndim not in (2, 3):
