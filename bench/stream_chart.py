@@ -45,15 +45,21 @@ def bench_seed_frames(n=10000, height=128, width=256):
     return frames, times["tessera"], times["numpy"]
 
 
-def bench_push_latency(height=256, width=512, pushes=20000, channels=1, vmin=None):
-    """The seed's live stream: a random walk arriving 1 to 30 samples at a time."""
-    rng = np.random.default_rng(0)
-    random.seed(0)
-    chunks, last = [], 0.0
-    for _ in range(pushes):
-        a = rng.uniform(-1.0, 1.0, random.randint(1, 30)).cumsum() + last
+def random_walk_chunks(count, seed=0):
+    """The seed's live stream: a random walk arriving 1 to 30 samples at a
+    time; yields `count` chunks."""
+    rng = np.random.default_rng(seed)
+    pick = random.Random(seed)
+    last = 0.0
+    for _ in range(count):
+        a = rng.uniform(-1.0, 1.0, pick.randint(1, 30)).cumsum() + last
         last = a[-1]
-        chunks.append(a)
+        yield a
+
+
+def bench_push_latency(height=256, width=512, pushes=20000, channels=1, vmin=None):
+    """Push latency on the seed's live stream (random_walk_chunks)."""
+    chunks = list(random_walk_chunks(pushes))
     chart = tessera.StreamChart(height, width, channels=channels, vmin=vmin)
     for a in chunks[:200]:  # warm
         chart.push(a)

@@ -325,18 +325,13 @@ def seed_000(small):
     row("", "", "numpy per frame (seed's best answer)", t_np, "")
 
     # The live simulation: a producer thread, a renderer pushing whatever has arrived.
-    random.seed(0)
-    rng = np.random.default_rng(0)
     chunks = queue.Queue()
-    n_chunks = 300 if small else 1500
+    pause = random.Random(1)
 
     def producer():
-        last = 0.0
-        for _ in range(n_chunks):
-            a = rng.uniform(-1.0, 1.0, random.randint(1, 30)).cumsum() + last
-            last = a[-1]
+        for a in stream_chart.random_walk_chunks(300 if small else 1500):
             chunks.put(a)
-            time.sleep(random.random() * 0.002)
+            time.sleep(pause.random() * 0.002)
         chunks.put(None)
 
     chart = tessera.StreamChart(256, 512, style="area", channels=3, vmin=None, colormap="height",
