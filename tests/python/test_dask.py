@@ -17,7 +17,7 @@ MODES = ["reflect", "mirror", "nearest", "wrap", "constant"]
 
 
 @pytest.fixture(autouse=True)
-def synchronous():
+def threaded_scheduler():
     with dask.config.set(scheduler="threads", num_workers=2):
         yield
 
