@@ -47,6 +47,12 @@ class Node {
   // of into a tile that would then be copied.
   virtual bool is_crop() const;
 
+  // Where, along `axis`, this node's pixels stop being one block of memory
+  // (a grid of pieces): a region reaching across such a position cannot be a
+  // direct view and is gathered. The engine cuts tiles there, so that most
+  // tiles read in place. Sorted, inside (0, shape[axis]). Default: none.
+  virtual std::vector<std::int64_t> seams(std::size_t axis) const;
+
   // The tile shape this node wants its output cut into (leading axes), if any.
   virtual std::optional<Shape> preferred_tile() const;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "core/thread_pool.hpp"
 
@@ -31,6 +32,92 @@ Shape accumulated_halo(const Node& node, std::map<const Node*, Shape>& known) {
   known[&node] = total;
   return total;
 }
+
+// Whether input i of node keeps positions along `axis`: the input region of
+// a one-element region at p holds p, and moves with it (element-wise and
+// window ops do; crops, flips and reshapes need not).
+bool keeps_positions(const Node& node, std::size_t i, std::size_t axis) {
+  const Shape& shape = node.shape();
+  const Node& in = *node.inputs()[i].node();
+  if (in.shape().size() != shape.size() || in.shape()[axis] != shape[axis] || shape[axis] < 2) return false;
+  Region probe{Shape(shape.size()), Shape(shape.size(), 1)};
+  for (std::size_t a = 0; a < shape.size(); ++a) probe.offset[a] = shape[a] / 2;
+  probe.offset[axis] = shape[axis] / 2 - 1;
+  const Region r1 = node.input_region(i, probe);
+  ++probe.offset[axis];
+  const Region r2 = node.input_region(i, probe);
+  return r1.offset[axis] + 1 == r2.offset[axis] && r1.size[axis] == r2.size[axis] &&
+         r1.offset[axis] <= probe.offset[axis] - 1 && probe.offset[axis] - 1 < r1.offset[axis] + r1.size[axis];
+}
+
+// Per axis, the seams (Node::seams) of node and of the sources below it
+// whose positions it keeps, sorted and distinct. Memoised like the halo.
+std::vector<std::vector<std::int64_t>> accumulated_seams(
+    const Node& node, std::map<const Node*, std::vector<std::vector<std::int64_t>>>& known) {
+  if (auto it = known.find(&node); it != known.end()) return it->second;
+  const std::size_t nd = node.shape().size();
+  std::vector<std::vector<std::int64_t>> seams(nd);
+  for (std::size_t a = 0; a < nd; ++a) seams[a] = node.seams(a);
+  for (std::size_t i = 0; i < node.inputs().size(); ++i) {
+    std::vector<std::vector<std::int64_t>> below;
+    for (std::size_t a = 0; a < nd; ++a) {
+      if (!keeps_positions(node, i, a)) continue;
+      if (below.empty()) below = accumulated_seams(*node.inputs()[i].node(), known);
+      seams[a].insert(seams[a].end(), below[a].begin(), below[a].end());
+    }
+  }
+  for (auto& s : seams) {
+    std::sort(s.begin(), s.end());
+    s.erase(std::unique(s.begin(), s.end()), s.end());
+  }
+  known[&node] = seams;
+  return seams;
+}
+
+// The tiles along one axis of [lo, hi), as (offset, size): near-equal runs of
+// at most `length`, except around each seam, where the outputs whose input
+// (reaching `halo` either side) crosses it get tiles of their own, at least
+// kSeamTile wide (a narrower tile costs more per element than its gather
+// would). The other tiles then read their input in place.
+std::vector<std::pair<std::int64_t, std::int64_t>> axis_tiles(std::int64_t lo, std::int64_t hi, std::int64_t length,
+                                                              const std::vector<std::int64_t>& seams,
+                                                              std::int64_t halo) {
+  const std::int64_t least = halo > 0 ? std::min(length, kSeamTile) : 0;
+  std::vector<std::pair<std::int64_t, std::int64_t>> zones;  // [from, to) reading across a seam
+  for (const std::int64_t s : seams) {
+    std::int64_t from = s - halo, to = s + halo;
+    if (to - from < least) {
+      from = s - least / 2;
+      to = from + least;
+    }
+    from = std::max(from, lo);
+    to = std::min(to, hi);
+    if (to - from < least) {
+      if (from == lo) to = std::min(hi, lo + least);
+      else from = std::max(lo, hi - least);
+    }
+    if (from > to || (halo > 0 && from == to)) continue;
+    if (!zones.empty() && from <= zones.back().second) zones.back().second = std::max(zones.back().second, to);
+    else zones.emplace_back(from, to);
+  }
+  std::vector<std::pair<std::int64_t, std::int64_t>> tiles;
+  auto even = [&](std::int64_t from, std::int64_t to) {
+    const std::int64_t n = (to - from + length - 1) / length;
+    for (std::int64_t k = 0; k < n; ++k) {
+      const std::int64_t a = from + (to - from) * k / n, b = from + (to - from) * (k + 1) / n;
+      tiles.emplace_back(a, b - a);
+    }
+  };
+  std::int64_t at = lo;
+  for (const auto& [from, to] : zones) {
+    even(at, from);
+    even(from, to);
+    at = to;
+  }
+  even(at, hi);
+  return tiles;
+}
+
 }  // namespace
 
 Shape accumulated_halo(const Node& node) {
@@ -53,7 +140,8 @@ std::vector<Region> plan_tiles(const Node& root, const Region& area, int threads
   const Shape halo = accumulated_halo(root);
   const bool has_halo = std::any_of(halo.begin(), halo.end(), [](std::int64_t h) { return h > 0; });
   const std::int64_t min_tiles = 4 * static_cast<std::int64_t>(resolve_threads(threads));
-  if (auto preferred = root.preferred_tile()) {
+  const auto preferred = root.preferred_tile();
+  if (preferred) {
     for (std::size_t a = 0; a < std::min(nd, preferred->size()); ++a)
       tile[a] = std::clamp<std::int64_t>((*preferred)[a], 1, shape[a]);
   } else if (has_halo) {
@@ -82,24 +170,28 @@ std::vector<Region> plan_tiles(const Node& root, const Region& area, int threads
     }
   }
 
-  Shape counts(nd);
+  // Per axis, the tiles' extents: `tile` steps, or cut at the seams below.
+  std::map<const Node*, std::vector<std::vector<std::int64_t>>> known;
+  const auto seams = accumulated_seams(root, known);
+  std::vector<std::vector<std::pair<std::int64_t, std::int64_t>>> along(nd);
   std::int64_t n = 1;
   for (std::size_t a = 0; a < nd; ++a) {
-    counts[a] = (shape[a] + tile[a] - 1) / tile[a];
-    n *= counts[a];
+    const std::int64_t lo = area.offset[a], hi = lo + shape[a];
+    if (seams[a].empty() || preferred) {
+      for (std::int64_t o = lo; o < hi; o += tile[a]) along[a].emplace_back(o, std::min(tile[a], hi - o));
+    } else {
+      along[a] = axis_tiles(lo, hi, tile[a], seams[a], halo[a]);
+    }
+    n *= static_cast<std::int64_t>(along[a].size());
   }
   tiles.reserve(static_cast<std::size_t>(n));
-  Shape idx(nd, 0);
+  std::vector<std::size_t> idx(nd, 0);
   for (std::int64_t t = 0; t < n; ++t) {
     Region r{Shape(nd), Shape(nd)};
-    for (std::size_t a = 0; a < nd; ++a) {
-      r.offset[a] = idx[a] * tile[a];
-      r.size[a] = std::min(tile[a], shape[a] - r.offset[a]);
-      r.offset[a] += area.offset[a];
-    }
+    for (std::size_t a = 0; a < nd; ++a) std::tie(r.offset[a], r.size[a]) = along[a][idx[a]];
     tiles.push_back(std::move(r));
     for (std::size_t a = nd; a-- > 0;) {
-      if (++idx[a] < counts[a]) break;
+      if (++idx[a] < along[a].size()) break;
       idx[a] = 0;
     }
   }

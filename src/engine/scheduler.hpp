@@ -17,6 +17,9 @@ namespace tessera::detail {
 inline constexpr std::int64_t kTileElements = 1 << 17;
 inline constexpr std::int64_t kHaloTileElements = 1 << 16;
 inline constexpr std::int64_t kHaloTileColumns = 1024;
+// Tiles that read across a seam (Node::seams) are at least this long along
+// its axis: narrower ones cost more per element than their gather would.
+inline constexpr std::int64_t kSeamTile = 32;
 // Below this many output elements per worker, fewer workers run.
 inline constexpr std::int64_t kElementsPerWorker = 1 << 16;
 

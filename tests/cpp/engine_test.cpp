@@ -203,6 +203,68 @@ TEST(Engine, BlockReadsOnePieceInPlaceAndGathersAcrossPieces) {
   EXPECT_THROW(block(mixed, {2, 3}), ValueError);
 }
 
+// Tiles over a block of pieces: together they cover the output once; with no
+// halo every tile lies inside one piece; with a halo only the tiles near a
+// seam (kSeamTile or 2 x halo wide) reach across one, the rest read in place.
+TEST(Scheduler, TilesAreCutAtTheSeamsOfABlock) {
+  // Pieces of odd sizes, some narrower than the halo, a seam next to the border.
+  const std::vector<std::int64_t> rows{1, 300, 2, 701}, cols{2, 997, 5, 3, 1033};
+  const std::int64_t height = 1004, width = 2040;
+  std::vector<Buffer> buffers;
+  std::vector<View> pieces;
+  for (auto r : rows)
+    for (auto c : cols) {
+      buffers.emplace_back(DType::Float32, Shape{r, c});
+      pieces.push_back(buffers.back().view());
+    }
+  const Image img = block(pieces, {4, 5});
+  ASSERT_EQ(img.shape(), (Shape{height, width}));
+  const std::vector<std::int64_t> row_seams{1, 301, 303}, col_seams{2, 999, 1004, 1007};
+  EXPECT_EQ(img.node()->seams(0), row_seams);
+  EXPECT_EQ(img.node()->seams(1), col_seams);
+  auto near_seam = [](std::int64_t lo, std::int64_t hi, const std::vector<std::int64_t>& seams, std::int64_t reach) {
+    for (auto s : seams)
+      if (lo < s + reach && hi > s - reach) return true;
+    return false;
+  };
+  for (std::int64_t halo : {0, 3}) {
+    const Image root = halo ? uniform_filter(img, {2 * halo + 1, 2 * halo + 1}) : img * 2.0;
+    for (int threads : {1, 2, 8}) {
+      const Region area{{0, 0}, {height, width}};
+      const Region inner{{3, 5}, {height - 9, width - 12}};  // a crop's region, as GraphRunner plans it
+      for (const Region& where : {area, inner}) {
+        std::vector<std::uint8_t> covered(static_cast<std::size_t>(height * width), 0);
+        for (const Region& t : detail::plan_tiles(*root.node(), where, threads)) {
+          ASSERT_TRUE(t.inside(img.shape())) << t.to_string();
+          for (std::int64_t i = t.offset[0]; i < t.offset[0] + t.size[0]; ++i)
+            for (std::int64_t j = t.offset[1]; j < t.offset[1] + t.size[1]; ++j)
+              covered[static_cast<std::size_t>(i * width + j)]++;
+          Region reach = t;
+          for (std::size_t a = 0; a < 2; ++a) {
+            reach.offset[a] = std::max<std::int64_t>(0, t.offset[a] - halo);
+            reach.size[a] = std::min(img.shape()[a], t.offset[a] + t.size[a] + halo) - reach.offset[a];
+          }
+          View v;
+          if (img.node()->direct_view(reach, v)) continue;
+          // A gathered tile lies near a seam along some axis, and is short along it.
+          const std::int64_t margin = std::max(detail::kSeamTile, 2 * halo);
+          const bool by_rows = near_seam(t.offset[0] - halo, t.offset[0] + t.size[0] + halo, row_seams, 0) &&
+                               t.size[0] <= margin + halo * 2 + 2;
+          const bool by_cols = near_seam(t.offset[1] - halo, t.offset[1] + t.size[1] + halo, col_seams, 0) &&
+                               t.size[1] <= margin + halo * 2 + 2;
+          EXPECT_TRUE(halo > 0 && (by_rows || by_cols)) << "halo " << halo << " tile " << t.to_string();
+        }
+        for (std::int64_t i = 0; i < height; ++i)
+          for (std::int64_t j = 0; j < width; ++j) {
+            const bool in = i >= where.offset[0] && i < where.offset[0] + where.size[0] && j >= where.offset[1] &&
+                            j < where.offset[1] + where.size[1];
+            ASSERT_EQ(covered[static_cast<std::size_t>(i * width + j)], in ? 1 : 0) << i << "," << j;
+          }
+      }
+    }
+  }
+}
+
 TEST(Expression, SyntaxErrorsCarryThePosition) {
   try {
     expression_names("a + * b");

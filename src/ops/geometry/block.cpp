@@ -45,6 +45,14 @@ class BlockSource final : public Node {
     return true;
   }
 
+  std::vector<std::int64_t> seams(std::size_t axis) const override {
+    const Shape& s = starts_[axis];
+    std::vector<std::int64_t> inner;
+    for (std::size_t k = 1; k + 1 < s.size(); ++k)
+      if (s[k] > 0 && s[k] < s.back() && (inner.empty() || inner.back() != s[k])) inner.push_back(s[k]);
+    return inner;
+  }
+
   void generate(const Region& region, const std::vector<View>&, const View& out) const override {
     const std::size_t nd = grid_.size();
     // Per axis, the grid slices the region crosses.
