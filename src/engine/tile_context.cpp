@@ -3,11 +3,60 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
 
 #include "core/cast.hpp"
 
 namespace tessera::detail {
+
+// A run's scratch blocks outlive it: the next run (a Dask worker computes
+// chunk after chunk, a stream band after band) takes them rather than memory
+// fresh from the allocator, whose every page faults on first touch. Bounded
+// by kScratchPoolBytes, so an idle process keeps little.
+struct TileContext::Pool {
+  std::mutex mutex;
+  std::vector<Block> free;
+  std::size_t bytes = 0;
+
+  static Pool& get() {
+    static Pool* pool = new Pool;  // never destroyed: a context may end after static destructors run
+    return *pool;
+  }
+};
+
+TileContext::Block TileContext::take_pooled(std::size_t bytes) {
+  Pool& p = Pool::get();
+  std::lock_guard lock(p.mutex);
+  auto best = p.free.end();
+  for (auto it = p.free.begin(); it != p.free.end(); ++it)
+    if (it->bytes >= bytes && (best == p.free.end() || it->bytes < best->bytes)) best = it;
+  if (best == p.free.end()) return Block{};
+  Block b = std::move(*best);
+  p.free.erase(best);
+  p.bytes -= b.bytes;
+  return b;
+}
+
+void TileContext::give_pooled(Block&& block) {
+  Pool& p = Pool::get();
+  std::lock_guard lock(p.mutex);
+  if (p.bytes + block.bytes > kScratchPoolBytes) return;  // freed with `block`'s owner
+  block.in_use = false;
+  p.bytes += block.bytes;
+  p.free.push_back(std::move(block));
+}
+
+std::size_t TileContext::pooled_bytes() {
+  Pool& p = Pool::get();
+  std::lock_guard lock(p.mutex);
+  return p.bytes;
+}
+
+TileContext::~TileContext() {
+  for (auto& b : blocks_)
+    if (b.memory) give_pooled(std::move(b));
+}
 
 void TileContext::begin_tile() {
   computed_.clear();
@@ -20,10 +69,14 @@ View TileContext::scratch(DType dtype, const Shape& shape) {
   for (auto& b : blocks_)
     if (!b.in_use && b.bytes >= bytes && (!best || b.bytes < best->bytes)) best = &b;
   if (!best) {
-    const std::size_t alloc = std::max<std::size_t>(64, (bytes + 63) / 64 * 64);
-    auto* p = static_cast<std::byte*>(std::aligned_alloc(64, alloc));
-    if (!p) throw std::bad_alloc();
-    blocks_.push_back(Block{{p, [](std::byte* q) { std::free(q); }}, alloc, false});
+    Block pooled = take_pooled(bytes);
+    if (!pooled.memory) {
+      const std::size_t alloc = std::max<std::size_t>(64, (bytes + 63) / 64 * 64);
+      auto* p = static_cast<std::byte*>(std::aligned_alloc(64, alloc));
+      if (!p) throw std::bad_alloc();
+      pooled = Block{{p, [](std::byte* q) { std::free(q); }}, alloc, false};
+    }
+    blocks_.push_back(std::move(pooled));
     best = &blocks_.back();
   }
   best->in_use = true;

@@ -265,6 +265,37 @@ TEST(Scheduler, TilesAreCutAtTheSeamsOfABlock) {
   }
 }
 
+// A run's scratch goes back to a bounded pool and the next run takes it:
+// after a run that gathered tiles the pool holds them, a second run leaves it
+// no fuller, and it never holds more than its bound.
+TEST(Engine, ScratchIsPooledBetweenRunsAndBounded) {
+  std::vector<Buffer> buffers;
+  std::vector<View> pieces;
+  for (std::int64_t c : {700, 3, 900}) {
+    buffers.push_back(iota(DType::Float32, {600, c}));
+    pieces.push_back(buffers.back().view());
+  }
+  const Image img = uniform_filter(block(pieces, {1, 3}), {5, 5});
+  const Buffer first = img.compute({2});
+  const std::size_t pooled = detail::TileContext::pooled_bytes();
+  EXPECT_GT(pooled, 0u);
+  const Buffer second = img.compute({2});
+  EXPECT_EQ(detail::TileContext::pooled_bytes(), pooled);
+  EXPECT_TRUE(std::equal(first.data_as<float>(), first.data_as<float>() + element_count(first.shape()),
+                         second.data_as<float>()));
+  // Contexts whose scratch together exceeds the bound: the pool keeps no more.
+  {
+    Buffer big(DType::Float32, {2048, 2048});  // 16 MiB; each padded fetch takes that much scratch
+    const Image src = Image::wrap(big.view());
+    std::vector<detail::TileContext> contexts(detail::kScratchPoolBytes / (std::size_t{16} << 20) + 2);
+    for (auto& ctx : contexts) {
+      ctx.begin_tile();
+      ctx.fetch(*src.node(), Region{{-1, -1}, {2048, 2048}}, Boundary{BoundaryMode::Reflect, 0});
+    }
+  }
+  EXPECT_LE(detail::TileContext::pooled_bytes(), detail::kScratchPoolBytes);
+}
+
 TEST(Expression, SyntaxErrorsCarryThePosition) {
   try {
     expression_names("a + * b");
