@@ -149,7 +149,7 @@ def seed_002_cluster(small, tmp):
     import distributed
 
     import tessera.dask as tdask
-    from dask_cluster import _seed_enhanced_lee
+    from dask_cluster import seed_filter
     from run import rss_peak
     count, n, chunk, limit_mb = (3, 600, 300, 400) if small else (12, 3000, 1000, 400)
     rng = np.random.default_rng(20)
@@ -173,13 +173,10 @@ def seed_002_cluster(small, tmp):
         # Each worker imports both tools before the clock starts.
         warm = tdask.from_tiff(paths[0], chunks=chunk)[:chunk, :chunk]
         distributed.wait([tdask.enhanced_lee_filter(warm, 7, looks=4, threads=1).persist(),
-                          warm.map_overlap(_seed_enhanced_lee, depth=3, boundary="reflect",
-                                           dtype=np.float32).persist()])
+                          seed_filter(warm).persist()])
         t_tes, outs = timed(lambda: filter_stack(lambda x: tdask.enhanced_lee_filter(x, 7, looks=4, threads=1),
                                                  "_tessera.tif"))
-        t_seed, _ = timed(lambda: filter_stack(
-            lambda x: x.map_overlap(_seed_enhanced_lee, depth=3, boundary="reflect", dtype=np.float32),
-            "_seed.tif"))
+        t_seed, _ = timed(lambda: filter_stack(seed_filter, "_seed.tif"))
         # VmHWM, not getrusage: a spawned worker's ru_maxrss counts its parent's.
         peak = max(rss_peak(pid) for pid in client.run(os.getpid).values()) / 2**20
     finally:
