@@ -40,14 +40,15 @@ bool keeps_positions(const Node& node, std::size_t i, std::size_t axis) {
   const Shape& shape = node.shape();
   const Node& in = *node.inputs()[i].node();
   if (in.shape().size() != shape.size() || in.shape()[axis] != shape[axis] || shape[axis] < 2) return false;
-  Region probe{Shape(shape.size()), Shape(shape.size(), 1)};
-  for (std::size_t a = 0; a < shape.size(); ++a) probe.offset[a] = shape[a] / 2;
-  probe.offset[axis] = shape[axis] / 2 - 1;
-  const Region r1 = node.input_region(i, probe);
-  ++probe.offset[axis];
-  const Region r2 = node.input_region(i, probe);
-  return r1.offset[axis] + 1 == r2.offset[axis] && r1.size[axis] == r2.size[axis] &&
-         r1.offset[axis] <= probe.offset[axis] - 1 && probe.offset[axis] - 1 < r1.offset[axis] + r1.size[axis];
+  Region at{Shape(shape.size()), Shape(shape.size(), 1)};
+  for (std::size_t a = 0; a < shape.size(); ++a) at.offset[a] = shape[a] / 2;
+  const std::int64_t p = (shape[axis] - 1) / 2;  // p and p + 1 inside the axis
+  at.offset[axis] = p;
+  const Region here = node.input_region(i, at);
+  at.offset[axis] = p + 1;
+  const Region next = node.input_region(i, at);
+  return here.offset[axis] <= p && p < here.offset[axis] + here.size[axis] &&
+         next.offset[axis] == here.offset[axis] + 1 && next.size[axis] == here.size[axis];
 }
 
 // Per axis, the seams (Node::seams) of node and of the sources below it
