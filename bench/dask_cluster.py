@@ -2,8 +2,9 @@
 the 002 seed's filter (dask_image's: map_overlap over its numexpr + scipy
 code, see seed_filter), on the same cluster and chunks. Each tool's input is
 persisted on the workers first; the time is that of computing and persisting
-the filtered array. Returns each tool's run times (s; `runs` back to back)
-and the workers' median first touch of a fresh 16 MB array (ms)."""
+the filtered array. Returns each tool's run times (s; `runs` back to back),
+the most kernel time a worker spent in each run (s), and the workers' median
+first touch of a fresh 16 MB array (ms)."""
 import os
 import sys
 import time
@@ -46,6 +47,13 @@ def first_touch_ms(count=8, shape=(2000, 2000)):
     return times
 
 
+def system_seconds():
+    """On a worker: the process's CPU time in the kernel so far (s); in a run
+    it is mostly page faults on the results' fresh memory."""
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_stime
+
+
 def bench(size=16000, chunk=2000, workers=2, runs=3):
     import dask.array as da
     import distributed
@@ -67,12 +75,16 @@ def bench(size=16000, chunk=2000, workers=2, runs=3):
         def scheduler_tasks():
             return client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
 
-        def run(make):
+        system = {"tessera": [], "seed": []}
+
+        def run(make, tool):
             before = scheduler_tasks()
+            kernel = client.run(system_seconds)
             t0 = time.perf_counter()
             y = make().persist()
             distributed.wait(y)
             t = time.perf_counter() - t0
+            system[tool].append(max(v - kernel[w] for w, v in client.run(system_seconds).items()))
             # Released before the next run starts: the same graph again would
             # otherwise find its results still held.
             client.cancel(y)
@@ -90,9 +102,10 @@ def bench(size=16000, chunk=2000, workers=2, runs=3):
         # workers' event loops share the two cores with the computation.
         # One process per core, one tessera thread per process (see tessera.dask).
         touch = sorted(v for ms in client.run(first_touch_ms).values() for v in ms)
-        seed = [run(lambda: seed_filter(x)) for _ in range(runs)]
-        tes = [run(lambda: tdask.enhanced_lee_filter(x, 7, looks=4, threads=1)) for _ in range(runs)]
-        return {"tessera": tes, "seed": seed, "first_touch_ms": touch[len(touch) // 2]}
+        seed = [run(lambda: seed_filter(x), "seed") for _ in range(runs)]
+        tes = [run(lambda: tdask.enhanced_lee_filter(x, 7, looks=4, threads=1), "tessera") for _ in range(runs)]
+        return {"tessera": tes, "seed": seed, "first_touch_ms": touch[len(touch) // 2],
+                "tessera_system": system["tessera"], "seed_system": system["seed"]}
     finally:
         client.close()
         cluster.close()

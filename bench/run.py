@@ -420,7 +420,10 @@ def dask_on_a_cluster(q):
            ["map_overlap(the 002 seed's numexpr + scipy filter)", f"{min(seed):.2f}",
             " ".join(f"{t:.2f}" for t in seed), "", ""],
            [f"(medians: {np.median(seed) / np.median(tes):.1f}x; a fresh 16 MB array costs the workers "
-            f"{r['first_touch_ms']:.1f} ms to touch on this VM)", "", "", "", ""]])
+            f"{r['first_touch_ms']:.1f} ms to touch on this VM)", "", "", "", ""],
+           ["(a worker's kernel time per run, mostly page faults: tessera "
+            + " ".join(f"{t:.2f}" for t in r["tessera_system"]) + ", seed "
+            + " ".join(f"{t:.2f}" for t in r["seed_system"]) + ")", "", "", "", ""]])
 
 
 if __name__ == "__main__":
