@@ -13,12 +13,6 @@ namespace tessera {
 namespace detail {
 namespace {
 
-std::string index_to_string(const Shape& index) {
-  std::string s = "(";
-  for (std::size_t a = 0; a < index.size(); ++a) s += (a ? ", " : "") + std::to_string(index[a]);
-  return s + (index.size() == 1 ? ",)" : ")");
-}
-
 class BlockSource final : public Node {
  public:
   // starts[a]: the offsets of the grid slices along axis a, and the axis's size last.
@@ -116,7 +110,7 @@ Image block(const std::vector<View>& pieces, const Shape& grid) {
       if (p.ndim() != nd) {
         Shape at(nd, 0);
         at[a] = k;
-        throw ValueError("block: the piece at " + detail::index_to_string(at) + " has " + std::to_string(p.ndim()) +
+        throw ValueError("block: the piece at " + shape_to_string(at) + " has " + std::to_string(p.ndim()) +
                          " axes, the grid " + std::to_string(nd));
       }
       starts[a].push_back(starts[a].back() + p.shape[a]);
@@ -130,11 +124,11 @@ Image block(const std::vector<View>& pieces, const Shape& grid) {
     for (std::size_t a = 0; a < nd; ++a)
       want[a] = starts[a][static_cast<std::size_t>(index[a]) + 1] - starts[a][static_cast<std::size_t>(index[a])];
     if (p.dtype != pieces.front().dtype)
-      throw ValueError("block: the piece at " + detail::index_to_string(index) + " is " +
+      throw ValueError("block: the piece at " + shape_to_string(index) + " is " +
                        std::string(dtype_name(p.dtype)) + ", the first " +
                        std::string(dtype_name(pieces.front().dtype)));
     if (p.shape != want)
-      throw ValueError("block: the piece at " + detail::index_to_string(index) + " has shape " +
+      throw ValueError("block: the piece at " + shape_to_string(index) + " has shape " +
                        shape_to_string(p.shape) + ", its place in the grid needs " + shape_to_string(want));
     for (std::size_t a = nd; a-- > 0 && ++index[a] == grid[a];) index[a] = 0;
   }
