@@ -10,6 +10,7 @@
 #include "tessera/evaluate.hpp"
 #include "tessera/filters.hpp"
 #include "tessera/io.hpp"
+#include "tessera/memory.hpp"
 #include "tessera/stacks.hpp"
 #include "tessera/image.hpp"
 #include "tessera/node.hpp"

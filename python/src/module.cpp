@@ -739,5 +739,8 @@ called from different threads.)doc")
       .def_property_readonly("frames", &AnimationWriter::frames);
   m.def("default_threads", &default_threads, "threads used when threads=None");
   m.def("function_names", &function_names);
+  m.def("retained_bytes", &retained_bytes,
+        "bytes of freed large buffers kept for reuse (each returned to the system after 2 s unused)");
+  m.def("release_memory", &release_memory, "returns every kept buffer to the system now");
   m.def("simd", [] { return std::string(simd_instruction_set()); }, "the instruction set of the kernels in use");
 }

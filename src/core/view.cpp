@@ -1,10 +1,11 @@
 #include "tessera/view.hpp"
 
+#include "core/large_blocks.hpp"
+
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <new>
-#include <sys/mman.h>
 
 namespace tessera {
 
@@ -82,20 +83,18 @@ Buffer::Buffer(DType dtype, const Shape& shape) {
     throw ValueError("array of shape " + shape_to_string(shape) + " is too large");
   // 64-byte alignment suits every SIMD width; round up so aligned_alloc accepts it.
   const std::size_t bytes = ((static_cast<std::size_t>(n) * item + 63) / 64) * 64;
-  // Large buffers: whole 2 MiB pages where the kernel offers them, so that
-  // first touch by many threads costs a few faults instead of thousands.
-  constexpr std::size_t huge = std::size_t{2} << 20;
-  void* p = nullptr;
-  if (bytes >= 4 * huge) {
-    const std::size_t rounded = (bytes + huge - 1) / huge * huge;
-    p = std::aligned_alloc(huge, rounded);
-    if (p) madvise(p, rounded, MADV_HUGEPAGE);
+  // Large buffers come in whole 2 MiB pages, kept a short while after they
+  // are freed for the next buffer of their size (core/large_blocks.hpp).
+  std::shared_ptr<void> owner;
+  if (bytes >= detail::kLargeBlockMinBytes) {
+    owner = std::shared_ptr<void>(detail::take_large_block(bytes),
+                                  [bytes](void* q) { detail::give_large_block(q, bytes); });
   } else {
-    p = std::aligned_alloc(64, bytes ? bytes : 64);
+    void* p = std::aligned_alloc(64, bytes ? bytes : 64);
+    if (!p) throw std::bad_alloc();
+    owner = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
   }
-  if (!p) throw std::bad_alloc();
-  std::shared_ptr<void> owner(p, [](void* q) { std::free(q); });
-  view_.data = static_cast<std::byte*>(p);
+  view_.data = static_cast<std::byte*>(owner.get());
   view_.dtype = dtype;
   view_.shape = shape;
   view_.strides = c_strides(shape, item);

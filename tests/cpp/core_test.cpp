@@ -1,15 +1,23 @@
 // Core: dtypes and promotion, the casting rule, views, the boundary table,
-// the thread pool.
+// the thread pool, the memory kept for large buffers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <set>
 #include <thread>
+#include <vector>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/cast.hpp"
+#include "core/large_blocks.hpp"
 #include "core/thread_pool.hpp"
 #include "tessera/tessera.hpp"
 
@@ -191,4 +199,122 @@ TEST(ThreadPool, NestedCallsComplete) {
     detail::parallel_for(8, 2, [&](std::int64_t, int) { total++; });
   });
   EXPECT_EQ(total.load(), 64);
+}
+
+// ---- large blocks (each test is a process of its own: ctest runs them apart) ----
+
+namespace {
+
+constexpr std::size_t kMiB = std::size_t{1} << 20;
+
+// Whether [p, p + bytes) is mapped in this process, asked of the kernel.
+bool mapped(const void* p, std::size_t bytes) {
+  std::vector<unsigned char> pages(bytes / static_cast<std::size_t>(sysconf(_SC_PAGESIZE)) + 1);
+  return mincore(const_cast<void*>(p), bytes, pages.data()) == 0;
+}
+
+// A float32 buffer of `mib` MiB (whole 2 MiB pages, as kept).
+Buffer buffer_of(std::size_t mib) {
+  return Buffer(DType::Float32, {static_cast<std::int64_t>(mib * kMiB / sizeof(float))});
+}
+
+}  // namespace
+
+TEST(LargeBlocks, AFreedBufferIsReusedByTheNextOfItsSize) {
+  detail::set_large_block_retention(std::chrono::seconds(60), 256 * kMiB);
+  const void* first;
+  {
+    Buffer b = buffer_of(10);
+    first = b.data();
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(first) % (2 * kMiB), 0u);  // huge pages can back it
+    EXPECT_EQ(retained_bytes(), 0u);
+  }
+  EXPECT_EQ(retained_bytes(), 10 * kMiB);
+  EXPECT_TRUE(mapped(first, 10 * kMiB));
+  {
+    Buffer again = buffer_of(10);
+    EXPECT_EQ(again.data(), first);
+    EXPECT_EQ(retained_bytes(), 0u);
+  }
+  Buffer small(DType::Float32, {1000});  // below kLargeBlockMinBytes: malloc's
+  EXPECT_EQ(retained_bytes(), 10 * kMiB);
+  release_memory();
+  EXPECT_EQ(retained_bytes(), 0u);
+  EXPECT_FALSE(mapped(first, 10 * kMiB));
+}
+
+TEST(LargeBlocks, ARequestOfAnotherSizeUnmapsTheOldestKeptFirst) {
+  detail::set_large_block_retention(std::chrono::seconds(60), 256 * kMiB);
+  {
+    Buffer a = buffer_of(16), b = buffer_of(10);
+  }  // b is freed first, so it is the older
+  EXPECT_EQ(retained_bytes(), 26 * kMiB);
+  {
+    Buffer c = buffer_of(12);  // no 12 MiB block; the oldest (b, 10 MiB) is not room enough, so a goes too
+    EXPECT_EQ(retained_bytes(), 0u);
+  }
+  release_memory();
+  const void* kept;
+  {
+    Buffer a = buffer_of(16), b = buffer_of(10);
+    kept = a.data();
+    b = Buffer();  // b freed first again
+  }
+  EXPECT_EQ(retained_bytes(), 26 * kMiB);
+  Buffer c = buffer_of(8);  // b (10 MiB) makes room; a stays for the next 16 MiB buffer
+  EXPECT_EQ(retained_bytes(), 16 * kMiB);
+  EXPECT_TRUE(mapped(kept, 16 * kMiB));
+  Buffer d = buffer_of(16);
+  EXPECT_EQ(d.data(), kept);
+}
+
+TEST(LargeBlocks, TheRetainedTotalStaysUnderTheCap) {
+  detail::set_large_block_retention(std::chrono::seconds(60), 20 * kMiB);
+  std::vector<const void*> addresses;
+  {
+    std::vector<Buffer> buffers;
+    for (int i = 0; i < 3; ++i) {
+      buffers.push_back(buffer_of(8));
+      addresses.push_back(buffers.back().data());
+    }
+  }  // freed first to last: the first is the oldest
+  EXPECT_EQ(retained_bytes(), 16 * kMiB);
+  EXPECT_FALSE(mapped(addresses[0], 8 * kMiB));
+  EXPECT_TRUE(mapped(addresses[1], 8 * kMiB));
+  EXPECT_TRUE(mapped(addresses[2], 8 * kMiB));
+  { Buffer too_large = buffer_of(22); }  // beyond the cap: never kept
+  EXPECT_EQ(retained_bytes(), 0u);       // and its request unmapped the others
+}
+
+TEST(LargeBlocks, IdleBlocksGoBackToTheSystemAfterTheRetentionTime) {
+  detail::set_large_block_retention(std::chrono::milliseconds(100), 256 * kMiB);
+  const void* p;
+  {
+    Buffer b = buffer_of(10);
+    p = b.data();
+  }
+  EXPECT_EQ(retained_bytes(), 10 * kMiB);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (retained_bytes() != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(retained_bytes(), 0u);
+  EXPECT_FALSE(mapped(p, 10 * kMiB));
+}
+
+TEST(LargeBlocks, AReusedBlockGivesTheSameResultAsFreshMemory) {
+  detail::set_large_block_retention(std::chrono::seconds(60), 256 * kMiB);
+  const std::int64_t rows = 1031, cols = 2053;  // prime sizes, 8.1 MiB as float32
+  Buffer input(DType::Float32, {rows, cols});
+  for (std::int64_t i = 0; i < rows * cols; ++i) input.data_as<float>()[i] = static_cast<float>((i * 7919) % 1009);
+  const Image filtered = uniform_filter(Image::wrap(input.view()), {5, 3});
+  const Buffer fresh = filtered.compute();
+  const void* garbage_data;
+  {
+    Buffer garbage(DType::Float32, {rows, cols});  // a block of that size, filled with NaN, then kept
+    std::fill_n(garbage.data_as<float>(), rows * cols, std::numeric_limits<float>::quiet_NaN());
+    garbage_data = garbage.data();
+  }
+  const Buffer reused = filtered.compute();
+  EXPECT_EQ(reused.data(), garbage_data);
+  EXPECT_EQ(std::memcmp(reused.data(), fresh.data(), static_cast<std::size_t>(rows * cols) * sizeof(float)), 0);
 }
