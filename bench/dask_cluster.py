@@ -98,7 +98,9 @@ def bench(size=16000, chunk=2000, workers=2, runs=3):
         # runs, as its other tables do. Run times swing here: this VM backs a
         # page only when it is first touched, at up to ~50 ms per 16 MB (see
         # first_touch_ms), and a run's 1 GB of results lands on such pages
-        # unless the memory was freed just before; the scheduler and the
+        # unless the memory was freed just before (tessera's results reuse
+        # the blocks the last run's results left, kept 2 s; a chunk Dask moves
+        # between workers lands on fresh memory); the scheduler and the
         # workers' event loops share the two cores with the computation.
         # One process per core, one tessera thread per process (see tessera.dask).
         touch = sorted(v for ms in client.run(first_touch_ms).values() for v in ms)
