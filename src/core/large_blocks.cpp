@@ -192,7 +192,7 @@ void release_large_blocks() {
   unmap_all(all);
 }
 
-void set_large_block_retention(std::chrono::milliseconds retention, std::size_t cap) {
+void set_large_block_limits(std::chrono::milliseconds retention, std::size_t cap) {
   Cache& c = Cache::get();
   std::vector<Idle> evicted;
   {
@@ -204,8 +204,6 @@ void set_large_block_retention(std::chrono::milliseconds retention, std::size_t 
   }
   unmap_all(evicted);
 }
-
-void reset_large_block_retention() { set_large_block_retention(kLargeBlockRetention, default_cap()); }
 
 }  // namespace tessera::detail
 

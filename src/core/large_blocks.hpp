@@ -41,9 +41,8 @@ std::size_t retained_large_bytes();
 // Unmaps every block held for reuse now.
 void release_large_blocks();
 
-// Tests: the idle time after which a block is unmapped and the cap on the
-// retained total; reset_ restores the defaults.
-void set_large_block_retention(std::chrono::milliseconds retention, std::size_t cap);
-void reset_large_block_retention();
+// Tests: the idle time after which a block is unmapped, and the cap on the
+// retained total (kept blocks beyond it are unmapped now).
+void set_large_block_limits(std::chrono::milliseconds retention, std::size_t cap);
 
 }  // namespace tessera::detail

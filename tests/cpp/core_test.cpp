@@ -221,7 +221,7 @@ Buffer buffer_of(std::size_t mib) {
 }  // namespace
 
 TEST(LargeBlocks, AFreedBufferIsReusedByTheNextOfItsSize) {
-  detail::set_large_block_retention(std::chrono::seconds(60), 256 * kMiB);
+  detail::set_large_block_limits(std::chrono::seconds(60), 256 * kMiB);
   const void* first;
   {
     Buffer b = buffer_of(10);
@@ -244,7 +244,7 @@ TEST(LargeBlocks, AFreedBufferIsReusedByTheNextOfItsSize) {
 }
 
 TEST(LargeBlocks, ARequestOfAnotherSizeUnmapsTheOldestKeptFirst) {
-  detail::set_large_block_retention(std::chrono::seconds(60), 256 * kMiB);
+  detail::set_large_block_limits(std::chrono::seconds(60), 256 * kMiB);
   {
     Buffer a = buffer_of(16), b = buffer_of(10);
   }  // b is freed first, so it is the older
@@ -269,7 +269,7 @@ TEST(LargeBlocks, ARequestOfAnotherSizeUnmapsTheOldestKeptFirst) {
 }
 
 TEST(LargeBlocks, TheRetainedTotalStaysUnderTheCap) {
-  detail::set_large_block_retention(std::chrono::seconds(60), 20 * kMiB);
+  detail::set_large_block_limits(std::chrono::seconds(60), 20 * kMiB);
   std::vector<const void*> addresses;
   {
     std::vector<Buffer> buffers;
@@ -287,7 +287,7 @@ TEST(LargeBlocks, TheRetainedTotalStaysUnderTheCap) {
 }
 
 TEST(LargeBlocks, IdleBlocksGoBackToTheSystemAfterTheRetentionTime) {
-  detail::set_large_block_retention(std::chrono::milliseconds(100), 256 * kMiB);
+  detail::set_large_block_limits(std::chrono::milliseconds(100), 256 * kMiB);
   const void* p;
   {
     Buffer b = buffer_of(10);
@@ -302,7 +302,7 @@ TEST(LargeBlocks, IdleBlocksGoBackToTheSystemAfterTheRetentionTime) {
 }
 
 TEST(LargeBlocks, AReusedBlockGivesTheSameResultAsFreshMemory) {
-  detail::set_large_block_retention(std::chrono::seconds(60), 256 * kMiB);
+  detail::set_large_block_limits(std::chrono::seconds(60), 256 * kMiB);
   const std::int64_t rows = 1031, cols = 2053;  // prime sizes, 8.1 MiB as float32
   Buffer input(DType::Float32, {rows, cols});
   for (std::int64_t i = 0; i < rows * cols; ++i) input.data_as<float>()[i] = static_cast<float>((i * 7919) % 1009);
