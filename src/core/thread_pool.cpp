@@ -1,5 +1,7 @@
 #include "core/thread_pool.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
@@ -7,6 +9,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -45,7 +48,12 @@ class Pool {
  public:
   static Pool& instance() {
     // Never destroyed: worker threads may outlive static destruction order.
-    static Pool* pool = new Pool();
+    static Pool* pool = [] {
+      auto* p = new Pool();
+      pthread_atfork([] { instance().mutex_.lock(); }, [] { instance().mutex_.unlock(); },
+                     [] { instance().forget_threads_in_child(); });
+      return p;
+    }();
     return *pool;
   }
 
@@ -89,6 +97,20 @@ class Pool {
       std::lock_guard<std::mutex> job_lock(job->mutex);
       if (--job->helpers_active == 0) job->done.notify_all();
     }
+  }
+
+  // A forked child has none of the workers, and a condition variable their
+  // waits left behind would block its first notify: it starts afresh, and
+  // its first parallel call starts its own workers. (The forking thread
+  // holds mutex_, taken in the prepare handler.)
+  void forget_threads_in_child() {
+    // The parent's threads, condition variable and queued jobs are left
+    // behind, not destroyed: destroying them could wait for waiters that do
+    // not exist here.
+    new (&threads_) std::vector<std::thread>();
+    new (&cv_) std::condition_variable();
+    new (&queue_) std::deque<std::shared_ptr<Job>>();
+    mutex_.unlock();
   }
 
   std::mutex mutex_;

@@ -1,5 +1,7 @@
 #include "tile_context.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -20,7 +22,12 @@ struct TileContext::Pool {
   std::size_t bytes = 0;
 
   static Pool& get() {
-    static Pool* pool = new Pool;  // never destroyed: a context may end after static destructors run
+    static Pool* pool = [] {
+      auto* p = new Pool;  // never destroyed: a context may end after static destructors run
+      // A forked child must not inherit the mutex locked by another thread.
+      pthread_atfork([] { get().mutex.lock(); }, [] { get().mutex.unlock(); }, [] { get().mutex.unlock(); });
+      return p;
+    }();
     return *pool;
   }
 };
