@@ -13,4 +13,9 @@ std::size_t retained_bytes();
 // Returns every kept buffer to the system now.
 void release_memory();
 
+// The cap on kept bytes (by default an eighth of physical memory, at most
+// 4 GiB); setting it lower returns what is kept beyond it now, 0 keeps nothing.
+std::size_t retained_limit();
+void set_retained_limit(std::size_t bytes);
+
 }  // namespace tessera

@@ -742,5 +742,8 @@ called from different threads.)doc")
   m.def("retained_bytes", &retained_bytes,
         "bytes of freed large buffers kept for reuse (each returned to the system after 2 s unused)");
   m.def("release_memory", &release_memory, "returns every kept buffer to the system now");
+  m.def("retained_limit", &retained_limit, "the cap on kept bytes (default: RAM / 8, at most 4 GiB)");
+  m.def("set_retained_limit", &set_retained_limit, py::arg("bytes"),
+        "sets the cap on kept bytes; what is kept beyond it goes back now; 0 keeps nothing");
   m.def("simd", [] { return std::string(simd_instruction_set()); }, "the instruction set of the kernels in use");
 }

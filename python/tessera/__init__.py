@@ -23,7 +23,8 @@ value-based promotion), with these documented choices:
 import sys as _sys
 
 from . import _core
-from ._core import Image, asarray, default_threads, function_names, release_memory, retained_bytes, simd
+from ._core import (Image, asarray, default_threads, function_names, release_memory, retained_bytes, retained_limit,
+                    set_retained_limit, simd)
 from .io import info, open, save, stack_max, stack_mean, stack_min, weighted_sum  # noqa: A004
 from .chart import StreamChart, height_colormap, render_windows, save_animation
 from .filters import (enhanced_lee_filter, frost_filter, gamma_map_filter, kuan_filter, lee_filter,
@@ -34,7 +35,8 @@ __all__ = [
     "Image", "asarray", "block", "evaluate", "expression", "map_tiles", "where", "clip",
     "minimum", "maximum", "arctan2", "abs", "sqrt", "exp", "log", "log10", "log1p",
     "expm1", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
-    "tanh", "floor", "ceil", "default_threads", "simd", "retained_bytes", "release_memory",
+    "tanh", "floor", "ceil", "default_threads", "simd", "retained_bytes", "release_memory", "retained_limit",
+    "set_retained_limit",
     "uniform_filter", "local_mean_std", "lee_filter",
     "kuan_filter", "enhanced_lee_filter", "frost_filter", "gamma_map_filter", "steepest_neighbor",
     "maximum_filter", "minimum_filter", "median_filter",

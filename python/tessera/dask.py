@@ -16,6 +16,12 @@ process and tessera the cores of that process: on one machine
 ``LocalCluster(n_workers=k, threads_per_worker=1)`` and ``threads=cores // k``;
 with Dask's threaded scheduler, ``dask.config.set(num_workers=1)`` and the
 default threads, or ``threads=1`` and Dask's default workers.
+
+Memory: tessera keeps the memory of freed results for the next result of the
+same size, 2 s at most (tessera.retained_bytes). A worker counts it in the
+process memory by which it spills and pauses, so in a worker with a memory
+limit tessera keeps at most an eighth of that limit (set_retained_limit
+changes it, 0 keeps nothing).
 """
 import concurrent.futures
 import os
@@ -39,6 +45,27 @@ def source_indices(start, stop, n, mode):
     return tessera._core.boundary_indices(int(start), int(stop), int(n), mode)
 
 
+_fitted_to_worker = False
+
+
+def _fit_kept_memory_to_worker():
+    """In a Dask worker with a memory limit, caps what tessera keeps of freed
+    results for reuse (tessera.retained_bytes) at an eighth of that limit:
+    the worker spills and pauses by its process memory, which counts it.
+    Once per process; nothing outside a worker."""
+    global _fitted_to_worker
+    if _fitted_to_worker:
+        return
+    _fitted_to_worker = True
+    try:
+        from distributed import get_worker
+        limit = get_worker().memory_manager.memory_limit
+    except Exception:  # not in a worker (or no distributed): nothing to fit
+        return
+    if limit:
+        tessera.set_retained_limit(min(tessera.retained_limit(), int(limit) // 8))
+
+
 def _naming_chunk(fn, block, where):
     """fn(block); an exception keeps its type and gains the chunk's position."""
     try:
@@ -59,6 +86,7 @@ class _Cropped:
         self.lazy, self.threads = lazy, threads
 
     def __call__(self, block, inner=None):
+        _fit_kept_memory_to_worker()
         result = self.lazy(tessera.asarray(block))
         sel = inner if inner is not None else (slice(None),) * block.ndim
         if isinstance(result, tuple):
@@ -416,6 +444,7 @@ def evaluate(expression, threads=None, **variables):
     dask_arrays = da.broadcast_arrays(*[_as_dask(arrays[k]) for k in keys]) if keys else []
 
     def run(*blocks):
+        _fit_kept_memory_to_worker()
         return tessera.evaluate(expression, threads=threads, **dict(zip(keys, blocks)), **scalars)
     sample = {k: np.zeros((1,) * max(a.ndim, 1), a.dtype) for k, a in zip(keys, dask_arrays)}
     dtype = tessera.evaluate(expression, **sample, **scalars).dtype
@@ -434,6 +463,7 @@ def _stack(fn, images, *args, dtype=None):
     arrays = da.core.unify_chunks(*[x for a in arrays for x in (a, tuple(range(a.ndim)))])[1]
 
     def run(*blocks):
+        _fit_kept_memory_to_worker()
         return np.asarray(fn(list(blocks), *args, dtype=dtype))
     out_dtype = np.asarray(fn([np.zeros((1,) * a.ndim, a.dtype) for a in arrays], *args, dtype=dtype)).dtype
     return da.map_blocks(run, *arrays, dtype=out_dtype)
@@ -467,6 +497,7 @@ class _TiffRegions:
         self.shape, self.dtype, self.ndim = tuple(image.shape), np.dtype(image.dtype), image.ndim
 
     def __getitem__(self, key):
+        _fit_kept_memory_to_worker()
         return np.asarray(tessera.open(self.path, page=self.page)[key])
 
 

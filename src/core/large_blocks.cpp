@@ -192,17 +192,31 @@ void release_large_blocks() {
   unmap_all(all);
 }
 
-void set_large_block_limits(std::chrono::milliseconds retention, std::size_t cap) {
+std::size_t large_block_cap() {
+  Cache& c = Cache::get();
+  std::lock_guard lock(c.mutex);
+  return c.cap;
+}
+
+void set_large_block_cap(std::size_t cap) {
   Cache& c = Cache::get();
   std::vector<Idle> evicted;
   {
     std::lock_guard lock(c.mutex);
-    c.retention = retention;
     c.cap = cap;
     if (c.bytes > cap) evicted = c.evict_oldest(c.bytes - cap);
-    c.wake.notify_one();
   }
   unmap_all(evicted);
+}
+
+void set_large_block_limits(std::chrono::milliseconds retention, std::size_t cap) {
+  {
+    Cache& c = Cache::get();
+    std::lock_guard lock(c.mutex);
+    c.retention = retention;
+    c.wake.notify_one();
+  }
+  set_large_block_cap(cap);
 }
 
 }  // namespace tessera::detail
@@ -212,5 +226,9 @@ namespace tessera {
 std::size_t retained_bytes() { return detail::retained_large_bytes(); }
 
 void release_memory() { detail::release_large_blocks(); }
+
+std::size_t retained_limit() { return detail::large_block_cap(); }
+
+void set_retained_limit(std::size_t bytes) { detail::set_large_block_cap(bytes); }
 
 }  // namespace tessera

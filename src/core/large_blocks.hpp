@@ -41,8 +41,11 @@ std::size_t retained_large_bytes();
 // Unmaps every block held for reuse now.
 void release_large_blocks();
 
-// Tests: the idle time after which a block is unmapped, and the cap on the
-// retained total (kept blocks beyond it are unmapped now).
+// The cap on the retained total; setting it unmaps kept blocks beyond it now.
+std::size_t large_block_cap();
+void set_large_block_cap(std::size_t cap);
+
+// Tests: the idle time after which a block is unmapped, and the cap.
 void set_large_block_limits(std::chrono::milliseconds retention, std::size_t cap);
 
 }  // namespace tessera::detail

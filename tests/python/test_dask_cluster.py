@@ -41,6 +41,21 @@ def test_cluster_matches_memory(client, rng, tmp_path):
     np.testing.assert_array_equal(np.asarray(tessera.open(tmp_path / "u.tif")), tessera.uniform_filter(a, 5))
 
 
+def _retained_limit():
+    return tessera.retained_limit()
+
+
+def test_a_worker_keeps_at_most_an_eighth_of_its_memory_limit(client, rng):
+    a = rng.random((360, 360))
+    x = da.from_array(a, chunks=(60, 60))  # 36 chunks: both workers take some
+    np.testing.assert_array_equal(tdask.uniform_filter(x, 3, threads=1).compute(), tessera.uniform_filter(a, 3))
+    limits = client.run(_retained_limit)
+    workers = client.scheduler_info()["workers"]
+    ours = tessera.retained_limit()  # the client is no worker: the default
+    for address, limit in limits.items():
+        assert limit == min(ours, workers[address]["memory_limit"] // 8), (address, limit)
+
+
 def _slow_identity_plus_one(block):
     time.sleep(0.3)
     return block + 1

@@ -92,3 +92,25 @@ def test_a_forked_child_starts_with_nothing_kept_and_reuses_its_own():
     assert child.exitcode == 0
     assert answer == (0, [True, True, True], held), answer
     tessera.release_memory()
+
+
+def test_the_limit_caps_what_is_kept_and_zero_keeps_nothing():
+    tessera.release_memory()
+    default = tessera.retained_limit()
+    assert 0 < default <= 4 << 30
+    try:
+        r = (tessera.asarray(_data(np.float32)) * 2.0).compute()
+        block = r.nbytes
+        del r
+        assert tessera.retained_bytes() >= block
+        tessera.set_retained_limit(block // 2)  # what is kept beyond the new cap goes back now
+        assert tessera.retained_limit() == block // 2 and tessera.retained_bytes() == 0
+        tessera.set_retained_limit(0)
+        for _ in range(2):
+            r = (tessera.asarray(_data(np.float32)) * 2.0).compute()
+            np.testing.assert_array_equal(r, _data(np.float32) * np.float32(2.0))
+            del r
+            assert tessera.retained_bytes() == 0
+    finally:
+        tessera.set_retained_limit(default)
+    assert tessera.retained_limit() == default
