@@ -52,16 +52,22 @@ def _fit_kept_memory_to_worker():
     """In a Dask worker with a memory limit, caps what tessera keeps of freed
     results for reuse (tessera.retained_bytes) at an eighth of that limit:
     the worker spills and pauses by its process memory, which counts it.
-    Once per process; nothing outside a worker."""
+    Once per process that hosts a worker; outside one (the client building a
+    graph, Dask's threaded scheduler) it looks again next time, as a worker
+    may start in this process later."""
     global _fitted_to_worker
     if _fitted_to_worker:
         return
-    _fitted_to_worker = True
     try:
         from distributed import get_worker
-        limit = get_worker().memory_manager.memory_limit
-    except Exception:  # not in a worker (or no distributed): nothing to fit
+    except ImportError:  # no distributed: never a worker
+        _fitted_to_worker = True
         return
+    try:
+        limit = get_worker().memory_manager.memory_limit
+    except Exception:  # not in a worker
+        return
+    _fitted_to_worker = True
     if limit:
         tessera.set_retained_limit(min(tessera.retained_limit(), int(limit) // 8))
 

@@ -46,12 +46,15 @@ def _retained_limit():
 
 
 def test_a_worker_keeps_at_most_an_eighth_of_its_memory_limit(client, rng):
-    a = rng.random((360, 360))
-    x = da.from_array(a, chunks=(60, 60))  # 36 chunks: both workers take some
-    np.testing.assert_array_equal(tdask.uniform_filter(x, 3, threads=1).compute(), tessera.uniform_filter(a, 3))
-    limits = client.run(_retained_limit)
+    a = rng.random((120, 120))
+    x = da.from_array(a, chunks=(60, 60))
     workers = client.scheduler_info()["workers"]
+    for address in workers:  # the whole graph on each worker in turn, so that each runs a chunk
+        y = client.compute(tdask.uniform_filter(x, 3, threads=1), workers=[address]).result()
+        np.testing.assert_array_equal(y, tessera.uniform_filter(a, 3))
+    limits = client.run(_retained_limit)
     ours = tessera.retained_limit()  # the client is no worker: the default
+    assert set(limits) == set(workers)
     for address, limit in limits.items():
         assert limit == min(ours, workers[address]["memory_limit"] // 8), (address, limit)
 
