@@ -36,10 +36,8 @@ __all__ = [
     "minimum", "maximum", "arctan2", "abs", "sqrt", "exp", "log", "log10", "log1p",
     "expm1", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
     "tanh", "floor", "ceil", "default_threads", "simd", "retained_bytes", "release_memory", "retained_limit",
-    "set_retained_limit",
-    "uniform_filter", "local_mean_std", "lee_filter",
-    "kuan_filter", "enhanced_lee_filter", "frost_filter", "gamma_map_filter", "steepest_neighbor",
-    "maximum_filter", "minimum_filter", "median_filter",
+    "set_retained_limit", "uniform_filter", "local_mean_std", "lee_filter", "kuan_filter", "enhanced_lee_filter",
+    "frost_filter", "gamma_map_filter", "steepest_neighbor", "maximum_filter", "minimum_filter", "median_filter",
     "open", "info", "save", "weighted_sum", "stack_mean", "stack_min", "stack_max",
     "StreamChart", "render_windows", "save_animation", "height_colormap",
 ]
