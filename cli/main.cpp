@@ -1,6 +1,8 @@
 // The tessera command line. Every failure prints one line naming the file and
 // the problem and exits non-zero; outputs are written whole or not at all.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <map>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -95,40 +97,171 @@ std::vector<double> parse_weights(const std::string& text) {
   return w;
 }
 
-struct FilterArgs {
-  std::string name, input, mode = "reflect";
-  std::vector<std::int64_t> size{7};
-  double looks = 1.0, damping = -1.0, cval = 0.0;
+// ---- registered operations: one subcommand each, made from the registry ----
+
+// Words spelled either way on the command line: enhanced-lee == enhanced_lee.
+std::string underscored(std::string s) {
+  for (auto& c : s)
+    if (c == '-') c = '_';
+  return s;
+}
+
+// A registered operation's subcommand: one positional file per image
+// parameter, then one per result; an option per other parameter, each kept
+// as the word typed and parsed by the registry (so every check and message
+// is the registry's). An operation with an "output" dtype takes it from --dtype.
+struct OperationCommand {
+  const tessera::Operation* op = nullptr;
+  CLI::App* cmd = nullptr;
+  std::map<std::string, std::string> images;        // parameter -> path
+  std::map<std::string, std::vector<std::string>> words;  // parameter -> the words given
+  std::vector<std::string> outputs;
+  OutputArgs out;
+
+  // Adds an option per non-image parameter of every operation in `ops` (the
+  // `filter` command takes the union, and leaves a missing one to the registry).
+  void add_options(const std::vector<const tessera::Operation*>& ops) {
+    const bool one = ops.size() == 1;
+    for (const tessera::Operation* o : ops)
+      for (const tessera::ParamSpec& p : o->params) {
+        if (p.kind == tessera::ParamKind::Image || words.count(p.name)) continue;
+        if (p.kind == tessera::ParamKind::DType && p.name == "output") continue;  // --dtype
+        std::string help = p.doc;
+        if (!p.required) help += " (default " + tessera::value_to_string(p.default_value) + ")";
+        if (const std::string allowed = tessera::allowed_to_string(p); !allowed.empty()) help += "; " + allowed;
+        auto* opt = cmd->add_option("--" + p.name, words[p.name], help);
+        if (p.kind == tessera::ParamKind::Sizes) opt->expected(1, 16);
+        else opt->expected(1);
+        if (p.required && one) opt->required();
+      }
+  }
+
+  // The operation's arguments from what was typed; images opened.
+  std::map<std::string, tessera::Value> arguments(const tessera::Operation& o) const {
+    std::map<std::string, tessera::Value> args;
+    for (const auto& [name, path] : images) args[name] = tessera::open(path);
+    for (const auto& [name, given] : words) {
+      if (given.empty()) continue;
+      std::string text;
+      for (const auto& w : given) text += (text.empty() ? "" : ",") + w;
+      args[name] = tessera::parse_argument(o, o.param(name), text);
+    }
+    for (const auto& p : o.params)
+      if (p.kind == tessera::ParamKind::DType && p.name == "output" && !out.dtype.empty())
+        args[p.name] = tessera::parse_argument(o, p, out.dtype);
+    return args;
+  }
 };
 
-int cmd_filter(const FilterArgs& f, const OutputArgs& out) {
-  const tessera::Image img = tessera::open(f.input);
-  const tessera::Boundary boundary{tessera::parse_boundary_mode(f.mode), f.cval};
-  tessera::SpeckleOptions o;
-  o.size = f.size.at(0);
-  o.looks = f.looks;
-  o.boundary = boundary;
-  const bool frost = f.name == "frost";
-  o.damping = f.damping >= 0 ? f.damping : (frost ? 2.0 : 1.0);
-  tessera::Image result;
-  if (f.name == "uniform") result = tessera::uniform_filter(img, f.size, boundary);
-  else if (f.name == "mean") result = tessera::local_mean_std(img, f.size, boundary).first;
-  else if (f.name == "std") result = tessera::local_mean_std(img, f.size, boundary).second;
-  else if (f.name == "maximum") result = tessera::maximum_filter(img, f.size, boundary);
-  else if (f.name == "minimum") result = tessera::minimum_filter(img, f.size, boundary);
-  else if (f.name == "median") result = tessera::median_filter(img, f.size, boundary);
-  else if (f.name == "lee") result = tessera::lee_filter(img, o);
-  else if (f.name == "kuan") result = tessera::kuan_filter(img, o);
-  else if (f.name == "enhanced-lee" || f.name == "enhanced_lee") result = tessera::enhanced_lee_filter(img, o);
-  else if (f.name == "frost") result = tessera::frost_filter(img, o);
-  else if (f.name == "gamma-map" || f.name == "gamma_map") result = tessera::gamma_map_filter(img, o);
-  else
-    throw tessera::ValueError("unknown filter '" + f.name +
-                              "'; use uniform, mean, std, maximum, minimum, median, lee, kuan, enhanced-lee, frost or gamma-map");
-  out.save(result);
+std::string operation_help(const tessera::Operation& op) {
+  return op.summary;
+}
+
+void add_operation_command(CLI::App& app, const tessera::Operation& op, OperationCommand& c) {
+  c.op = &op;
+  c.cmd = app.add_subcommand(op.name, operation_help(op));
+  if (op.name.find('_') != std::string::npos) {
+    std::string hyphened = op.name;
+    for (auto& ch : hyphened)
+      if (ch == '_') ch = '-';
+    c.cmd->alias(hyphened);
+  }
+  for (const auto& p : op.params)
+    if (p.kind == tessera::ParamKind::Image)
+      c.cmd->add_option(p.name == "input" ? "INPUT" : p.name, c.images[p.name], p.doc + " (a file)")->required();
+  if (op.outputs.size() == 1) {
+    c.cmd->add_option("OUTPUT", c.out.path, "the output file")->required();
+  } else {
+    c.outputs.resize(op.outputs.size());
+    for (std::size_t k = 0; k < op.outputs.size(); ++k)
+      c.cmd->add_option(op.outputs[k], c.outputs[k], "the output file of " + op.outputs[k])->required();
+  }
+  c.add_options({&op});
+  c.out.add_to(c.cmd, true);
+}
+
+// Runs an operation's command: the arguments are checked (a bad one exits 2
+// before any work), then each result is saved.
+int run_operation(const tessera::Operation& op, const OperationCommand& c, std::size_t only_output = SIZE_MAX) {
+  std::vector<tessera::Image> results;
+  try {
+    results = tessera::call_operation(op, c.arguments(op));
+  } catch (const tessera::IOError&) {
+    throw;
+  } catch (const tessera::Error& e) {
+    std::cerr << "tessera: error: " << e.what() << "\n";
+    return 2;
+  }
+  const bool has_output_param = std::any_of(op.params.begin(), op.params.end(), [](const auto& p) {
+    return p.kind == tessera::ParamKind::DType && p.name == "output";
+  });
+  OutputArgs out = c.out;
+  if (has_output_param) out.dtype.clear();  // applied by the operation itself
+  if (only_output != SIZE_MAX) {
+    out.save(results.at(only_output));
+    return 0;
+  }
+  if (results.size() == 1) {
+    out.save(results[0]);
+    return 0;
+  }
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    out.path = c.outputs[k];
+    out.save(results[k]);
+  }
   return 0;
 }
 
+// `tessera filter NAME INPUT OUTPUT`: the filters by short name (uniform,
+// enhanced-lee, ...; mean and std are local_mean_std's two results).
+int run_filter(const std::string& name, OperationCommand& c) {
+  const std::string n = underscored(name);
+  std::size_t only = SIZE_MAX;
+  std::string op_name = n;
+  if (n == "mean" || n == "std") {
+    op_name = "local_mean_std";
+    only = n == "mean" ? 0 : 1;
+  } else if (n.size() < 7 || n.compare(n.size() - 7, 7, "_filter") != 0) {
+    op_name = n + "_filter";
+  }
+  const tessera::Operation* op = nullptr;
+  for (const tessera::Operation* o : tessera::operations())
+    if (o->name == op_name || o->name == n) op = o;
+  if (!op) {
+    std::string names;
+    for (const tessera::Operation* o : tessera::operations())
+      if (o->name.size() > 7 && o->name.compare(o->name.size() - 7, 7, "_filter") == 0)
+        names += (names.empty() ? "" : ", ") + o->name.substr(0, o->name.size() - 7);
+    throw tessera::ValueError("unknown filter '" + name + "'; use " + names + ", mean or std");
+  }
+  return run_operation(*op, c, only);  // a parameter op lacks: "frost_filter: no parameter 'looks'", exit 2
+}
+
+// `tessera ops`: every operation with its parameters and defaults;
+// --markdown prints the README's table.
+int cmd_ops(bool markdown) {
+  for (const tessera::Operation* op : tessera::operations()) {
+    std::string sig;
+    for (const auto& p : op->params) {
+      sig += (sig.empty() ? "" : ", ") + p.name;
+      if (!p.required) {
+        const std::string v = tessera::value_to_string(p.default_value);
+        sig += "=" + (p.kind == tessera::ParamKind::Choice ? "'" + v + "'" : v);
+      }
+    }
+    if (markdown) {
+      std::cout << "| `" << op->name << "(" << sig << ")` | " << op->summary << " |\n";
+      continue;
+    }
+    std::cout << op->name << "(" << sig << ")\n    " << op->summary << "\n";
+    for (const auto& p : op->params) {
+      const std::string allowed = tessera::allowed_to_string(p);
+      std::cout << "    " << p.name << " (" << tessera::param_kind_name(p.kind) << "): " << p.doc
+                << (allowed.empty() ? "" : "; " + allowed) << "\n";
+    }
+  }
+  return 0;
+}
 
 // ---- tessera chart ----
 
@@ -296,28 +429,28 @@ int main(int argc, char** argv) {
     r.out.add_to(r.cmd);
   }
 
-  auto* filter = app.add_subcommand("filter", "run a neighbourhood or speckle filter on an image file, streaming");
-  FilterArgs fa;
-  OutputArgs filter_out;
-  filter->add_option("NAME", fa.name,
-                     "uniform, mean, std, maximum, minimum, median, lee, kuan, enhanced-lee, frost or gamma-map")
-      ->required();
-  filter->add_option("INPUT", fa.input, "the input file")->required();
-  filter->add_option("OUTPUT", filter_out.path, "the output file")->required();
-  filter->add_option("--size", fa.size, "window size (one number, or one per axis except for speckle filters)");
-  filter->add_option("--looks", fa.looks, "number of looks L (lee, kuan, enhanced-lee, gamma-map)");
-  filter->add_option("--damping", fa.damping, "damping factor (enhanced-lee: 1, frost: 2)");
-  filter->add_option("--mode", fa.mode, "boundary mode: reflect, mirror, nearest, wrap, constant");
-  filter->add_option("--cval", fa.cval, "the value outside the image for --mode constant");
-  filter_out.add_to(filter, true);
+  auto* ops = app.add_subcommand("ops", "list every operation with its parameters and defaults");
+  bool ops_markdown = false;
+  ops->add_flag("--markdown", ops_markdown, "one table row per operation (the README's table)");
 
-  auto* steepest = app.add_subcommand("steepest", "label each element by its direction of steepest descent");
-  std::string st_in, st_edges = "ignore";
-  OutputArgs st_out;
-  steepest->add_option("INPUT", st_in, "a 2-D or 3-D image: .npy, or a (multi-page) TIFF")->required();
-  steepest->add_option("OUTPUT", st_out.path, "the uint8 labels (.npy or .tif)")->required();
-  steepest->add_option("--edges", st_edges, "ignore (outside neighbours are not candidates) or zero (border = 0)");
-  st_out.add_to(steepest, true);
+  // One subcommand per registered operation.
+  std::vector<OperationCommand> op_commands(tessera::operations().size());
+  for (std::size_t k = 0; k < tessera::operations().size(); ++k)
+    add_operation_command(app, *tessera::operations()[k], op_commands[k]);
+  for (auto& c : op_commands)
+    if (c.op->name == "steepest_neighbor") c.cmd->alias("steepest");
+
+  auto* filter = app.add_subcommand("filter", "run a filter by its short name (uniform, maximum, enhanced-lee, mean, "
+                                              "std, ...) on an image file, streaming");
+  std::string filter_name;
+  OperationCommand filter_cmd;
+  filter_cmd.cmd = filter;
+  filter->add_option("NAME", filter_name, "the filter: the operation's name without _filter, or mean or std")
+      ->required();
+  filter->add_option("INPUT", filter_cmd.images["input"], "the input file")->required();
+  filter->add_option("OUTPUT", filter_cmd.out.path, "the output file")->required();
+  filter_cmd.add_options(tessera::operations());
+  filter_cmd.out.add_to(filter, true);
 
   auto* chart = app.add_subcommand("chart", "render a series (.npy or CSV) to an animated GIF or PNG of sliding-window charts");
   ChartArgs ca;
@@ -355,12 +488,11 @@ int main(int argc, char** argv) {
                                  : tessera::stack_max(images));
       return 0;
     }
-    if (filter->parsed()) return cmd_filter(fa, filter_out);
+    if (ops->parsed()) return cmd_ops(ops_markdown);
+    for (const auto& c : op_commands)
+      if (c.cmd->parsed()) return run_operation(*c.op, c);
+    if (filter->parsed()) return run_filter(filter_name, filter_cmd);
     if (chart->parsed()) return cmd_chart(ca);
-    if (steepest->parsed()) {
-      st_out.save(tessera::steepest_neighbor(tessera::open(st_in), st_edges));
-      return 0;
-    }
     std::cout << "tessera 0.1.0\n";
     return 0;
   } catch (const std::exception& e) {

@@ -27,7 +27,9 @@ std::pair<Image, Image> local_mean_std(const Image& input, const Shape& size, co
 struct SpeckleOptions {
   std::int64_t size = 7;
   double looks = 1.0;
-  double damping = 1.0;  // enhanced Lee (1.0) and Frost (2.0 by convention)
+  // None: the filter's own default (enhanced Lee 1, Frost 2; see their
+  // registered documentation, `tessera ops`).
+  std::optional<double> damping;
   Boundary boundary;
 };
 Image lee_filter(const Image& input, const SpeckleOptions& options = {});

@@ -49,6 +49,14 @@ class Image {
   // Basic indexing (one entry per axis after expansion of an ellipsis).
   Image index(const std::vector<AxisIndex>& indices) const;
 
+  // How far, per axis, computing any region reaches into the sources below
+  // (the sum of the halos along the deepest path): a part computed apart
+  // needs this much of its neighbours.
+  Shape halo() const;
+  // The period per axis of the absolute grids the graph's kernels follow
+  // (the least common multiple of Node::block_grid over the graph; 1 for none).
+  Shape alignment() const;
+
   Buffer compute(const ComputeOptions& options = {}) const;
   void compute_into(const View& out, const ComputeOptions& options = {}) const;
   // One region (inside the image), computed as a single tile on this thread.

@@ -53,6 +53,13 @@ class Node {
   // tiles read in place. Sorted, inside (0, shape[axis]). Default: none.
   virtual std::vector<std::int64_t> seams(std::size_t axis) const;
 
+  // The period, per axis, of an absolute grid the kernel's arithmetic follows
+  // (long window sums start their blocks at multiples of the window), so
+  // that its results depend on where a region starts modulo the period:
+  // whoever computes a part of an image apart (tessera.dask) starts it on
+  // that grid to get the same bits. Empty: none (every period 1).
+  virtual Shape block_grid() const;
+
   // The tile shape this node wants its output cut into (leading axes), if any.
   virtual std::optional<Shape> preferred_tile() const;
 

@@ -14,5 +14,6 @@
 #include "tessera/stacks.hpp"
 #include "tessera/image.hpp"
 #include "tessera/node.hpp"
+#include "tessera/operation.hpp"
 #include "tessera/tiles.hpp"
 #include "tessera/view.hpp"

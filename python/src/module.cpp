@@ -312,6 +312,102 @@ py::object map_tiles_py(py::function func, py::args arrays, py::object tile, py:
   return compute_to_python(result, py::none(), n_threads);
 }
 
+// ---- the operation registry ----
+
+py::object python_value(const Value& v) {
+  return std::visit(
+      [](const auto& x) -> py::object {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) return py::none();
+        else if constexpr (std::is_same_v<T, Shape>) {
+          if (x.size() == 1) return py::int_(x[0]);
+          return py::tuple(py::cast(x));
+        } else if constexpr (std::is_same_v<T, DType>) return py::str(std::string(dtype_name(x)));
+        else return py::cast(x);
+      },
+      v);
+}
+
+py::dict operation_dict(const Operation& op) {
+  py::dict d;
+  d["name"] = op.name;
+  d["summary"] = op.summary;
+  d["doc"] = op.doc;
+  d["outputs"] = py::tuple(py::cast(op.outputs));
+  py::list params;
+  for (const ParamSpec& p : op.params) {
+    py::dict q;
+    q["name"] = p.name;
+    q["kind"] = std::string(param_kind_name(p.kind));
+    q["doc"] = p.doc;
+    q["required"] = p.required;
+    q["default"] = p.required ? py::none() : python_value(p.default_value);
+    q["allowed"] = allowed_to_string(p);
+    q["choices"] = py::tuple(py::cast(p.choices));
+    params.append(q);
+  }
+  d["params"] = params;
+  return d;
+}
+
+// A Python argument as a registry Value of the parameter's kind; the
+// registry then checks it (range, choices) with the same message every face
+// gives. Numbers are taken from anything numpy calls a number; bools are not
+// numbers here.
+Value value_of(const py::handle& h, const ParamSpec& p, const Operation& op) {
+  const std::string what = op.name + ": " + p.name;
+  auto type_error = [&](const char* want) -> TypeError {
+    return TypeError(what + " must be " + want + ", got " + py::repr(h).cast<std::string>());
+  };
+  auto number = [&](const py::handle& x) -> std::optional<Value> {
+    if (py::isinstance<py::bool_>(x)) return std::nullopt;
+    if (py::isinstance<py::array>(x)) {  // a 0-d array is a number; numpy bools are not
+      const py::array a = py::reinterpret_borrow<py::array>(x);
+      if (a.ndim() != 0 || a.dtype().kind() == 'b') return std::nullopt;
+    } else if (py::isinstance(x, py::module_::import("numpy").attr("bool_"))) {
+      return std::nullopt;
+    }
+    if (PyIndex_Check(x.ptr())) {
+      int overflow = 0;
+      py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(x.ptr()));
+      if (!i) throw py::error_already_set();
+      const long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+      if (overflow) throw ValueError(what + ": " + py::str(x).cast<std::string>() + " is out of range");
+      return static_cast<std::int64_t>(v);
+    }
+    if (PyFloat_Check(x.ptr()) || py::isinstance(x, py::module_::import("numpy").attr("floating")))
+      return x.cast<double>();
+    return std::nullopt;
+  };
+  switch (p.kind) {
+    case ParamKind::Image: return image_of(h, what.c_str());
+    case ParamKind::DType:
+      if (h.is_none()) return std::monostate{};
+      return checked_dtype(py::dtype::from_args(py::reinterpret_borrow<py::object>(h)), what.c_str());
+    case ParamKind::Choice:
+      if (!py::isinstance<py::str>(h)) throw type_error(("a string, " + allowed_to_string(p)).c_str());
+      return h.cast<std::string>();
+    case ParamKind::Int:
+    case ParamKind::Real:
+      if (auto v = number(h)) return *v;
+      throw type_error(p.kind == ParamKind::Int ? "an integer" : "a number");
+    case ParamKind::Sizes: {
+      if (auto v = number(h)) return *v;
+      if ((!py::isinstance<py::sequence>(h) && !py::isinstance<py::array>(h)) || py::isinstance<py::str>(h))
+        throw type_error("an integer or a sequence of integers");
+      Shape s;
+      for (auto item : py::reinterpret_borrow<py::iterable>(h)) {
+        const auto v = number(item);
+        if (!v) throw type_error("an integer or a sequence of integers");
+        const Value checked = check_argument(op, p, *v);  // names the operation on 3.5
+        s.push_back(std::get<Shape>(checked)[0]);
+      }
+      return s;
+    }
+  }
+  throw InternalError("unknown parameter kind");
+}
+
 // ---- operators ----
 
 Image binary_op(const char* op, const py::object& a, const py::object& b) {
@@ -401,6 +497,12 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
       .def_property_readonly("dtype", [](const Image& i) { return to_numpy_dtype(i.dtype()); })
       .def_property_readonly("ndim", &Image::ndim)
       .def_property_readonly("size", [](const Image& i) { return element_count(i.shape()); })
+      .def("halo", [](const Image& i) { return py::tuple(py::cast(i.halo())); },
+           "How far, per axis, computing any region reaches into the inputs: a part computed apart needs this "
+           "much of its neighbours.")
+      .def("alignment", [](const Image& i) { return py::tuple(py::cast(i.alignment())); },
+           "The period per axis of the absolute grids the kernels follow: a part computed apart must start at a "
+           "multiple of it to give the same bits (1: anywhere).")
       .def("__len__", [](const Image& i) {
         if (i.ndim() == 0) throw TypeError("len() of a 0-d image");
         return i.shape()[0];
@@ -501,47 +603,23 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
         py::arg("halo") = 0, py::arg("mode") = "reflect", py::arg("cval") = 0.0, py::arg("out_dtype") = py::none(),
         py::arg("threads") = py::none());
 
-  // ---- filters (the Python wrappers in tessera/filters.py add numpy-in, numpy-out) ----
-  auto size_of = [](const py::object& size) {
-    if (py::isinstance<py::int_>(size)) return Shape{size.cast<std::int64_t>()};
-    return size.cast<Shape>();
-  };
-  auto dtype_arg = [](const py::object& dt) -> std::optional<DType> {
-    if (dt.is_none()) return std::nullopt;
-    return checked_dtype(py::dtype::from_args(dt), "output dtype");
-  };
-  m.def("uniform_filter", [=](const py::object& input, const py::object& size, const std::string& mode, double cval,
-                              const py::object& out) {
-    return uniform_filter(image_of(input), size_of(size), Boundary{parse_boundary_mode(mode), cval}, dtype_arg(out));
-  });
-  m.def("local_mean_std", [=](const py::object& input, const py::object& size, const std::string& mode, double cval,
-                              const py::object& out) {
-    auto [mean, std] = local_mean_std(image_of(input), size_of(size), Boundary{parse_boundary_mode(mode), cval},
-                                      dtype_arg(out));
-    return py::make_tuple(mean, std);
-  });
-  using SpeckleFn = Image (*)(const Image&, const SpeckleOptions&);
-  for (auto [name, fn] : std::vector<std::pair<const char*, SpeckleFn>>{
-           {"lee_filter", &lee_filter}, {"kuan_filter", &kuan_filter}, {"enhanced_lee_filter", &enhanced_lee_filter},
-           {"frost_filter", &frost_filter}, {"gamma_map_filter", &gamma_map_filter}}) {
-    m.def(name, [fn](const py::object& input, std::int64_t size, double looks, double damping, const std::string& mode,
-                     double cval) {
-      return fn(image_of(input), SpeckleOptions{size, looks, damping, Boundary{parse_boundary_mode(mode), cval}});
-    });
-  }
-
-  m.def("maximum_filter", [=](const py::object& input, const py::object& size, const std::string& mode, double cval) {
-    return maximum_filter(image_of(input), size_of(size), Boundary{parse_boundary_mode(mode), cval});
-  });
-  m.def("minimum_filter", [=](const py::object& input, const py::object& size, const std::string& mode, double cval) {
-    return minimum_filter(image_of(input), size_of(size), Boundary{parse_boundary_mode(mode), cval});
-  });
-  m.def("median_filter", [=](const py::object& input, const py::object& size, const std::string& mode, double cval) {
-    return median_filter(image_of(input), size_of(size), Boundary{parse_boundary_mode(mode), cval});
-  });
-  m.def("steepest_neighbor", [](const py::object& input, const std::string& edges) {
-    return steepest_neighbor(image_of(input), edges);
-  });
+  // ---- the operation registry (tessera/operations.py makes the Python functions from it) ----
+  m.def("operations", [] {
+    py::list out;
+    for (const Operation* op : operations()) out.append(operation_dict(*op));
+    return out;
+  }, "Every registered operation: name, summary, doc, outputs and parameters (name, kind, default, allowed).");
+  m.def("call_operation", [](const std::string& name, const py::dict& kwargs) -> py::object {
+    const Operation& op = tessera::operation(name);
+    std::map<std::string, Value> args;
+    for (auto [k, v] : kwargs) {
+      const std::string key = k.cast<std::string>();
+      args.emplace(key, value_of(v, op.param(key), op));
+    }
+    const std::vector<Image> results = call_operation(op, args);
+    if (results.size() == 1) return py::cast(results[0]);
+    return py::tuple(py::cast(results));
+  }, py::arg("name"), py::arg("arguments"), "Builds a registered operation's lazy result(s) from checked arguments.");
 
   // ---- files and stacks (the Python layer, tessera/io.py, adds paths and progress bars) ----
   m.def("open", [](const std::string& path, int page) {

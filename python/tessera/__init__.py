@@ -27,17 +27,19 @@ from ._core import (Image, asarray, default_threads, function_names, release_mem
                     set_retained_limit, simd)
 from .io import info, open, save, stack_max, stack_mean, stack_min, weighted_sum  # noqa: A004
 from .chart import StreamChart, height_colormap, render_windows, save_animation
-from .filters import (enhanced_lee_filter, frost_filter, gamma_map_filter, kuan_filter, lee_filter,
-                      local_mean_std, maximum_filter, median_filter, minimum_filter, steepest_neighbor,
-                      uniform_filter)
+from . import registry as _registry
+from .registry import operations
+
+# Every registered operation (filters, speckle filters, steepest_neighbor, ...)
+# as tessera.<name>, made from the C++ registry.
+globals().update({_n: getattr(_registry, _n) for _n in _registry.__all__})
 
 __all__ = [
     "Image", "asarray", "block", "evaluate", "expression", "map_tiles", "where", "clip",
     "minimum", "maximum", "arctan2", "abs", "sqrt", "exp", "log", "log10", "log1p",
     "expm1", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
     "tanh", "floor", "ceil", "default_threads", "simd", "retained_bytes", "release_memory", "retained_limit",
-    "set_retained_limit", "uniform_filter", "local_mean_std", "lee_filter", "kuan_filter", "enhanced_lee_filter",
-    "frost_filter", "gamma_map_filter", "steepest_neighbor", "maximum_filter", "minimum_filter", "median_filter",
+    "set_retained_limit", *_registry.__all__,
     "open", "info", "save", "weighted_sum", "stack_mean", "stack_min", "stack_max",
     "StreamChart", "render_windows", "save_animation", "height_colormap",
 ]

@@ -30,11 +30,10 @@ import dask.array as da
 import numpy as np
 
 import tessera
+from tessera import registry as _registry
 
-__all__ = ["evaluate", "uniform_filter", "local_mean_std", "lee_filter", "kuan_filter", "enhanced_lee_filter",
-           "frost_filter", "gamma_map_filter", "maximum_filter", "minimum_filter", "median_filter",
-           "steepest_neighbor", "weighted_sum", "stack_mean", "stack_min", "stack_max", "map_tiles",
-           "from_tiff", "to_tiff", "from_zarr", "to_zarr"]
+__all__ = ["evaluate", *(spec["name"] for spec in tessera.operations()), "weighted_sum", "stack_mean",
+           "stack_min", "stack_max", "map_tiles", "from_tiff", "to_tiff", "from_zarr", "to_zarr"]
 
 # ---- the halo exchange ----
 
@@ -119,17 +118,27 @@ def _halo_of(halo, ndim):
 
 def _padded_block(x, block_index, halo, mode, cval, align):
     """The chunk at block_index with its halo: a one-chunk Dask array, per
-    axis the positions filled by the constant (or None), and the left halo
-    per axis. The left halo grows so that the padded chunk starts at a
-    multiple of align[axis] in image coordinates: tessera's van Herk/Gil-Werman
-    window sums sit on blocks at absolute coordinates, and so their float64
-    sums then round exactly as over the whole image."""
-    sel, const, lefts = [], [], []
+    axis the positions filled by the constant (or None), and the halo taken
+    before and after it per axis. The halo before grows so that the block
+    starts at a multiple of align[axis] in image coordinates: tessera's van
+    Herk/Gil-Werman window sums sit on blocks at absolute coordinates, and so
+    their float64 sums then round exactly as over the whole image.
+    mode None: the block stops at the image's border (a tessera operation
+    applies its own boundary there, as over the whole image); else the halo
+    beyond the border is filled by tessera's table for `mode`."""
+    sel, const, befores, afters = [], [], [], []
     for axis, (b, h) in enumerate(zip(block_index, halo)):
         bounds = np.cumsum((0,) + x.chunks[axis])
-        left = h + int((bounds[b] - h) % align[axis]) if align else h
-        lefts.append(left)
-        idx = source_indices(bounds[b] - left, bounds[b + 1] + h, x.shape[axis], mode)
+        n = x.shape[axis]
+        before = h + int((bounds[b] - h) % align[axis]) if align else h
+        after = h
+        if mode is None:
+            before, after = min(before, int(bounds[b])), min(after, n - int(bounds[b + 1]))
+            idx = np.arange(bounds[b] - before, bounds[b + 1] + after)
+        else:
+            idx = source_indices(bounds[b] - before, bounds[b + 1] + after, n, mode)
+        befores.append(before)
+        afters.append(after)
         outside = idx < 0
         const.append(outside if outside.any() else None)
         sel.append(np.where(outside, 0, idx))
@@ -140,7 +149,7 @@ def _padded_block(x, block_index, halo, mode, cval, align):
             block = block[(slice(None),) * axis + (slice(lo, lo + idx.size),)]  # a plain slice: cheap
         else:
             block = block[(slice(None),) * axis + (idx,)]
-    return block.rechunk(block.shape), const, tuple(lefts)
+    return block.rechunk(block.shape), const, tuple(befores), tuple(afters)
 
 
 def _border_sources(x, halo, mode):
@@ -158,7 +167,7 @@ def _exchange_applies(x, halo, mode, align, tessera_fn):
     from it; windows over 8 need the aligned gather (see _padded_block); and
     where the border is padded here, the first and last chunks must hold what
     the boundary mode reads."""
-    if align and max(align) > 8:
+    if align and max(align) > 1:
         return False
     if not all(min(cs) >= h for cs, h in zip(x.chunks, halo) if h > 0):
         return False
@@ -290,25 +299,27 @@ def _exchange_halos(x, halo, mode, cval, fn, dtype, leading, tessera_fn):
 def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None, tessera_fn=True):
     """Applies fn to every chunk of x with its halo and assembles a Dask
     array chunked as x (with `leading` extra axes first). tessera_fn: fn is
-    a _Cropped tessera operation, which computes only the chunk, applies
-    `mode` itself where the chunk meets the image's border and never returns
-    its input; otherwise fn is a user's function (numpy padded chunk -> numpy
-    array of the same shape), whose halo at the border is filled for it and
-    whose result is trimmed."""
+    a _Cropped tessera operation, which computes only the chunk and applies
+    its own boundary where the chunk meets the image's border (mode None;
+    "wrap": the chunks across the border supply the halo); otherwise fn is a
+    user's function (numpy padded chunk -> numpy array of the same shape),
+    whose halo at the border is filled for it by `mode` and whose result is
+    trimmed."""
     x = _as_dask(x)
     halo = _halo_of(halo, x.ndim)
-    source_indices(0, 0, 1, mode)  # checks the mode before any work
+    if mode is not None:
+        source_indices(0, 0, 1, mode)  # checks the mode before any work
 
     if _exchange_applies(x, halo, mode, align, tessera_fn):
         return _exchange_halos(x, halo, mode, cval, fn, dtype, leading, tessera_fn)
 
-    def run(block, masks=(), lefts=halo, chunk=None):
+    def run(block, masks=(), befores=halo, afters=halo, chunk=None):
         if any(m is not None for m in masks):
             block = np.array(block)  # writable, owned
             for axis, mask in enumerate(masks):
                 if mask is not None:
                     block[(slice(None),) * axis + (mask,)] = cval
-        inner = tuple(slice(left, block.shape[a] - h) for a, (left, h) in enumerate(zip(lefts, halo)))
+        inner = tuple(slice(b, block.shape[k] - a) for k, (b, a) in enumerate(zip(befores, afters)))
         if tessera_fn:
             return _naming_chunk(lambda b: fn(b, inner), block, chunk)
         out = _naming_chunk(fn, block, chunk)
@@ -316,20 +327,12 @@ def _neighbourhood(x, halo, mode, cval, fn, dtype, leading=(), align=None, tesse
 
     blocks = np.empty(x.numblocks, dtype=object)
     for index in np.ndindex(*x.numblocks):
-        padded, consts, lefts = _padded_block(x, index, halo, mode, cval, align)
+        padded, consts, befores, afters = _padded_block(x, index, halo, mode, cval, align)
         shape = leading + tuple(x.chunks[a][index[a]] for a in range(x.ndim))
-        blocks[index] = da.map_blocks(run, padded, masks=tuple(consts),
-                                      dtype=dtype, chunks=tuple((s,) for s in shape), chunk=index, lefts=lefts,
+        blocks[index] = da.map_blocks(run, padded, masks=tuple(consts), befores=befores, afters=afters,
+                                      dtype=dtype, chunks=tuple((s,) for s in shape), chunk=index,
                                       meta=np.empty((0,) * len(shape), dtype))
     return da.block(blocks.tolist()) if x.ndim else blocks[()]
-
-
-def _sizes(size, ndim):
-    return (int(size),) * ndim if np.ndim(size) == 0 else tuple(int(s) for s in size)
-
-
-def _halo_for_size(size, ndim):
-    return tuple(s // 2 for s in _sizes(size, ndim))
 
 
 def _probe_dtype(fn, x):
@@ -337,95 +340,55 @@ def _probe_dtype(fn, x):
     return np.asarray(fn(np.zeros((3,) * x.ndim, x.dtype))).dtype
 
 
-def _filter(x, size, mode, cval, lazy, threads, leading=()):
-    """lazy: the operation on a lazy image (see _Cropped); leading: the axes
-    it adds in front (local_mean_std's two results)."""
-    x = _as_dask(x)
-    fn = _Cropped(lazy, threads)
-    dtype = _probe_dtype(fn, x)
-    return _neighbourhood(x, _halo_for_size(size, x.ndim), mode, cval, fn, dtype, leading=leading,
-                          align=_sizes(size, x.ndim))
+# ---- operations: a twin of every registered operation ----
+
+def _twin(spec):
+    """The Dask twin of a registered operation: its signature, its checks
+    (the registry's, through the in-memory function) and, per chunk, exactly
+    the halo and block grid the engine reports for the lazy result
+    (Image.halo(), Image.alignment()). Nothing here knows any operation."""
+    name = spec["name"]
+    sig = _registry.signature(spec)
+    main = next(p["name"] for p in spec["params"] if p["kind"] == "image")
+    op = getattr(tessera, name)
+
+    def twin(*args, **kwargs):
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"tessera.dask.{name}: {e}") from None
+        arguments = dict(bound.arguments)
+        threads = arguments.pop("threads", None)
+        if isinstance(arguments.get("output"), np.ndarray):
+            raise TypeError(f"tessera.dask.{name}: output must be a dtype; a Dask result is not computed into an array")
+        x = _as_dask(arguments.pop(main), f"{name}: {main}")
+
+        def lazy(image):
+            return op(image, **arguments)
+        # The operation on a stand-in of the whole array (no memory: every
+        # element is one zero) checks the arguments and tells the geometry.
+        probe = lazy(tessera.asarray(np.broadcast_to(np.zeros((), x.dtype), x.shape)))
+        results = probe if isinstance(probe, tuple) else (probe,)
+        halo = tuple(max(r.halo()[k] for r in results) for k in range(x.ndim))
+        align = tuple(np.lcm.reduce([r.alignment()[k] for r in results]) for k in range(x.ndim))
+        # The operation applies its own boundary where a chunk meets the
+        # image's border, except that "wrap" reads the chunks on the other side.
+        mode = "wrap" if arguments.get("mode") == "wrap" else None
+        leading = (len(results),) if len(results) > 1 else ()
+        out = _neighbourhood(x, halo, mode, 0.0, _Cropped(lazy, threads), results[0].dtype, leading=leading,
+                             align=align)
+        return tuple(out[k] for k in range(len(results))) if leading else out
+
+    twin.__name__ = twin.__qualname__ = name
+    twin.__module__ = __name__
+    twin.__signature__ = sig
+    twin.__doc__ = f"tessera.{name} on a Dask array.\n\n" + _registry.docstring(spec, face="dask")
+    return twin
 
 
-def _named_filter(name, input, size, mode, cval, threads, **kw):
-    """tessera.<name>(chunk, size, mode=, cval=, **kw) over a Dask array."""
-    fn = getattr(tessera, name)
-    return _filter(input, size, mode, cval, lambda b: fn(b, size, mode=mode, cval=cval, **kw), threads)
-
-
-# ---- filters ----
-
-def uniform_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
-    """tessera.uniform_filter on a Dask array (equal to the in-memory result)."""
-    return _named_filter("uniform_filter", input, size, mode, cval, threads, output=output)
-
-
-def local_mean_std(input, size, mode="reflect", cval=0.0, output=None, threads=None):
-    """tessera.local_mean_std on a Dask array: (mean, std), two Dask arrays."""
-    both = _filter(input, size, mode, cval,
-                   lambda b: tessera.local_mean_std(b, size, mode=mode, cval=cval, output=output), threads,
-                   leading=(2,))
-    return both[0], both[1]
-
-
-def lee_filter(input, size=7, looks=1, mode="reflect", cval=0.0, threads=None):
-    return _named_filter("lee_filter", input, size, mode, cval, threads, looks=looks)
-
-
-def kuan_filter(input, size=7, looks=1, mode="reflect", cval=0.0, threads=None):
-    return _named_filter("kuan_filter", input, size, mode, cval, threads, looks=looks)
-
-
-def enhanced_lee_filter(input, size=7, looks=1, damping=1.0, mode="reflect", cval=0.0, threads=None):
-    """tessera.enhanced_lee_filter on a Dask array (the 002 seed at cluster scale)."""
-    return _named_filter("enhanced_lee_filter", input, size, mode, cval, threads, looks=looks, damping=damping)
-
-
-def frost_filter(input, size=7, damping=2.0, mode="reflect", cval=0.0, threads=None):
-    return _named_filter("frost_filter", input, size, mode, cval, threads, damping=damping)
-
-
-def gamma_map_filter(input, size=7, looks=1, mode="reflect", cval=0.0, threads=None):
-    return _named_filter("gamma_map_filter", input, size, mode, cval, threads, looks=looks)
-
-
-def maximum_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
-    return _named_filter("maximum_filter", input, size, mode, cval, threads, output=output)
-
-
-def minimum_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
-    return _named_filter("minimum_filter", input, size, mode, cval, threads, output=output)
-
-
-def median_filter(input, size, mode="reflect", cval=0.0, output=None, threads=None):
-    return _named_filter("median_filter", input, size, mode, cval, threads, output=output)
-
-
-def steepest_neighbor(array, edges="ignore", threads=None):
-    """tessera.steepest_neighbor on a Dask array. The halo outside the image
-    is NaN (never a candidate), as in memory; edges="zero" then zeroes the
-    image's border."""
-    x = _as_dask(array)
-    if edges not in ("ignore", "zero"):
-        raise ValueError(f"steepest_neighbor: edges must be 'ignore' or 'zero', got {edges!r}")
-    if x.ndim not in (2, 3):
-        raise ValueError(f"steepest_neighbor: the input must be 2-D or 3-D, got shape {x.shape}")
-    if x.dtype.kind not in "f":
-        x = x.astype(np.float64)  # exact for the integers tessera reads as float64
-    labels = _neighbourhood(x, 1, "constant", np.nan, _Cropped(tessera.steepest_neighbor, threads),
-                            np.dtype(np.uint8))
-    if edges == "zero":
-        def zero_border(block, block_info=None):
-            block = block.copy()
-            loc = block_info[0]["array-location"]
-            for axis, (lo, hi) in enumerate(loc):
-                if lo == 0:
-                    block[(slice(None),) * axis + (0,)] = 0
-                if hi == x.shape[axis]:
-                    block[(slice(None),) * axis + (-1,)] = 0
-            return block
-        labels = labels.map_blocks(zero_border, dtype=np.uint8)
-    return labels
+for _spec in tessera.operations():
+    globals()[_spec["name"]] = _twin(_spec)
+del _spec
 
 
 def map_tiles(func, array, halo=0, mode="reflect", cval=0.0, dtype=None):

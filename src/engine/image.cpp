@@ -55,6 +55,10 @@ bool same_layout(const View& a, const View& b) {
 
 }  // namespace
 
+Shape Image::halo() const { return detail::accumulated_halo(*node_); }
+
+Shape Image::alignment() const { return detail::accumulated_grid(*node_); }
+
 void Image::compute_into(const View& out, const ComputeOptions& options) const {
   if (out.shape != shape())
     throw ValueError("out has shape " + shape_to_string(out.shape) + ", but the result has shape " +

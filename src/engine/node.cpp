@@ -22,6 +22,8 @@ bool Node::is_crop() const { return false; }
 
 std::vector<std::int64_t> Node::seams(std::size_t) const { return {}; }
 
+Shape Node::block_grid() const { return {}; }
+
 std::optional<Shape> Node::preferred_tile() const { return std::nullopt; }
 
 }  // namespace tessera

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
+#include <set>
 #include <tuple>
 
 #include "core/thread_pool.hpp"
@@ -124,6 +126,25 @@ std::vector<std::pair<std::int64_t, std::int64_t>> axis_tiles(std::int64_t lo, s
 Shape accumulated_halo(const Node& node) {
   std::map<const Node*, Shape> known;
   return accumulated_halo(node, known);
+}
+
+Shape accumulated_grid(const Node& node) {
+  const std::size_t nd = node.shape().size();
+  Shape grid(nd, 1);
+  std::set<const Node*> seen;
+  std::vector<const Node*> todo{&node};
+  while (!todo.empty()) {
+    const Node* n = todo.back();
+    todo.pop_back();
+    if (!seen.insert(n).second) continue;
+    const Shape own = n->block_grid();
+    // Only nodes of the root's rank and extent line up with its axes.
+    if (n->shape().size() == nd)
+      for (std::size_t a = 0; a < own.size() && a < nd; ++a)
+        if (n->shape()[a] == node.shape()[a]) grid[a] = std::lcm(grid[a], std::max<std::int64_t>(own[a], 1));
+    for (const auto& i : n->inputs()) todo.push_back(i.node().get());
+  }
+  return grid;
 }
 
 std::vector<Region> plan_tiles(const Node& root, int threads) {

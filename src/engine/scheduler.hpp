@@ -26,6 +26,9 @@ inline constexpr std::int64_t kElementsPerWorker = 1 << 16;
 // How far, per axis, computing a region of `node` reaches into the sources
 // below it (the sum of the halos along the deepest path).
 Shape accumulated_halo(const Node& node);
+// The least common multiple, per axis, of the block grids (Node::block_grid)
+// of the nodes below that line up with `node`'s axes.
+Shape accumulated_grid(const Node& node);
 
 // The tiles of `area` (a region inside root), in C order of their offsets.
 std::vector<Region> plan_tiles(const Node& root, const Region& area, int threads);

@@ -7,6 +7,7 @@
 #include "ops/filters/filter_kernels.hpp"
 #include "ops/filters/window.hpp"
 #include "tessera/filters.hpp"
+#include "tessera/operation.hpp"
 
 namespace tessera {
 
@@ -82,5 +83,23 @@ Image maximum_filter(const Image& input, const Shape& size, const Boundary& boun
 Image minimum_filter(const Image& input, const Shape& size, const Boundary& boundary) {
   return extreme_filter(input, size, boundary, false);
 }
+
+namespace {
+Operation extreme_operation(bool maximum) {
+  const std::string name = maximum ? "maximum" : "minimum";
+  return {
+      .name = name + "_filter",
+      .summary = "The " + name + " over a window, as scipy.ndimage." + name + "_filter, in the input's dtype.",
+      .doc = "Van Herk/Gil-Werman blocks: a cost per element that does not grow with the window. A NaN in the "
+             "window gives NaN.",
+      .params = param::join({{param::input(), param::sizes("the window: an int, or one per axis")}, param::boundary()}),
+      .outputs = {},
+      .build = [maximum](const Arguments& a) -> std::vector<Image> {
+        return {extreme_filter(a.image("input"), a.sizes("size"), a.boundary(), maximum)};
+      },
+  };
+}
+const bool registered = register_operation(extreme_operation(true)) && register_operation(extreme_operation(false));
+}  // namespace
 
 }  // namespace tessera

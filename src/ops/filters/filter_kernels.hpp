@@ -20,6 +20,11 @@ using SlidingKernel = void (*)(const In* in, std::int64_t in_stride, T* out, std
                                std::int64_t n, std::int64_t inner, std::int64_t size, std::int64_t origin,
                                T* scratch);
 
+// The longest window a sliding pass sums directly; longer ones use van Herk /
+// Gil-Werman blocks at absolute multiples of the window (their float64 sums
+// then depend on the grid: Node::block_grid).
+inline constexpr std::int64_t kSlidingDirectMax = 8;
+
 // The longest window along a contiguous row that is summed directly (in a
 // fixed order, vectorised); row_moments_f32 takes windows up to it.
 inline constexpr std::int64_t kRowMomentsMax = 16;

@@ -51,7 +51,7 @@ struct Square {
 // Windows up to this size: a direct reduction in a fixed order, vectorised
 // (along contiguous rows up to kDirectRowMax); longer ones use van Herk /
 // Gil-Werman blocks, whose cost per element does not grow with the size.
-constexpr std::int64_t kDirectMax = 8;
+constexpr std::int64_t kDirectMax = kSlidingDirectMax;
 constexpr std::int64_t kDirectRowMax = kRowMomentsMax;
 
 // out[j] = in[j] op in[j + st] op ... (S terms), in a fixed order, for j in

@@ -3,6 +3,7 @@
 #include "ops/filters/window.hpp"
 #include "ops/filters/window_moments.hpp"
 #include "tessera/filters.hpp"
+#include "tessera/operation.hpp"
 
 namespace tessera {
 
@@ -18,5 +19,22 @@ std::pair<Image, Image> local_mean_std(const Image& input, const Shape& size, co
       "local_mean_std", moments);
   return {mean, std};
 }
+
+namespace {
+const bool registered = register_operation({
+    .name = "local_mean_std",
+    .summary = "The window mean and population standard deviation sqrt(E[x^2] - E[x]^2), from float64 sums.",
+    .doc = "The standard deviation is clamped at 0 (never negative). Returns (mean, std).",
+    .params = param::join({{param::input(), param::sizes("the window: an int, or one per axis")},
+                           param::boundary(),
+                           {param::output_dtype("the results' dtype (default: float64 for float64 input, else "
+                                                "float32)")}}),
+    .outputs = {"mean", "std"},
+    .build = [](const Arguments& a) -> std::vector<Image> {
+      auto [mean, std] = local_mean_std(a.image("input"), a.sizes("size"), a.boundary(), a.dtype("output"));
+      return {mean, std};
+    },
+});
+}  // namespace
 
 }  // namespace tessera

@@ -9,6 +9,7 @@
 #include "engine/copy.hpp"
 #include "ops/filters/window.hpp"
 #include "tessera/filters.hpp"
+#include "tessera/operation.hpp"
 
 namespace tessera {
 
@@ -104,5 +105,19 @@ Image median_filter(const Image& input, const Shape& size, const Boundary& bound
   const Image result(std::make_shared<MedianFilterNode>(in, s, boundary));
   return in.dtype() == input.dtype() ? result : result.astype(DType::Float64);
 }
+
+namespace {
+const bool registered = register_operation({
+    .name = "median_filter",
+    .summary = "The median over a window of at most 7 per axis, as scipy.ndimage.median_filter.",
+    .doc = "The upper middle value for an even count, in the input's dtype; NaN sorts above every number.",
+    .params = param::join({{param::input(), param::sizes("the window: an int, or one per axis, each at most 7")},
+                           param::boundary()}),
+    .outputs = {},
+    .build = [](const Arguments& a) -> std::vector<Image> {
+      return {median_filter(a.image("input"), a.sizes("size"), a.boundary())};
+    },
+});
+}  // namespace
 
 }  // namespace tessera

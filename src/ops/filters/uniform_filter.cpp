@@ -7,6 +7,7 @@
 #include "ops/filters/filter_kernels.hpp"
 #include "ops/filters/window.hpp"
 #include "tessera/filters.hpp"
+#include "tessera/operation.hpp"
 
 namespace tessera {
 
@@ -53,6 +54,13 @@ Region window_input_region(const Region& out, const Shape& size) {
   return r;
 }
 
+Shape window_block_grid(const Shape& size) {
+  Shape grid(size.size(), 1);
+  for (std::size_t a = 0; a < size.size(); ++a)
+    if (size[a] > kSlidingDirectMax) grid[a] = size[a];
+  return grid;
+}
+
 namespace {
 
 double* thread_scratch(std::size_t slot, std::size_t count) {
@@ -87,6 +95,7 @@ class UniformFilterNode final : public Node {
   std::string name() const override { return "uniform_filter"; }
   Boundary input_boundary(std::size_t) const override { return boundary_; }
   Region input_region(std::size_t, const Region& out) const override { return window_input_region(out, size_); }
+  Shape block_grid() const override { return window_block_grid(size_); }
 
   void generate(const Region& region, const std::vector<View>& inputs, const View& out) const override {
     double count = 1;
@@ -259,5 +268,25 @@ Image uniform_filter(const Image& input, const Shape& size, const Boundary& boun
   return Image(std::make_shared<detail::UniformFilterNode>(detail::filter_input(input, boundary), s, boundary,
                                                            filter_result_dtype(input.dtype(), out)));
 }
+
+namespace {
+const bool registered = register_operation({
+    .name = "uniform_filter",
+    .summary = "The mean over a window, as scipy.ndimage.uniform_filter, from float64 sums.",
+    .doc = "1-D to N-D. Window sums in float64, direct for windows up to 8 and van Herk/Gil-Werman blocks above "
+           "(a cost per element that does not grow with the window). Float input keeps its precision; integer "
+           "input gives float32 unless output says.",
+    .params = param::join({{param::input(),
+                            param::sizes("the window: an int, or one per axis (1 leaves an axis alone, so (7, 7, 1) "
+                                         "filters an RGB image band by band)")},
+                           param::boundary(),
+                           {param::output_dtype("the result's dtype (default: float64 for float64 input, else "
+                                                "float32)")}}),
+    .outputs = {},
+    .build = [](const Arguments& a) -> std::vector<Image> {
+      return {uniform_filter(a.image("input"), a.sizes("size"), a.boundary(), a.dtype("output"))};
+    },
+});
+}  // namespace
 
 }  // namespace tessera

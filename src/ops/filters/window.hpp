@@ -30,6 +30,10 @@ Shape window_sizes(const Shape& size, std::size_t ndim, const char* what);
 // The input region a window of `size` needs around `out` (scipy's origin 0).
 Region window_input_region(const Region& out, const Shape& size);
 
+// The block grid (Node::block_grid) of window sums of `size`: the window
+// where it is summed in van Herk/Gil-Werman blocks, else 1.
+Shape window_block_grid(const Shape& size);
+
 // Sums over the window of every element of `region` (of squares, with
 // `square`), from the padded input (region grown by window_input_region); the
 // float64 result, C order, lives in per-thread scratch (window_sums_result)

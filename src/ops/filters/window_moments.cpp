@@ -55,6 +55,7 @@ class WindowMomentsNode final : public Node {
   std::string name() const override { return name_; }
   Boundary input_boundary(std::size_t) const override { return boundary_; }
   Region input_region(std::size_t, const Region& out) const override { return window_input_region(out, size_); }
+  Shape block_grid() const override { return window_block_grid(size_); }
 
   // In bands of rows, so that the float64 sums, the moments and the
   // formula's registers of one band stay in cache (a whole tile's sums do

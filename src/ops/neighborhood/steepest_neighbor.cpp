@@ -20,6 +20,7 @@
 
 #include "ops/filters/filter_kernels.hpp"
 #include "tessera/filters.hpp"
+#include "tessera/operation.hpp"
 
 namespace tessera {
 
@@ -142,5 +143,26 @@ Image steepest_neighbor(const Image& input, const std::string& edges) {
     throw ValueError("steepest_neighbor: edges must be 'ignore' or 'zero', got '" + edges + "'");
   return Image(std::make_shared<SteepestNeighborNode>(input, edges == "zero"));
 }
+
+namespace {
+const bool registered = register_operation({
+    .name = "steepest_neighbor",
+    .summary = "The 004 seed's rule: each element's direction of steepest descent, as uint8 labels.",
+    .doc = "On a 2-D or 3-D array, for each element c, the label of the first neighbour (C order over the 3x3 or "
+           "3x3x3 window: labels 0..8 with centre 4, or 0..26 with centre 13) maximising (c - n) / distance, or "
+           "the centre when every neighbour is strictly greater than c. (The seed's own code compares the centre "
+           "with itself, so its local-minimum branch never fires; this is the rule it meant.) NaN elements get the "
+           "centre; NaN neighbours are never candidates.",
+    .params = {param::input("a 2-D or 3-D numeric array"),
+               param::choice("edges", {"ignore", "zero"}, "ignore",
+                             "'ignore': neighbours outside the array are not candidates; 'zero': border elements "
+                             "get 0, as the seed leaves them",
+                             "edge rule")},
+    .outputs = {},
+    .build = [](const Arguments& a) -> std::vector<Image> {
+      return {steepest_neighbor(a.image("input"), a.word("edges"))};
+    },
+});
+}  // namespace
 
 }  // namespace tessera

@@ -13,10 +13,10 @@
 namespace tessera {
 
 Image enhanced_lee_filter(const Image& input, const SpeckleOptions& o) {
-  detail::check_speckle("enhanced_lee_filter", input, o, true);
+  detail::check_speckle("enhanced_lee_filter", input, o);
   const detail::EnhancedLeeConstants c{static_cast<float>(std::sqrt(1.0 / o.looks)),
                                        static_cast<float>(std::sqrt(1.0 + 2.0 / o.looks)),
-                                       static_cast<float>(-o.damping)};
+                                       static_cast<float>(-detail::speckle_damping("enhanced_lee_filter", o))};
   return detail::window_moments_rows_image(
       input, {o.size, o.size}, o.boundary,
       [c](const float* centre, const float* mean, const float* variance, std::int64_t n, float* out) {
@@ -24,5 +24,18 @@ Image enhanced_lee_filter(const Image& input, const SpeckleOptions& o) {
       },
       "enhanced_lee_filter");
 }
+
+namespace {
+const bool registered = register_operation({
+    .name = "enhanced_lee_filter",
+    .summary = "Enhanced Lee speckle filter (Lopes, Touzi and Nezry 1990).",
+    .doc = "R = Im where Ci <= Cu; Ic where Ci >= Cmax = sqrt(1 + 2/looks); otherwise Im W + Ic (1 - W) with "
+            "W = exp(-damping (Ci - Cu) / (Cmax - Ci)). (The 002 seed's sqrt(1 + 2*nlooks) is a typo for 2/looks.) "
+            "Damping 1 by default, as ENVI's Enhanced Lee uses. Where Im is 0 the result is Im. float32 result.",
+    .params = detail::speckle_params(true, 1.0),
+    .outputs = {},
+    .build = [](const Arguments& a) -> std::vector<Image> { return {enhanced_lee_filter(a.image("input"), detail::speckle_options(a))}; },
+});
+}  // namespace
 
 }  // namespace tessera

@@ -92,15 +92,29 @@ class FrostNode final : public Node {
 }  // namespace
 
 Image frost_filter(const Image& input, const SpeckleOptions& o) {
-  detail::check_speckle("frost_filter", input, o, false);
+  detail::check_speckle("frost_filter", input, o);
   const Image ci2 = detail::window_moments_image(
       input, {o.size, o.size}, o.boundary, [](const detail::Moments& m) { return m.variance / (m.mean * m.mean); },
       "frost_filter",
       DType::Float64);
   // A window whose mean is 0 (all zero, for intensities) has NaN Ci and even
   // weights: its average is the mean, 0, as the other filters give.
-  const Image frost(std::make_shared<FrostNode>(input.astype(DType::Float64), ci2, o.size, o.damping, o.boundary));
+  const Image frost(std::make_shared<FrostNode>(input.astype(DType::Float64), ci2, o.size,
+                                                       detail::speckle_damping("frost_filter", o), o.boundary));
   return frost.astype(DType::Float32);
 }
+
+namespace {
+const bool registered = register_operation({
+    .name = "frost_filter",
+    .summary = "Frost speckle filter (Frost et al. 1982): R = sum(P_i M_i) / sum(M_i) over the window.",
+    .doc = "M_i = exp(-damping Ci^2 T_i), T_i the distance of pixel i from the centre. The damping is 2 by "
+            "default, as ESA SNAP's Frost operator uses (Frost et al. leave it to the user). A flat or zero-mean window averages evenly; where Im is 0 the result is Im. "
+            "float32 result.",
+    .params = detail::speckle_params(false, 2.0),
+    .outputs = {},
+    .build = [](const Arguments& a) -> std::vector<Image> { return {frost_filter(a.image("input"), detail::speckle_options(a))}; },
+});
+}  // namespace
 
 }  // namespace tessera

@@ -9,7 +9,7 @@
 namespace tessera {
 
 Image gamma_map_filter(const Image& input, const SpeckleOptions& o) {
-  detail::check_speckle("gamma_map_filter", input, o, true);
+  detail::check_speckle("gamma_map_filter", input, o);
   return detail::speckle_image("gamma_map_filter", input, o, [&](const detail::SpeckleTerms& s) {
     const double cu = std::sqrt(s.cu2), cmax = std::sqrt(2.0) * cu, looks = o.looks;
     const Image ci = apply("sqrt", {s.ci2});
@@ -20,5 +20,18 @@ Image gamma_map_filter(const Image& input, const SpeckleOptions& o) {
     return where(ci <= cu, s.mean, where(ci >= cmax, s.centre, between));
   });
 }
+
+namespace {
+const bool registered = register_operation({
+    .name = "gamma_map_filter",
+    .summary = "Gamma MAP speckle filter (Lopes et al. 1990).",
+    .doc = "R = Im where Ci <= Cu; Ic where Ci >= sqrt(2) Cu; otherwise (B Im + sqrt(D)) / (2A) with "
+            "A = (1 + Cu^2)/(Ci^2 - Cu^2), B = A - looks - 1, D = Im^2 B^2 + 4 A looks Im Ic. Where Im is 0 the "
+            "result is Im. float32 result.",
+    .params = detail::speckle_params(true, std::nullopt),
+    .outputs = {},
+    .build = [](const Arguments& a) -> std::vector<Image> { return {gamma_map_filter(a.image("input"), detail::speckle_options(a))}; },
+});
+}  // namespace
 
 }  // namespace tessera

@@ -4,16 +4,49 @@
 
 namespace tessera::detail {
 
-void check_speckle(const char* name, const Image& input, const SpeckleOptions& o, bool uses_looks) {
+std::vector<ParamSpec> speckle_params(bool uses_looks, std::optional<double> damping) {
+  ParamSpec size = param::integer("size", 7, "the side of the square window");
+  size.min = 1;
+  size.max = 255;
+  size.odd = true;
+  std::vector<ParamSpec> own{param::input("the 2-D single-band image (intensity or amplitude)"), size};
+  if (uses_looks) {
+    ParamSpec looks = param::real("looks", 1.0, "the equivalent number of looks L; Cu = sqrt(1/L)");
+    looks.min = 0;
+    looks.min_open = true;
+    own.push_back(looks);
+  }
+  if (damping) {
+    ParamSpec d = param::real("damping", *damping, "the damping factor");
+    d.min = 0;
+    own.push_back(d);
+  }
+  return param::join({own, param::boundary()});
+}
+
+SpeckleOptions speckle_options(const Arguments& a) {
+  SpeckleOptions o;
+  o.size = a.integer("size");
+  if (a.has("looks")) o.looks = a.real("looks");
+  if (a.has("damping")) o.damping = a.real("damping");
+  o.boundary = a.boundary();
+  return o;
+}
+
+void check_speckle(const char* name, const Image& input, const SpeckleOptions& o) {
   if (input.ndim() != 2)
     throw ValueError(std::string(name) + ": the input must be a 2-D single-band image, got shape " +
                      shape_to_string(input.shape()));
-  if (o.size < 1 || o.size % 2 == 0 || o.size > 255)
-    throw ValueError(std::string(name) + ": size must be an odd number from 1 to 255, got " + std::to_string(o.size));
-  if (uses_looks && !(o.looks > 0 && std::isfinite(o.looks)))
-    throw ValueError(std::string(name) + ": looks must be a positive number, got " + std::to_string(o.looks));
-  if (!std::isfinite(o.damping) || o.damping < 0)
-    throw ValueError(std::string(name) + ": damping must be a finite non-negative number");
+  const Operation& op = operation(name);
+  check_argument(op, op.param("size"), o.size);
+  for (const auto& p : op.params) {
+    if (p.name == "looks") check_argument(op, p, o.looks);
+    if (p.name == "damping" && o.damping) check_argument(op, p, *o.damping);
+  }
+}
+
+double speckle_damping(const char* name, const SpeckleOptions& o) {
+  return o.damping ? *o.damping : std::get<double>(operation(name).param("damping").default_value);
 }
 
 Image speckle_image(const char* name, const Image& input, const SpeckleOptions& o,
