@@ -130,7 +130,7 @@ struct OperationCommand {
         if (!p.required) help += " (default " + tessera::value_to_string(p.default_value) + ")";
         if (const std::string allowed = tessera::allowed_to_string(p); !allowed.empty()) help += "; " + allowed;
         auto* opt = cmd->add_option("--" + p.name, words[p.name], help);
-        if (p.kind == tessera::ParamKind::Sizes) opt->expected(1, 16);
+        if (p.kind == tessera::ParamKind::Ints || p.kind == tessera::ParamKind::Reals) opt->expected(1, 1 << 20);
         else opt->expected(1);
         if (p.required && one) opt->required();
       }

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "tessera/image.hpp"
 
@@ -37,6 +38,13 @@ Image kuan_filter(const Image& input, const SpeckleOptions& options = {});
 Image enhanced_lee_filter(const Image& input, const SpeckleOptions& options = {});
 Image frost_filter(const Image& input, const SpeckleOptions& options = {});
 Image gamma_map_filter(const Image& input, const SpeckleOptions& options = {});
+
+// A 1-D correlation along `axis` (negative: from the end), as
+// scipy.ndimage's correlate1d: out[i] = sum_j w[j] in[i + j - size/2 - origin],
+// in float64 with scipy's order of terms. Result dtype: `out`, else float64
+// for float64 input and float32 otherwise.
+Image correlate1d(const Image& input, const std::vector<double>& weights, std::int64_t axis = -1,
+                  const Boundary& boundary = {}, std::int64_t origin = 0, std::optional<DType> out = std::nullopt);
 
 // The maximum / minimum over a window of `size` (one entry per axis or one
 // for all), as scipy.ndimage's maximum_filter / minimum_filter with origin 0,

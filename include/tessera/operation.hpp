@@ -25,15 +25,16 @@ enum class ParamKind {
   Image,   // an input image (a numpy array, a lazy image, a file on the command line)
   Int,     // an integer (an integral float is accepted)
   Real,    // a real number
-  Sizes,   // a window: one positive integer for every axis, or one per axis
+  Ints,    // an integer for every axis, or one per axis (a window's size)
+  Reals,   // a number for every axis, or one per axis (a sigma), or a list (weights)
   Choice,  // one of a fixed set of words (a boundary mode, an edge rule)
   DType,   // an output dtype, or none (the operation's own choice)
 };
 std::string_view param_kind_name(ParamKind kind);
 
-// A parameter's value: none (monostate), an integer, a real, a word, sizes,
-// a dtype or an image.
-using Value = std::variant<std::monostate, std::int64_t, double, std::string, Shape, DType, Image>;
+// A parameter's value: none (monostate), an integer, a real, a word,
+// integers (Ints), reals (Reals), a dtype or an image.
+using Value = std::variant<std::monostate, std::int64_t, double, std::string, Shape, std::vector<double>, DType, Image>;
 
 struct ParamSpec {
   std::string name;
@@ -43,7 +44,7 @@ struct ParamSpec {
   Value default_value;                  // when not required; monostate means None
   std::optional<double> min, max;       // allowed range, inclusive unless *_open
   bool min_open = false, max_open = false;
-  bool odd = false;                     // Int/Sizes: odd values only
+  bool odd = false;                     // Int/Ints: odd values only
   std::vector<std::string> choices;     // Choice: the allowed words
   std::string noun = "value";           // Choice: what a word is, for messages ("boundary mode")
 };
@@ -51,7 +52,10 @@ struct ParamSpec {
 // Parameters most operations share, built the same way everywhere.
 namespace param {
 ParamSpec input(std::string doc = "the input image");
+// "size": a window of 1 to 255 per axis.
 ParamSpec sizes(std::string doc, std::optional<std::int64_t> default_size = std::nullopt);
+ParamSpec ints(std::string name, std::optional<std::int64_t> default_value, std::string doc);
+ParamSpec reals(std::string name, std::optional<double> default_value, std::string doc);
 ParamSpec integer(std::string name, std::int64_t default_value, std::string doc);
 ParamSpec real(std::string name, double default_value, std::string doc);
 ParamSpec choice(std::string name, std::vector<std::string> choices, std::string default_value, std::string doc,
@@ -74,7 +78,8 @@ class Arguments {
   std::int64_t integer(std::string_view name) const;
   double real(std::string_view name) const;
   const std::string& word(std::string_view name) const;
-  const Shape& sizes(std::string_view name) const;
+  const Shape& ints(std::string_view name) const;
+  const std::vector<double>& reals(std::string_view name) const;
   std::optional<DType> dtype(std::string_view name) const;
   // The boundary from "mode" and "cval".
   Boundary boundary() const;

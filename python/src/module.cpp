@@ -319,8 +319,8 @@ py::object python_value(const Value& v) {
       [](const auto& x) -> py::object {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, std::monostate>) return py::none();
-        else if constexpr (std::is_same_v<T, Shape>) {
-          if (x.size() == 1) return py::int_(x[0]);
+        else if constexpr (std::is_same_v<T, Shape> || std::is_same_v<T, std::vector<double>>) {
+          if (x.size() == 1) return py::cast(x[0]);
           return py::tuple(py::cast(x));
         } else if constexpr (std::is_same_v<T, DType>) return py::str(std::string(dtype_name(x)));
         else return py::cast(x);
@@ -391,18 +391,24 @@ Value value_of(const py::handle& h, const ParamSpec& p, const Operation& op) {
     case ParamKind::Real:
       if (auto v = number(h)) return *v;
       throw type_error(p.kind == ParamKind::Int ? "an integer" : "a number");
-    case ParamKind::Sizes: {
+    case ParamKind::Ints:
+    case ParamKind::Reals: {
+      const bool ints = p.kind == ParamKind::Ints;
+      const char* want = ints ? "an integer or a sequence of integers" : "a number or a sequence of numbers";
       if (auto v = number(h)) return *v;
       if ((!py::isinstance<py::sequence>(h) && !py::isinstance<py::array>(h)) || py::isinstance<py::str>(h))
-        throw type_error("an integer or a sequence of integers");
+        throw type_error(want);
       Shape s;
+      std::vector<double> r;
       for (auto item : py::reinterpret_borrow<py::iterable>(h)) {
         const auto v = number(item);
-        if (!v) throw type_error("an integer or a sequence of integers");
+        if (!v) throw type_error(want);
         const Value checked = check_argument(op, p, *v);  // names the operation on 3.5
-        s.push_back(std::get<Shape>(checked)[0]);
+        if (ints) s.push_back(std::get<Shape>(checked)[0]);
+        else r.push_back(std::get<std::vector<double>>(checked)[0]);
       }
-      return s;
+      if (ints) return s;
+      return r;
     }
   }
   throw InternalError("unknown parameter kind");

@@ -23,7 +23,8 @@ _KIND_TYPES = {
     "image": "array or tessera.Image",
     "int": "int",
     "float": "float",
-    "sizes": "int or sequence of int",
+    "ints": "int or sequence of int",
+    "reals": "float or sequence of float",
     "choice": "str",
     "dtype": "dtype or None",
 }

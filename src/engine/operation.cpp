@@ -18,7 +18,8 @@ std::string_view param_kind_name(ParamKind kind) {
     case ParamKind::Image: return "image";
     case ParamKind::Int: return "int";
     case ParamKind::Real: return "float";
-    case ParamKind::Sizes: return "sizes";
+    case ParamKind::Ints: return "ints";
+    case ParamKind::Reals: return "reals";
     case ParamKind::Choice: return "choice";
     case ParamKind::DType: return "dtype";
   }
@@ -83,14 +84,29 @@ ParamSpec input(std::string doc) {
 }
 
 ParamSpec sizes(std::string doc, std::optional<std::int64_t> default_size) {
-  ParamSpec p;
-  p.name = "size";
-  p.kind = ParamKind::Sizes;
-  p.doc = std::move(doc);
-  p.required = !default_size;
-  if (default_size) p.default_value = Shape{*default_size};
+  ParamSpec p = ints("size", default_size, std::move(doc));
   p.min = 1;
   p.max = 255;  // the filters' window limit (ops/filters/window.hpp)
+  return p;
+}
+
+ParamSpec ints(std::string name, std::optional<std::int64_t> default_value, std::string doc) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.kind = ParamKind::Ints;
+  p.doc = std::move(doc);
+  p.required = !default_value;
+  if (default_value) p.default_value = Shape{*default_value};
+  return p;
+}
+
+ParamSpec reals(std::string name, std::optional<double> default_value, std::string doc) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.kind = ParamKind::Reals;
+  p.doc = std::move(doc);
+  p.required = !default_value;
+  if (default_value) p.default_value = std::vector<double>{*default_value};
   return p;
 }
 
@@ -168,7 +184,10 @@ const Image& Arguments::image(std::string_view name) const { return std::get<Ima
 std::int64_t Arguments::integer(std::string_view name) const { return std::get<std::int64_t>(value(name)); }
 double Arguments::real(std::string_view name) const { return std::get<double>(value(name)); }
 const std::string& Arguments::word(std::string_view name) const { return std::get<std::string>(value(name)); }
-const Shape& Arguments::sizes(std::string_view name) const { return std::get<Shape>(value(name)); }
+const Shape& Arguments::ints(std::string_view name) const { return std::get<Shape>(value(name)); }
+const std::vector<double>& Arguments::reals(std::string_view name) const {
+  return std::get<std::vector<double>>(value(name));
+}
 
 std::optional<DType> Arguments::dtype(std::string_view name) const {
   const Value& v = value(name);
@@ -232,6 +251,12 @@ std::string value_to_string(const Value& v) {
         else if constexpr (std::is_same_v<T, double>) return number_to_string(x);
         else if constexpr (std::is_same_v<T, std::string>) return x;
         else if constexpr (std::is_same_v<T, Shape>) return x.size() == 1 ? std::to_string(x[0]) : shape_to_string(x);
+        else if constexpr (std::is_same_v<T, std::vector<double>>) {
+          if (x.size() == 1) return number_to_string(x[0]);
+          std::string s = "(";
+          for (std::size_t i = 0; i < x.size(); ++i) s += (i ? ", " : "") + number_to_string(x[i]);
+          return s + (x.size() == 1 ? ",)" : ")");
+        }
         else if constexpr (std::is_same_v<T, DType>) return std::string(dtype_name(x));
         else return "image of shape " + shape_to_string(x.shape());
       },
@@ -254,8 +279,7 @@ std::string allowed_to_string(const ParamSpec& p) {
     s = (p.max_open ? "< " : "<= ") + number_to_string(*p.max);
   }
   if (p.odd) s = s.empty() ? "odd" : "odd and " + s;
-  if (p.kind == ParamKind::Sizes && !s.empty()) s += " on every axis";
-  if (p.kind == ParamKind::Real && p.min && !p.max && s.empty()) s = "finite";
+  if ((p.kind == ParamKind::Ints || p.kind == ParamKind::Reals) && !s.empty()) s += " on every axis";
   return s;
 }
 
@@ -279,14 +303,26 @@ Value check_argument(const Operation& op, const ParamSpec& p, Value v) {
       if ((p.min || p.max) && (!std::isfinite(d) || !in_range(p, d))) fail_range(op, p, number_to_string(d));
       return d;
     }
-    case ParamKind::Sizes: {
+    case ParamKind::Ints: {
       Shape s;
       if (const auto i = integral(v)) s = {*i};
       else if (const auto* sh = std::get_if<Shape>(&v)) s = *sh;
       else fail_kind(op, p, v, "an integer or a sequence of integers");
-      if (s.empty()) fail_range(op, p, "()");
+      if (s.empty()) fail_kind(op, p, v, "an integer or a non-empty sequence of integers");
       for (auto x : s) check_integer(op, p, x, value_to_string(s));
       return s;
+    }
+    case ParamKind::Reals: {
+      std::vector<double> r;
+      if (const auto* i = std::get_if<std::int64_t>(&v)) r = {static_cast<double>(*i)};
+      else if (const auto* d = std::get_if<double>(&v)) r = {*d};
+      else if (const auto* sh = std::get_if<Shape>(&v)) r.assign(sh->begin(), sh->end());
+      else if (const auto* rs = std::get_if<std::vector<double>>(&v)) r = *rs;
+      else fail_kind(op, p, v, "a number or a sequence of numbers");
+      if (r.empty()) fail_kind(op, p, v, "a number or a non-empty sequence of numbers");
+      for (double x : r)
+        if (!std::isfinite(x) || !in_range(p, x)) fail_range(op, p, value_to_string(r));
+      return r;
     }
     case ParamKind::Choice: {
       const auto* w = std::get_if<std::string>(&v);
@@ -326,21 +362,24 @@ Value parse_argument(const Operation& op, const ParamSpec& p, const std::string&
     case ParamKind::Image: throw InternalError("an image parameter is opened by the caller");
     case ParamKind::Int: return check_argument(op, p, number(true));
     case ParamKind::Real: return check_argument(op, p, number(false));
-    case ParamKind::Sizes: {
-      // "7", or one per axis: "7,7" or "7x7".
-      Shape s;
+    case ParamKind::Ints:
+    case ParamKind::Reals: {
+      // "7", or one per axis: "7,5".
+      Shape ints;
+      std::vector<double> reals;
       std::size_t start = 0;
       while (start <= text.size()) {
-        std::size_t end = text.find_first_of(",x", start);
+        std::size_t end = text.find(',', start);
         if (end == std::string::npos) end = text.size();
         const std::string item = text.substr(start, end - start);
         char* stop = nullptr;
-        const long long x = std::strtoll(item.c_str(), &stop, 10);
-        if (item.empty() || *stop != '\0') fail_kind(op, p, text, "an integer or integers separated by commas");
-        s.push_back(x);
+        if (p.kind == ParamKind::Ints) ints.push_back(std::strtoll(item.c_str(), &stop, 10));
+        else reals.push_back(std::strtod(item.c_str(), &stop));
+        if (item.empty() || *stop != '\0')
+          fail_kind(op, p, text, p.kind == ParamKind::Ints ? "integers separated by commas" : "numbers separated by commas");
         start = end + 1;
       }
-      return check_argument(op, p, s);
+      return p.kind == ParamKind::Ints ? check_argument(op, p, ints) : check_argument(op, p, reals);
     }
     case ParamKind::Choice: return check_argument(op, p, text);
     case ParamKind::DType:

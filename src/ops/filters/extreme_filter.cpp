@@ -95,7 +95,7 @@ Operation extreme_operation(bool maximum) {
       .params = param::join({{param::input(), param::sizes("the window: an int, or one per axis")}, param::boundary()}),
       .outputs = {},
       .build = [maximum](const Arguments& a) -> std::vector<Image> {
-        return {extreme_filter(a.image("input"), a.sizes("size"), a.boundary(), maximum)};
+        return {extreme_filter(a.image("input"), a.ints("size"), a.boundary(), maximum)};
       },
   };
 }

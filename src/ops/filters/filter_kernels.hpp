@@ -29,6 +29,16 @@ inline constexpr std::int64_t kSlidingDirectMax = 8;
 // fixed order, vectorised); row_moments_f32 takes windows up to it.
 inline constexpr std::int64_t kRowMomentsMax = 16;
 
+// One line of a 1-D correlation in float64, term by term in
+// scipy.ndimage's order (so float64 results match its correlate1d bit for
+// bit): for l < lanes,
+//   out[l] = sum over k in [-before, after] of w[k] * centre[l + k * step]
+// with `w` pointing at the weight of offset 0. symmetry 1: w[-k] == w[k]
+// (pairs added before the multiply), -1: w[-k] == -w[k], 0: neither.
+template <typename In, typename Out>
+using CorrelateKernel = void (*)(const In* centre, std::int64_t step, std::int64_t lanes, const double* w,
+                                 std::int64_t before, std::int64_t after, int symmetry, Out* out);
+
 // The enhanced Lee filter's constants, as the float32 formula uses them.
 struct EnhancedLeeConstants {
   float cu, cmax, neg_damping;
@@ -75,6 +85,11 @@ struct FilterKernels {
   SlidingAny sliding_min[kDTypeCount];
   // The enhanced Lee formula over a row, fused (see
   // ops/speckle/enhanced_lee_filter.cpp for the rule).
+  // 1-D correlation lines from float32 or float64 input to float64 or float32.
+  CorrelateKernel<float, double> correlate_f32_f64;
+  CorrelateKernel<double, double> correlate_f64_f64;
+  CorrelateKernel<float, float> correlate_f32_f32;
+  CorrelateKernel<double, float> correlate_f64_f32;
   void (*enhanced_lee_row)(const float* centre, const float* mean, const float* variance, std::int64_t n,
                            const EnhancedLeeConstants& c, float* out);
 };

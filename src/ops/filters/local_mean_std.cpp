@@ -31,7 +31,7 @@ const bool registered = register_operation({
                                                 "float32)")}}),
     .outputs = {"mean", "std"},
     .build = [](const Arguments& a) -> std::vector<Image> {
-      auto [mean, std] = local_mean_std(a.image("input"), a.sizes("size"), a.boundary(), a.dtype("output"));
+      auto [mean, std] = local_mean_std(a.image("input"), a.ints("size"), a.boundary(), a.dtype("output"));
       return {mean, std};
     },
 });

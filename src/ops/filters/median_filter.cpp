@@ -115,7 +115,7 @@ const bool registered = register_operation({
                            param::boundary()}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
-      return {median_filter(a.image("input"), a.sizes("size"), a.boundary())};
+      return {median_filter(a.image("input"), a.ints("size"), a.boundary())};
     },
 });
 }  // namespace

@@ -284,7 +284,7 @@ const bool registered = register_operation({
                                                 "float32)")}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
-      return {uniform_filter(a.image("input"), a.sizes("size"), a.boundary(), a.dtype("output"))};
+      return {uniform_filter(a.image("input"), a.ints("size"), a.boundary(), a.dtype("output"))};
     },
 });
 }  // namespace
