@@ -175,3 +175,11 @@ def test_image_halo_and_alignment_come_from_the_graph(image):
     assert tessera.uniform_filter(x, (11, 3)).alignment() == (11, 1)
     assert tessera.maximum_filter(x, 15).alignment() == (1, 1)
     assert tessera.uniform_filter(tessera.uniform_filter(x, 9), 12).alignment() == (36, 36)
+
+
+def test_readme_table_is_the_registrys():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = readme.index("<!-- operations:")
+    table = readme[start:readme.index("<!-- end of operations -->", start)]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert rows == run("ops", "--markdown").stdout.splitlines()
