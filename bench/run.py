@@ -247,8 +247,23 @@ def bench_maximum(size):
     return t_tes, t_cv, t_sp
 
 
+def bench_gaussian(size):
+    import cv2
+    import scipy.ndimage as ndi
+    a = np.random.default_rng(9).random((size, size), dtype=np.float32)
+    dst = np.empty_like(a)  # as in bench_uniform: both tools' results reuse memory
+    # sigma 2, truncate 4: radius 8, the 17-tap kernel OpenCV is given too.
+    t_tes = best_time(lambda: tessera.gaussian_filter(a, 2.0), repeat=5)
+    t_cv = best_time(lambda: cv2.GaussianBlur(a, (17, 17), 2.0, dst=dst, sigmaY=2.0,
+                                              borderType=cv2.BORDER_REFLECT), repeat=5)
+    t_sp = best_time(lambda: ndi.gaussian_filter(a, 2.0), repeat=1)
+    ref = ndi.gaussian_filter(a[:500].astype(np.float64), 2.0)[:480]
+    assert np.allclose(tessera.gaussian_filter(a[:500], 2.0)[:480], ref, rtol=1e-5)
+    return t_tes, t_cv, t_sp
+
+
 CASES = {
-    "maximum": bench_maximum,
+    "maximum": bench_maximum, "gaussian": bench_gaussian,
     "steepest": bench_steepest,
     "pixel_rule": bench_pixel_rule, "gamma": bench_gamma, "map_tiles": bench_map_tiles,
     "uniform": bench_uniform, "uniform_volume": bench_uniform_volume, "enhanced_lee": bench_enhanced_lee,
@@ -327,12 +342,18 @@ def main():
     vol = 96 if q else 256
     s_tes, s_seed = isolated("steepest", vol)
     m_tes, m_cv, m_sp = isolated("maximum", size)
+    g_tes, g_cv, g_sp = isolated("gaussian", size)
     table("N-d neighbourhood rules (ms; tessera and OpenCV best of 5, the seed and scipy one run)",
           ["case", "tessera", "peer", "peer time", "speed-up", "target"],
           [[f"steepest_neighbor {vol}^3 float32", f"{s_tes * 1e3:.0f}", "004 seed, per slab (numpy)",
             f"{s_seed * 1e3:.0f}", f"{s_seed / s_tes:.0f}x (>=100)", verdict(s_seed / s_tes >= 100)],
            [f"maximum_filter {size}x{size} float32, size 15", f"{m_tes * 1e3:.0f}", "cv2.dilate 15x15 (reflect)",
             f"{m_cv * 1e3:.0f}", f"{m_cv / m_tes:.2f}x (>=1)", verdict(m_cv / m_tes >= 1)],
+           [f"gaussian_filter {size}x{size} float32, sigma 2", f"{g_tes * 1e3:.0f}",
+            "cv2.GaussianBlur 17x17 (reflect)", f"{g_cv * 1e3:.0f}", f"{g_cv / g_tes:.2f}x (>=1)",
+            verdict(g_cv / g_tes >= 1)],
+           ["", "", "scipy gaussian_filter", f"{g_sp * 1e3:.0f}", f"{g_sp / g_tes:.1f}x (>=10)",
+            verdict(g_sp / g_tes >= 10)],
            ["", "", "scipy maximum_filter", f"{m_sp * 1e3:.0f}", f"{m_sp / m_tes:.1f}x (>=10)",
             verdict(m_sp / m_tes >= 10)]])
 
