@@ -47,6 +47,11 @@ class Node {
   // of into a tile that would then be copied.
   virtual bool is_crop() const;
 
+  // True if each output element reads its inputs only at its own position
+  // (after broadcasting), element for element: computing such a node into
+  // `out` may write over an input laid out exactly as `out` (a = a + 1).
+  virtual bool elementwise() const;
+
   // Where, along `axis`, this node's pixels stop being one block of memory
   // (a grid of pieces): a region reaching across such a position cannot be a
   // direct view and is gathered. The engine cuts tiles there, so that most

@@ -3,9 +3,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "ops/chart/chart_kernels.hpp"
-#include "ops/expr/kernels.hpp"
-#include "ops/filters/filter_kernels.hpp"
+#include "core/convert_kernels.hpp"
 
 namespace tessera::detail {
 
@@ -29,19 +27,9 @@ Isa pick_isa() {
   return isa;
 }
 
-const KernelTable& kernels() {
-  static const KernelTable& table = select_isa(&kernels_baseline, &kernels_avx2, &kernels_avx512);
-  return table;
-}
-
-const FilterKernels& filter_kernels() {
-  static const FilterKernels& table =
-      select_isa(&filter_kernels_baseline, &filter_kernels_avx2, &filter_kernels_avx512);
-  return table;
-}
-
-const ChartKernels& chart_kernels() {
-  static const ChartKernels& table = select_isa(&chart_kernels_baseline, &chart_kernels_avx2, &chart_kernels_avx512);
+const ConvertKernels& convert_kernels() {
+  static const ConvertKernels& table =
+      select_isa(&convert_kernels_baseline, &convert_kernels_avx2, &convert_kernels_avx512);
   return table;
 }
 

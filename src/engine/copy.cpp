@@ -4,14 +4,14 @@
 #include <vector>
 
 #include "core/layout.hpp"
-#include "ops/expr/kernels.hpp"
+#include "core/convert_kernels.hpp"
 
 namespace tessera::detail {
 
 void copy_convert(const View& src, const View& dst) {
   if (src.shape != dst.shape) throw InternalError("copy_convert: shapes differ");
   if (dst.count() == 0) return;
-  const KernelTable& k = kernels();
+  const ConvertKernels& k = convert_kernels();
   const Layout l = coalesce(dst.shape, {&src.strides, &dst.strides});
   const std::size_t nd = l.size.size();
   const std::int64_t rows = l.size[nd - 2], cols = l.size[nd - 1];

@@ -2,11 +2,10 @@
 
 #include "engine/array_source.hpp"
 #include "engine/copy.hpp"
+#include "core/convert_kernels.hpp"
 #include "core/thread_pool.hpp"
 #include "engine/scheduler.hpp"
 #include "engine/tile_context.hpp"
-#include "ops/expr/expr_node.hpp"
-#include "ops/geometry/index_node.hpp"
 #include "tessera/image.hpp"
 
 namespace tessera {
@@ -29,17 +28,6 @@ Image::Image(std::shared_ptr<const Node> node) : node_(std::move(node)) {
 }
 
 Image Image::wrap(const View& view) { return Image(std::make_shared<ArraySource>(view)); }
-
-Image Image::astype(DType dtype) const {
-  return detail::image_of(detail::make_cast(detail::make_leaf(*this), dtype));
-}
-
-Image Image::index(const std::vector<AxisIndex>& indices) const {
-  const Shape shape = detail::IndexNode::shape_of(this->shape(), indices);
-  if (auto* src = dynamic_cast<const ArraySource*>(node_.get()))
-    return wrap(detail::IndexNode::apply(src->view(), indices));
-  return Image(std::make_shared<detail::IndexNode>(*this, indices, shape));
-}
 
 namespace {
 
@@ -67,7 +55,7 @@ void Image::compute_into(const View& out, const ComputeOptions& options) const {
   // where an input overlapping `out` is read in any other way (a shifted view,
   // a neighbourhood), the result goes through a temporary, as in numpy.
   std::set<const ArraySource*> direct, deeper;
-  const bool root_is_expression = dynamic_cast<const detail::ExprNode*>(node_.get()) != nullptr;
+  const bool root_is_expression = node_->elementwise();
   for (const auto& input : node_->inputs()) {
     auto* s = dynamic_cast<const ArraySource*>(input.node().get());
     if (s && root_is_expression && same_layout(s->view(), out)) direct.insert(s);
@@ -97,40 +85,12 @@ Buffer Image::compute_region(const Region& region) const {
 }
 
 int default_threads() { return detail::default_thread_count(); }
-const char* simd_instruction_set() { return detail::kernels().isa; }
+const char* simd_instruction_set() { return detail::convert_kernels().isa; }
 
 Buffer Image::compute(const ComputeOptions& options) const {
   Buffer b(dtype(), shape());
   detail::run_graph(*node_, b.view(), options.threads);
   return b;
 }
-
-Image apply(std::string_view op, const std::vector<Operand>& args) {
-  std::vector<detail::ExprPtr> trees;
-  for (const auto& a : args) trees.push_back(detail::from_operand(a));
-  for (std::size_t i = 1; i < trees.size(); ++i) detail::broadcast_shapes(trees[0]->shape, trees[i]->shape);
-  return detail::image_of(detail::make_op(op, trees));
-}
-
-const std::vector<std::string>& function_names() { return detail::function_list(); }
-
-Image operator+(const Operand& a, const Operand& b) { return apply("+", {a, b}); }
-Image operator-(const Operand& a, const Operand& b) { return apply("-", {a, b}); }
-Image operator*(const Operand& a, const Operand& b) { return apply("*", {a, b}); }
-Image operator/(const Operand& a, const Operand& b) { return apply("/", {a, b}); }
-Image operator%(const Operand& a, const Operand& b) { return apply("%", {a, b}); }
-Image operator<(const Operand& a, const Operand& b) { return apply("<", {a, b}); }
-Image operator<=(const Operand& a, const Operand& b) { return apply("<=", {a, b}); }
-Image operator>(const Operand& a, const Operand& b) { return apply(">", {a, b}); }
-Image operator>=(const Operand& a, const Operand& b) { return apply(">=", {a, b}); }
-Image operator==(const Operand& a, const Operand& b) { return apply("==", {a, b}); }
-Image operator!=(const Operand& a, const Operand& b) { return apply("!=", {a, b}); }
-Image operator&(const Operand& a, const Operand& b) { return apply("&", {a, b}); }
-Image operator|(const Operand& a, const Operand& b) { return apply("|", {a, b}); }
-Image operator-(const Image& a) { return apply("u-", {a}); }
-Image operator~(const Image& a) { return apply("~", {a}); }
-Image pow(const Operand& a, const Operand& b) { return apply("**", {a, b}); }
-Image where(const Operand& c, const Operand& a, const Operand& b) { return apply("where", {c, a, b}); }
-Image clip(const Operand& x, const Operand& lo, const Operand& hi) { return apply("clip", {x, lo, hi}); }
 
 }  // namespace tessera

@@ -20,6 +20,8 @@ bool Node::direct_view(const Region&, View&) const { return false; }
 
 bool Node::is_crop() const { return false; }
 
+bool Node::elementwise() const { return false; }
+
 std::vector<std::int64_t> Node::seams(std::size_t) const { return {}; }
 
 Shape Node::block_grid() const { return {}; }

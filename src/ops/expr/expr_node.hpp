@@ -13,6 +13,7 @@ class ExprNode final : public Node {
   const ExprPtr& tree() const { return tree_; }
 
   std::string name() const override { return "expression"; }
+  bool elementwise() const override { return true; }
   Region input_region(std::size_t i, const Region& out) const override;
   void generate(const Region& region, const std::vector<View>& inputs,
                 const View& out) const override;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/convert_kernels.hpp"
 #include "tessera/dtype.hpp"
 
 namespace tessera::detail {
@@ -27,26 +28,16 @@ inline constexpr int kUnaryCount = static_cast<int>(UnaryFn::Count);
 inline constexpr int kBinaryCount = static_cast<int>(BinaryFn::Count);
 inline constexpr int kCompareCount = static_cast<int>(CompareFn::Count);
 
-// n elements, contiguous: dst[i] = f(a[i], b[i], c[i]); dst may equal an input.
-using Kernel = void (*)(std::int64_t n, void* dst, const void* a, const void* b, const void* c);
-// A block of rows x cols elements converted (tessera's rule) between a strided
-// place and a contiguous one: load reads strided and writes contiguous, store
-// the reverse. Strides in bytes; an inner stride of 0 broadcasts.
-using MoveKernel = void (*)(std::int64_t rows, std::int64_t cols, void* strided,
-                            std::int64_t row_stride, std::int64_t col_stride, void* contiguous);
+// Kernel (n contiguous elements) and the conversions' tables: core/convert_kernels.hpp.
 
 struct KernelTable {
-  const char* isa;
   Kernel unary[kUnaryCount][kDTypeCount];
   Kernel binary[kBinaryCount][kDTypeCount];
   Kernel compare[kCompareCount][kDTypeCount];  // T x T -> bool
   Kernel where[kDTypeCount];                   // bool x T x T -> T
-  Kernel cast[kDTypeCount][kDTypeCount];       // [from][to], contiguous
   Kernel lookup[kDTypeCount];                  // dst[i] = table(b)[index(a)[i]], 8-bit indices
   Kernel lookup_pairs;                         // two bytes at a time through a 65536-entry table(b)
   Kernel lookup_bytes;                         // bytes to bytes through a 256-entry table(b), vectorised; may be null
-  MoveKernel load[kDTypeCount][kDTypeCount];   // [from][to]
-  MoveKernel store[kDTypeCount][kDTypeCount];  // [from][to]
 };
 
 // The table for this CPU (or TESSERA_SIMD), chosen once.

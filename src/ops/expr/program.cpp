@@ -159,7 +159,7 @@ class Compiler {
           return r;
         }
         a = args_then(t, t->dtype, r);
-        kernel = k.cast[di(t->args[0]->dtype)][di(t->dtype)];
+        kernel = convert_kernels().cast[di(t->args[0]->dtype)][di(t->dtype)];
         break;
       case ExprOp::Const:
         r = pinned_reg(t->dtype);
@@ -294,6 +294,7 @@ namespace {
 
 void run_blocks(const Program& p, const View& out, const std::vector<View>& leaves) {
   const KernelTable& k = kernels();
+  const ConvertKernels& cv = convert_kernels();
   const std::size_t n_regs = p.reg_dtype.size();
   constexpr std::size_t slot = kBlock * 8;
   thread_local Scratch scratch;
@@ -336,13 +337,13 @@ void run_blocks(const Program& p, const View& out, const std::vector<View>& leav
       const std::size_t op = static_cast<std::size_t>(ld.leaf) + 1;
       if (ld.row) {  // one value per row: a gather along the row axis
         ptr[ld.reg] = storage[ld.reg];
-        k.load[static_cast<int>(v.dtype)][static_cast<int>(ld.as)](1, nr, at(op), 0, l.strides[op][nd - 2],
+        cv.load[static_cast<int>(v.dtype)][static_cast<int>(ld.as)](1, nr, at(op), 0, l.strides[op][nd - 2],
                                                                      storage[ld.reg]);
       } else if (v.dtype == ld.as && contiguous(op, itemsize(v.dtype))) {
         ptr[ld.reg] = at(op);
       } else {
         ptr[ld.reg] = storage[ld.reg];
-        k.load[static_cast<int>(v.dtype)][static_cast<int>(ld.as)](
+        cv.load[static_cast<int>(v.dtype)][static_cast<int>(ld.as)](
             nr, nc, at(op), l.strides[op][nd - 2], l.strides[op][nd - 1], storage[ld.reg]);
       }
     }
@@ -359,14 +360,14 @@ void run_blocks(const Program& p, const View& out, const std::vector<View>& leav
           break;
         case Program::Mode::Expand: {
           const int dt = static_cast<int>(st.dtype);
-          k.load[dt][dt](nr, nc, ptr[st.a], static_cast<std::int64_t>(itemsize(st.dtype)), 0, dst);
+          cv.load[dt][dt](nr, nc, ptr[st.a], static_cast<std::int64_t>(itemsize(st.dtype)), 0, dst);
           break;
         }
       }
       ptr[st.dst] = dst;
     }
     if (!direct)
-      k.store[static_cast<int>(p.result_dtype)][static_cast<int>(out.dtype)](
+      cv.store[static_cast<int>(p.result_dtype)][static_cast<int>(out.dtype)](
           nr, nc, at(0), l.strides[0][nd - 2], l.strides[0][nd - 1], ptr[p.result]);
   });
 }
@@ -383,6 +384,7 @@ bool run_lookup(const Program& p, const View& out, const std::vector<View>& leav
   const std::byte* table = prebuilt ? p.lookup->table.data() : own.data();
   const bool pairs = prebuilt && !p.lookup->pairs.empty();
   const KernelTable& k = kernels();
+  const ConvertKernels& cv = convert_kernels();
   const bool byte_table = k.lookup_bytes != nullptr && itemsize(out.dtype) == 1 && in.dtype != DType::Bool;
 
   const Layout l = coalesce(out.shape, {&out.strides, &in.strides});
@@ -399,7 +401,7 @@ bool run_lookup(const Program& p, const View& out, const std::vector<View>& leav
     const bool out_run = l.strides[0][nd - 1] == static_cast<std::int64_t>(out_item) &&
                          (nr == 1 || l.strides[0][nd - 2] == nc * static_cast<std::int64_t>(out_item));
     if (!in_run)  // same bits, gathered into one run
-      k.load[static_cast<int>(in.dtype)][static_cast<int>(in.dtype)](nr, nc, s, l.strides[1][nd - 2],
+      cv.load[static_cast<int>(in.dtype)][static_cast<int>(in.dtype)](nr, nc, s, l.strides[1][nd - 2],
                                                                      l.strides[1][nd - 1], idx_buf);
     const std::byte* idx = in_run ? s : idx_buf;
     std::byte* dst = out_run ? o : val_buf;
@@ -407,7 +409,7 @@ bool run_lookup(const Program& p, const View& out, const std::vector<View>& leav
     else if (pairs) k.lookup_pairs(nr * nc, dst, idx, p.lookup->pairs.data(), nullptr);
     else k.lookup[static_cast<int>(out.dtype)](nr * nc, dst, idx, table, nullptr);
     if (!out_run)
-      k.store[static_cast<int>(out.dtype)][static_cast<int>(out.dtype)](
+      cv.store[static_cast<int>(out.dtype)][static_cast<int>(out.dtype)](
           nr, nc, o, l.strides[0][nd - 2], l.strides[0][nd - 1], val_buf);
   });
   return true;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/array_source.hpp"
 #include "engine/copy.hpp"
 
 namespace tessera::detail {
@@ -109,3 +110,16 @@ void IndexNode::generate(const Region& region, const std::vector<View>& inputs, 
 }
 
 }  // namespace tessera::detail
+
+namespace tessera {
+
+// Basic indexing: a view of an in-memory source where it can be (no node),
+// else an IndexNode.
+Image Image::index(const std::vector<AxisIndex>& indices) const {
+  const Shape shape = detail::IndexNode::shape_of(this->shape(), indices);
+  if (auto* src = dynamic_cast<const detail::ArraySource*>(node_.get()))
+    return wrap(detail::IndexNode::apply(src->view(), indices));
+  return Image(std::make_shared<detail::IndexNode>(*this, indices, shape));
+}
+
+}  // namespace tessera
