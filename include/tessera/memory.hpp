@@ -5,16 +5,19 @@
 
 namespace tessera {
 
-// Bytes of freed large buffers (8 MiB and more) kept for the next buffer of
-// their size. Each is returned to the system after 2 s unused, and the total
-// is capped at an eighth of physical memory (at most 4 GiB).
+// Bytes kept for reuse: freed large buffers (8 MiB and more), kept for the
+// next buffer of their size, each returned to the system after 2 s unused and
+// together capped at an eighth of physical memory (at most 4 GiB); and the
+// engine's scratch pool (the tile scratch and workspaces of finished runs, at
+// most 64 MiB).
 std::size_t retained_bytes();
 
-// Returns every kept buffer to the system now.
+// Returns every kept buffer and the scratch pool to the system now.
 void release_memory();
 
-// The cap on kept bytes (by default an eighth of physical memory, at most
-// 4 GiB); setting it lower returns what is kept beyond it now, 0 keeps nothing.
+// The cap on kept large buffers (by default an eighth of physical memory, at
+// most 4 GiB; the scratch pool keeps at most the smaller of it and 64 MiB);
+// setting it lower returns what is kept beyond it now, 0 keeps nothing.
 std::size_t retained_limit();
 void set_retained_limit(std::size_t bytes);
 

@@ -10,6 +10,7 @@
 
 #include "tessera/boundary.hpp"
 #include "tessera/view.hpp"
+#include "tessera/workspace.hpp"
 
 namespace tessera {
 
@@ -71,8 +72,10 @@ class Node {
   // The tile kernel: computes `out` (shape region.size) from `inputs`, the
   // regions input_region(i, region) of each input, already padded. Called
   // concurrently on disjoint regions; must not keep pointers into the views.
+  // `workspace` is the calling worker's scratch memory (tessera/workspace.hpp):
+  // the engine owns it, a kernel keeps nothing of its own between tiles.
   virtual void generate(const Region& region, const std::vector<View>& inputs,
-                        const View& out) const = 0;
+                        const View& out, Workspace& workspace) const = 0;
 
  private:
   Shape shape_;

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 
+#include "engine/scratch_pool.hpp"
 #include "tessera/tessera.hpp"
 
 namespace py = pybind11;
@@ -823,6 +824,9 @@ called from different threads.)doc")
       .def_property_readonly("frames", &AnimationWriter::frames);
   m.def("default_threads", &default_threads, "threads used when threads=None");
   m.def("function_names", &function_names);
+  m.def("_scratch_pool_bytes", &detail::scratch_pool_bytes,
+        "the part of retained_bytes() that is the engine's scratch pool (tile scratch and workspaces of finished "
+        "runs)");
   m.def("retained_bytes", &retained_bytes,
         "bytes of freed large buffers kept for reuse (each returned to the system after 2 s unused)");
   m.def("release_memory", &release_memory, "returns every kept buffer to the system now");

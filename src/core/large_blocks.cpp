@@ -220,15 +220,3 @@ void set_large_block_limits(std::chrono::milliseconds retention, std::size_t cap
 }
 
 }  // namespace tessera::detail
-
-namespace tessera {
-
-std::size_t retained_bytes() { return detail::retained_large_bytes(); }
-
-void release_memory() { detail::release_large_blocks(); }
-
-std::size_t retained_limit() { return detail::large_block_cap(); }
-
-void set_retained_limit(std::size_t bytes) { detail::set_large_block_cap(bytes); }
-
-}  // namespace tessera

@@ -12,7 +12,7 @@ bool ArraySource::direct_view(const Region& region, View& out) const {
   return true;
 }
 
-void ArraySource::generate(const Region& region, const std::vector<View>&, const View& out) const {
+void ArraySource::generate(const Region& region, const std::vector<View>&, const View& out, Workspace& workspace) const {
   copy_convert(view_.sub(region), out);
 }
 

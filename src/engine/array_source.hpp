@@ -13,7 +13,7 @@ class ArraySource final : public Node {
 
   std::string name() const override { return "array"; }
   bool direct_view(const Region& region, View& out) const override;
-  void generate(const Region& region, const std::vector<View>& inputs, const View& out) const override;
+  void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override;
 
  private:
   View view_;

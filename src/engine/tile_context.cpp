@@ -12,57 +12,10 @@
 
 namespace tessera::detail {
 
-// A run's scratch blocks outlive it: the next run (a Dask worker computes
-// chunk after chunk, a stream band after band) takes them rather than memory
-// fresh from the allocator, whose every page faults on first touch. Bounded
-// by kScratchPoolBytes, so an idle process keeps little.
-struct TileContext::Pool {
-  std::mutex mutex;
-  std::vector<Block> free;
-  std::size_t bytes = 0;
-
-  static Pool& get() {
-    static Pool* pool = [] {
-      auto* p = new Pool;  // never destroyed: a context may end after static destructors run
-      // A forked child must not inherit the mutex locked by another thread.
-      pthread_atfork([] { get().mutex.lock(); }, [] { get().mutex.unlock(); }, [] { get().mutex.unlock(); });
-      return p;
-    }();
-    return *pool;
-  }
-};
-
-TileContext::Block TileContext::take_pooled(std::size_t bytes) {
-  Pool& p = Pool::get();
-  std::lock_guard lock(p.mutex);
-  auto best = p.free.end();
-  for (auto it = p.free.begin(); it != p.free.end(); ++it)
-    if (it->bytes >= bytes && (best == p.free.end() || it->bytes < best->bytes)) best = it;
-  if (best == p.free.end()) return Block{};
-  Block b = std::move(*best);
-  p.free.erase(best);
-  p.bytes -= b.bytes;
-  return b;
-}
-
-void TileContext::give_pooled(Block&& block) {
-  Pool& p = Pool::get();
-  std::lock_guard lock(p.mutex);
-  if (p.bytes + block.bytes > kScratchPoolBytes) return;  // freed with `block`'s owner
-  block.in_use = false;
-  p.bytes += block.bytes;
-  p.free.push_back(std::move(block));
-}
-
-std::size_t TileContext::pooled_bytes() {
-  Pool& p = Pool::get();
-  std::lock_guard lock(p.mutex);
-  return p.bytes;
-}
+std::size_t TileContext::pooled_bytes() { return scratch_pool_bytes(); }
 
 TileContext::~TileContext() {
-  for (auto& b : blocks_)
-    if (b.memory) give_pooled(std::move(b));
+  for (auto& b : blocks_) give_scratch(b.memory);
 }
 
 void TileContext::begin_tile() {
@@ -74,21 +27,14 @@ View TileContext::scratch(DType dtype, const Shape& shape) {
   const std::size_t bytes = static_cast<std::size_t>(element_count(shape)) * itemsize(dtype);
   Block* best = nullptr;
   for (auto& b : blocks_)
-    if (!b.in_use && b.bytes >= bytes && (!best || b.bytes < best->bytes)) best = &b;
+    if (!b.in_use && b.memory.bytes >= bytes && (!best || b.memory.bytes < best->memory.bytes)) best = &b;
   if (!best) {
-    Block pooled = take_pooled(bytes);
-    if (!pooled.memory) {
-      const std::size_t alloc = std::max<std::size_t>(64, (bytes + 63) / 64 * 64);
-      auto* p = static_cast<std::byte*>(std::aligned_alloc(64, alloc));
-      if (!p) throw std::bad_alloc();
-      pooled = Block{{p, [](std::byte* q) { std::free(q); }}, alloc, false};
-    }
-    blocks_.push_back(std::move(pooled));
+    blocks_.push_back(Block{take_scratch(bytes), false});
     best = &blocks_.back();
   }
   best->in_use = true;
   View v;
-  v.data = best->memory.get();
+  v.data = static_cast<std::byte*>(best->memory.memory);
   v.dtype = dtype;
   v.shape = shape;
   v.strides = c_strides(shape, itemsize(dtype));
@@ -101,7 +47,7 @@ void TileContext::generate(const Node& node, const Region& region, const View& o
   views.reserve(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i)
     views.push_back(fetch(*inputs[i].node(), node.input_region(i, region), node.input_boundary(i)));
-  node.generate(region, views, out);
+  node.generate(region, views, out, workspace_);
 }
 
 View TileContext::fetch(const Node& node, const Region& region, const Boundary& boundary) {

@@ -1,19 +1,20 @@
-// Per-worker state of one engine run: a scratch arena reused tile after tile,
-// and the regions computed for the current tile (so a node read twice by one
-// tile is computed once). The arena's blocks go back to a small process-wide
-// pool when the context ends, for the next run to take.
+// Per-worker state of one engine run: a scratch arena for the regions the
+// graph computes, reused tile after tile; the workspace every kernel of the
+// worker gets (Node::generate); and the regions computed for the current tile
+// (so a node read twice by one tile is computed once). Both arena and
+// workspace go back to the engine's scratch pool when the context ends, for
+// the next run to take.
 #pragma once
 
 #include <cstddef>
 #include <memory>
 #include <vector>
 
+#include "engine/scratch_pool.hpp"
 #include "tessera/image.hpp"
+#include "tessera/workspace.hpp"
 
 namespace tessera::detail {
-
-// The most scratch memory the pool keeps between runs.
-inline constexpr std::size_t kScratchPoolBytes = std::size_t{64} << 20;
 
 class TileContext {
  public:
@@ -43,17 +44,12 @@ class TileContext {
   View scratch(DType dtype, const Shape& shape);
 
   struct Block {
-    std::unique_ptr<std::byte[], void (*)(std::byte*)> memory{nullptr, nullptr};
-    std::size_t bytes = 0;
+    ScratchBlock memory;
     bool in_use = false;
   };
-  // The pool: the smallest free block of at least `bytes` (an empty Block if
-  // none), and a block given back (freed if the pool is full).
-  struct Pool;
-  static Block take_pooled(std::size_t bytes);
-  static void give_pooled(Block&& block);
 
   std::vector<Block> blocks_;
+  Workspace workspace_;
   struct Computed {
     const Node* node;
     Region region;

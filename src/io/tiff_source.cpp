@@ -213,7 +213,7 @@ class TiffSource final : public Node {
 
   std::string name() const override { return "TIFF " + path_; }
 
-  void generate(const Region& region, const std::vector<View>&, const View& out) const override {
+  void generate(const Region& region, const std::vector<View>&, const View& out, Workspace& workspace) const override {
     // Per page: the out view as (rows, cols, channels).
     const std::size_t lead = volume_ ? 1 : 0;
     const std::int64_t p0 = volume_ ? region.offset[0] : 0, pn = volume_ ? region.size[0] : 1;
@@ -231,7 +231,7 @@ class TiffSource final : public Node {
         r.offset.push_back(0);
         r.size.push_back(1);
       }
-      read_page(first_page_ + static_cast<int>(p0 + p), r, page_out);
+      read_page(first_page_ + static_cast<int>(p0 + p), r, page_out, workspace);
     }
   }
 
@@ -244,7 +244,7 @@ class TiffSource final : public Node {
   }
 
   // r: (rows, cols, channels) inside the page; out: the same shape.
-  void read_page(int page, const Region& r, const View& out) const {
+  void read_page(int page, const Region& r, const View& out, Workspace& workspace) const {
     const PageLayout& L = pages_[static_cast<std::size_t>(page - first_page_)];
     const bool direct = L.compression == COMPRESSION_NONE && !L.tiled && !L.planar;
     const std::int64_t y0 = r.offset[0], y1 = y0 + r.size[0], x0 = r.offset[1], x1 = x0 + r.size[1];
@@ -260,7 +260,7 @@ class TiffSource final : public Node {
           const std::int64_t xa = std::max(x0, cx * L.chunk_w), xb = std::min(x1, (cx + 1) * L.chunk_w);
           std::byte* dst = out.data + (ya - y0) * out.strides[0] + (xa - x0) * out.strides[1];
           if (direct) {
-            read_direct(L, index, ya - cy * L.chunk_h, yb - ya, xa, xb - xa, r, dst, out);
+            read_direct(L, index, ya - cy * L.chunk_h, yb - ya, xa, xb - xa, r, dst, out, workspace);
             continue;
           }
           std::shared_ptr<Chunk> chunk = decoded(page, L, index);
@@ -291,8 +291,12 @@ class TiffSource final : public Node {
     detail::copy_convert(from, to);
   }
 
+  // The workspace slot (tessera/workspace.hpp) of a row read for conversion.
+  static constexpr std::size_t kRowSlot = 96;
+
   void read_direct(const PageLayout& L, std::int64_t index, std::int64_t row_in_chunk, std::int64_t rows,
-                   std::int64_t x, std::int64_t cols, const Region& r, std::byte* dst, const View& out) const {
+                   std::int64_t x, std::int64_t cols, const Region& r, std::byte* dst, const View& out,
+                   Workspace& workspace) const {
     const std::size_t item = itemsize(L.dtype);
     const std::int64_t pixel = L.samples * static_cast<std::int64_t>(item);
     const std::int64_t row_bytes = L.width * pixel;
@@ -310,12 +314,12 @@ class TiffSource final : public Node {
       }
       return;
     }
-    thread_local std::vector<std::byte> row;
-    row.resize(static_cast<std::size_t>(cols * pixel));
+    const std::size_t row_size = static_cast<std::size_t>(cols * pixel);
+    auto* row = static_cast<std::byte*>(workspace.get(kRowSlot, row_size));
     for (std::int64_t k = 0; k < rows; ++k) {
-      pread_all(row.data(), cols * pixel, base + k * row_bytes);
-      if (swapped_) swap_bytes(row.data(), row.size(), item);
-      copy_rows(row.data(), 0, pixel, 0, L.samples, 1, cols, r, dst + k * out.strides[0], out);
+      pread_all(row, cols * pixel, base + k * row_bytes);
+      if (swapped_) swap_bytes(row, row_size, item);
+      copy_rows(row, 0, pixel, 0, L.samples, 1, cols, r, dst + k * out.strides[0], out);
     }
   }
 

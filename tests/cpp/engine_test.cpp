@@ -38,7 +38,7 @@ class ShiftNode final : public Node {
   Region input_region(std::size_t, const Region& out) const override {
     return Region{{out.offset[0] + dy_, out.offset[1] + dx_}, out.size};
   }
-  void generate(const Region& r, const std::vector<View>& in, const View& out) const override {
+  void generate(const Region& r, const std::vector<View>& in, const View& out, Workspace& workspace) const override {
     for (std::int64_t i = 0; i < r.size[0]; ++i)
       for (std::int64_t j = 0; j < r.size[1]; ++j)
         *reinterpret_cast<float*>(out.at({i, j})) = *reinterpret_cast<const float*>(in[0].at({i, j}));
@@ -56,7 +56,7 @@ class FailingNode final : public Node {
  public:
   explicit FailingNode(const Image& in) : Node(in.shape(), in.dtype(), {in}) {}
   std::string name() const override { return "failing"; }
-  void generate(const Region& r, const std::vector<View>&, const View&) const override {
+  void generate(const Region& r, const std::vector<View>&, const View&, Workspace&) const override {
     if (r.offset[0] > 0) throw ValueError("kernel failed at " + r.to_string());
   }
 };

@@ -51,7 +51,7 @@ Region ExprNode::input_region(std::size_t i, const Region& out) const {
 }
 
 void ExprNode::generate(const Region& region, const std::vector<View>& inputs,
-                        const View& out) const {
+                        const View& out, Workspace& workspace) const {
   std::vector<View> leaves;
   leaves.reserve(inputs.size());
   for (const View& in : inputs) {
@@ -64,7 +64,7 @@ void ExprNode::generate(const Region& region, const std::vector<View>& inputs,
       v.strides[a + lead] = (in.shape[a] == 1 && region.size[a + lead] != 1) ? 0 : in.strides[a];
     leaves.push_back(std::move(v));
   }
-  run_programs(programs_, out, leaves);
+  run_programs(programs_, out, leaves, workspace);
 }
 
 }  // namespace tessera::detail

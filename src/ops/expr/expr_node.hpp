@@ -16,7 +16,7 @@ class ExprNode final : public Node {
   bool elementwise() const override { return true; }
   Region input_region(std::size_t i, const Region& out) const override;
   void generate(const Region& region, const std::vector<View>& inputs,
-                const View& out) const override;
+                const View& out, Workspace& workspace) const override;
 
  private:
   ExprPtr tree_;

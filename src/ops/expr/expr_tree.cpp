@@ -44,7 +44,8 @@ ExprPtr fold(std::shared_ptr<ExprTree> t) {
   }
   const Program program = compile_program(t, {});
   Buffer result(t->dtype, {});
-  run_program(program, result.view(), {});
+  Workspace workspace;  // constant folding, on the caller's thread
+  run_program(program, result.view(), {}, workspace);
   return make_const(dispatch(t->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T v = *result.data_as<T>();

@@ -208,14 +208,8 @@ class Compiler {
   std::map<std::pair<int, DType>, int> load_reg_;
 };
 
-struct Scratch {
-  std::vector<std::byte> memory;
-  std::byte* get(std::size_t bytes) {
-    if (memory.size() < bytes + 64) memory.resize(bytes + 64);
-    return reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(memory.data()) + 63) &
-                                        ~std::uintptr_t{63});
-  }
-};
+// The workspace slots of the register file and of the lookup buffers.
+constexpr std::size_t kRegisterSlot = 64, kLookupSlot = 65;
 
 // Calls block(nr, nc, r0, c0, base) for every block of at most kBlock elements
 // of the coalesced layout: nc elements of the innermost axis, and nr rows of
@@ -236,7 +230,7 @@ template <typename F> void for_each_block(const Layout& l, F&& block) {
 }
 
 
-void run_blocks(const Program& p, const View& out, const std::vector<View>& leaves);
+void run_blocks(const Program& p, const View& out, const std::vector<View>& leaves, Workspace& workspace);
 
 // The 256 (or 2, for bool) results of a lookup program, in `dtype`.
 std::vector<std::byte> lookup_table(const Program& p, DType in_dtype, DType dtype, std::size_t n_leaves) {
@@ -248,7 +242,8 @@ std::vector<std::byte> lookup_table(const Program& p, DType in_dtype, DType dtyp
   std::vector<View> leaves(n_leaves);
   leaves[static_cast<std::size_t>(p.lookup_leaf)] =
       View{reinterpret_cast<std::byte*>(values), in_dtype, {entries}, {1}, nullptr};
-  run_blocks(p, table_view, leaves);
+  Workspace workspace;  // compile-time work, on the caller's thread
+  run_blocks(p, table_view, leaves, workspace);
   return table;
 }
 }  // namespace
@@ -292,13 +287,12 @@ Programs compile_programs(const ExprPtr& root, const std::vector<const Node*>& l
 
 namespace {
 
-void run_blocks(const Program& p, const View& out, const std::vector<View>& leaves) {
+void run_blocks(const Program& p, const View& out, const std::vector<View>& leaves, Workspace& workspace) {
   const KernelTable& k = kernels();
   const ConvertKernels& cv = convert_kernels();
   const std::size_t n_regs = p.reg_dtype.size();
   constexpr std::size_t slot = kBlock * 8;
-  thread_local Scratch scratch;
-  std::byte* base = scratch.get(n_regs * slot);
+  auto* base = static_cast<std::byte*>(workspace.get(kRegisterSlot, n_regs * slot));
   std::vector<std::byte*> storage(n_regs), ptr(n_regs);
   for (std::size_t r = 0; r < n_regs; ++r) storage[r] = ptr[r] = base + r * slot;
 
@@ -374,7 +368,7 @@ void run_blocks(const Program& p, const View& out, const std::vector<View>& leav
 
 // An expression of one 8-bit input has at most 256 results: compute them once
 // with the program itself (so they are exact), then look each element up.
-bool run_lookup(const Program& p, const View& out, const std::vector<View>& leaves) {
+bool run_lookup(const Program& p, const View& out, const std::vector<View>& leaves, Workspace& workspace) {
   if (!p.lookup || out.count() < 4 * kBlock) return false;
   const View& in = leaves[static_cast<std::size_t>(p.lookup_leaf)];
   // Built when compiled, for the result dtype; another output dtype gets its own.
@@ -390,8 +384,7 @@ bool run_lookup(const Program& p, const View& out, const std::vector<View>& leav
   const Layout l = coalesce(out.shape, {&out.strides, &in.strides});
   const std::size_t nd = l.size.size();
   const std::size_t out_item = itemsize(out.dtype);
-  thread_local Scratch scratch;
-  std::byte* idx_buf = scratch.get(2 * kBlock * 8);
+  auto* idx_buf = static_cast<std::byte*>(workspace.get(kLookupSlot, 2 * kBlock * 8));
   std::byte* val_buf = idx_buf + kBlock * 8;
   for_each_block(l, [&](std::int64_t nr, std::int64_t nc, std::int64_t r0, std::int64_t c0,
                         const std::vector<std::int64_t>& off) {
@@ -417,13 +410,14 @@ bool run_lookup(const Program& p, const View& out, const std::vector<View>& leav
 
 }  // namespace
 
-void run_program(const Program& p, const View& out, const std::vector<View>& leaves) {
+void run_program(const Program& p, const View& out, const std::vector<View>& leaves, Workspace& workspace) {
   if (out.count() == 0) return;
-  if (run_lookup(p, out, leaves)) return;
-  run_blocks(p, out, leaves);
+  if (run_lookup(p, out, leaves, workspace)) return;
+  run_blocks(p, out, leaves, workspace);
 }
 
-void run_programs(const Programs& programs, const View& out, const std::vector<View>& leaves) {
+void run_programs(const Programs& programs, const View& out, const std::vector<View>& leaves,
+                  Workspace& workspace) {
   if (programs.rows && out.count() > 0) {
     // Row mode pays where rows are short (several per block) and every row
     // leaf is constant along the coalesced innermost axis.
@@ -434,9 +428,9 @@ void run_programs(const Programs& programs, const View& out, const std::vector<V
     bool ok = l.size[nd - 1] * 4 <= kBlock;
     for (const auto& ld : programs.rows->loads)
       if (ld.row) ok = ok && l.strides[static_cast<std::size_t>(ld.leaf) + 1][nd - 1] == 0;
-    if (ok) return run_blocks(programs.rows.value(), out, leaves);
+    if (ok) return run_blocks(programs.rows.value(), out, leaves, workspace);
   }
-  run_program(programs.full, out, leaves);
+  run_program(programs.full, out, leaves, workspace);
 }
 
 }  // namespace tessera::detail

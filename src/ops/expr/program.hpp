@@ -5,6 +5,8 @@
 // straight into the output when it can.
 #pragma once
 
+#include "tessera/workspace.hpp"
+
 #include <memory>
 #include <optional>
 #include <vector>
@@ -73,7 +75,8 @@ Programs compile_programs(const ExprPtr& root, const std::vector<const Node*>& l
 
 // Runs the program over `out`; `leaves[i]` is leaf i as a view of out's shape
 // (broadcast axes with stride 0). Converts to out.dtype by tessera's rule.
-void run_program(const Program& program, const View& out, const std::vector<View>& leaves);
-void run_programs(const Programs& programs, const View& out, const std::vector<View>& leaves);
+// Its registers live in `workspace` (slots 64 and 65).
+void run_program(const Program& program, const View& out, const std::vector<View>& leaves, Workspace& workspace);
+void run_programs(const Programs& programs, const View& out, const std::vector<View>& leaves, Workspace& workspace);
 
 }  // namespace tessera::detail

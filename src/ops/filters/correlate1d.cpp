@@ -66,7 +66,7 @@ class Correlate1dNode final : public Node {
     return r;
   }
 
-  void generate(const Region& region, const std::vector<View>& inputs, const View& out) const override {
+  void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override {
     const std::size_t a = axis_, nd = region.ndim();
     const bool last = a + 1 == nd;
     // The padded input, read in place when its lanes are contiguous float32
@@ -75,7 +75,7 @@ class Correlate1dNode final : public Node {
     const bool direct_in = (in.dtype == DType::Float32 || in.dtype == DType::Float64) &&
                            lanes_contiguous(in, a, last) && in.strides[a] % static_cast<std::int64_t>(itemsize(in.dtype)) == 0;
     if (!direct_in) {
-      auto* copy = static_cast<std::byte*>(detail::filter_scratch(30, static_cast<std::size_t>(in.count()) * 8));
+      auto* copy = static_cast<std::byte*>(workspace.get(30, static_cast<std::size_t>(in.count()) * 8));
       const View dense{copy, DType::Float64, in.shape, c_strides(in.shape, 8), nullptr};
       detail::copy_convert(in, dense);
       in = dense;
@@ -84,7 +84,7 @@ class Correlate1dNode final : public Node {
     const bool direct_out = (out.dtype == DType::Float32 || out.dtype == DType::Float64) && lanes_contiguous(out, a, last);
     View dst = out;
     if (!direct_out) {
-      auto* buf = static_cast<std::byte*>(detail::filter_scratch(31, static_cast<std::size_t>(region.count()) * 8));
+      auto* buf = static_cast<std::byte*>(workspace.get(31, static_cast<std::size_t>(region.count()) * 8));
       dst = View{buf, DType::Float64, region.size, c_strides(region.size, 8), nullptr};
     }
     const std::int64_t in_item = static_cast<std::int64_t>(itemsize(in.dtype));

@@ -24,7 +24,7 @@ class ExtremeFilterNode final : public Node {
     return detail::window_input_region(out, size_);
   }
 
-  void generate(const Region& region, const std::vector<View>& inputs, const View& out) const override {
+  void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override {
     const View& padded = inputs[0];
     const std::size_t nd = region.ndim();
     const std::size_t item = itemsize(dtype());
@@ -32,7 +32,7 @@ class ExtremeFilterNode final : public Node {
     const auto pass_kernel = (maximum_ ? k.sliding_max : k.sliding_min)[static_cast<int>(dtype())];
     // The padded input, contiguous; then one pass per filtered axis.
     Shape shape = padded.shape;
-    auto* cur = static_cast<std::byte*>(detail::filter_scratch(20, static_cast<std::size_t>(element_count(shape)) * item));
+    auto* cur = static_cast<std::byte*>(workspace.get(20, static_cast<std::size_t>(element_count(shape)) * item));
     detail::copy_convert(padded, View{cur, dtype(), shape, c_strides(shape, item), nullptr});
     std::size_t slot = 21;
     for (std::size_t a = 0; a < nd; ++a) {
@@ -42,8 +42,8 @@ class ExtremeFilterNode final : public Node {
       std::int64_t outer = 1, inner = 1;
       for (std::size_t b = 0; b < a; ++b) outer *= shape[b];
       for (std::size_t b = a + 1; b < nd; ++b) inner *= shape[b];
-      auto* nxt = static_cast<std::byte*>(detail::filter_scratch(slot, static_cast<std::size_t>(element_count(next)) * item));
-      void* scratch = detail::filter_scratch(23, static_cast<std::size_t>(2 * shape[a] * inner) * item);
+      auto* nxt = static_cast<std::byte*>(workspace.get(slot, static_cast<std::size_t>(element_count(next)) * item));
+      void* scratch = workspace.get(23, static_cast<std::size_t>(2 * shape[a] * inner) * item);
       slot = slot == 21 ? 22 : 21;
       const std::int64_t origin = region.offset[a] - size_[a] / 2;
       for (std::int64_t o = 0; o < outer; ++o)

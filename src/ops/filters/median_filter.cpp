@@ -28,19 +28,20 @@ class MedianFilterNode final : public Node {
     return detail::window_input_region(out, size_);
   }
 
-  void generate(const Region& region, const std::vector<View>& inputs, const View& out) const override {
+  void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override {
     dispatch(dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
-      run<T>(region, inputs[0], out);
+      run<T>(region, inputs[0], out, workspace);
     });
   }
 
  private:
-  template <typename T> void run(const Region& region, const View& padded, const View& out) const {
+  template <typename T>
+  void run(const Region& region, const View& padded, const View& out, Workspace& workspace) const {
     const std::size_t nd = region.ndim();
     // The padded input, contiguous, and the window as offsets into it.
     const Shape& shape = padded.shape;
-    auto* in = static_cast<T*>(detail::filter_scratch(30, static_cast<std::size_t>(element_count(shape)) * sizeof(T)));
+    auto* in = static_cast<T*>(workspace.get(30, static_cast<std::size_t>(element_count(shape)) * sizeof(T)));
     detail::copy_convert(padded, View{reinterpret_cast<std::byte*>(in), dtype(), shape, c_strides(shape, sizeof(T)),
                                       nullptr});
     Shape stride(nd, 1);

@@ -13,16 +13,6 @@ namespace tessera {
 
 namespace detail {
 
-void* filter_scratch(std::size_t slot, std::size_t bytes) {
-  // Per thread, reused: tiles come and go, the memory stays. Doubles, so that
-  // every slot is aligned for any element type.
-  thread_local std::vector<std::vector<double>> buffers;
-  if (buffers.size() <= slot) buffers.resize(slot + 1);
-  const std::size_t count = (bytes + sizeof(double) - 1) / sizeof(double);
-  if (buffers[slot].size() < count) buffers[slot].resize(count);
-  return buffers[slot].data();
-}
-
 Image filter_input(const Image& input, const Boundary& boundary) {
   if (boundary.mode != BoundaryMode::Constant || is_float(input.dtype())) return input;
   const bool exact = dispatch(input.dtype(), [&](auto t) {
@@ -63,12 +53,13 @@ Shape window_block_grid(const Shape& size) {
 
 namespace {
 
-double* thread_scratch(std::size_t slot, std::size_t count) {
-  return static_cast<double*>(filter_scratch(slot, count * sizeof(double)));
+double* scratch_doubles(Workspace& workspace, std::size_t slot, std::size_t count) {
+  return workspace.get<double>(slot, count);
 }
 
 // Writes sums / count into `out` (shape region.size), converting to its dtype.
-void finish_window_means(const double* sums, const Region& region, double count, const View& out) {
+void finish_window_means(Workspace& workspace, const double* sums, const Region& region, double count,
+                         const View& out) {
   const FilterKernels& k = filter_kernels();
   if (rows_contiguous(out) && (out.dtype == DType::Float32 || out.dtype == DType::Float64)) {
     // Row by row straight into the output: scale and convert in one pass.
@@ -80,7 +71,7 @@ void finish_window_means(const double* sums, const Region& region, double count,
     return;
   }
   // Any other output: means in float64, then tessera's conversion.
-  double* means = thread_scratch(9, static_cast<std::size_t>(region.count()));
+  double* means = scratch_doubles(workspace, 9, static_cast<std::size_t>(region.count()));
   k.finish_f64(sums, means, region.count(), count);
   copy_convert(View{reinterpret_cast<std::byte*>(means), DType::Float64, region.size,
                     c_strides(region.size, sizeof(double)), nullptr},
@@ -97,7 +88,7 @@ class UniformFilterNode final : public Node {
   Region input_region(std::size_t, const Region& out) const override { return window_input_region(out, size_); }
   Shape block_grid() const override { return window_block_grid(size_); }
 
-  void generate(const Region& region, const std::vector<View>& inputs, const View& out) const override {
+  void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override {
     double count = 1;
     for (auto v : size_) count *= static_cast<double>(v);
     // A float32 result whose last axis is filtered: the row pass writes it.
@@ -111,17 +102,17 @@ class UniformFilterNode final : public Node {
       partial.size[nd - 1] += last - 1;
       partial.offset[nd - 1] -= last / 2;
       View padded = inputs[0];
-      window_sums(padded, partial, sizes, 0, false, -1);  // every axis but the last
-      const double* sums = window_sums_result(0, static_cast<std::size_t>(partial.count()));
+      window_sums(workspace, padded, partial, sizes, 0, false, -1);  // every axis but the last
+      const double* sums = window_sums_result(workspace, 0, static_cast<std::size_t>(partial.count()));
       const std::int64_t in_cols = partial.size[nd - 1], cols = region.size[nd - 1];
       for_each_row(out, [&](std::int64_t r, std::byte* dst) {
         filter_kernels().row_mean_f32(sums + r * in_cols, reinterpret_cast<float*>(dst), cols, last, 1.0 / count);
       });
       return;
     }
-    window_sums(inputs[0], region, size_, 0, false, -1);
-    const double* sums = window_sums_result(0, static_cast<std::size_t>(region.count()));
-    finish_window_means(sums, region, count, out);
+    window_sums(workspace, inputs[0], region, size_, 0, false, -1);
+    const double* sums = window_sums_result(workspace, 0, static_cast<std::size_t>(region.count()));
+    finish_window_means(workspace, sums, region, count, out);
   }
 
  private:
@@ -131,10 +122,10 @@ class UniformFilterNode final : public Node {
 
 }  // namespace
 
-// Window sums of a padded input into thread scratch slot `slot` (as float64,
+// Window sums of a padded input into workspace slot `slot` (as float64,
 // C order, shape region.size). Exposed for the filters built on it.
-void window_sums(const View& padded, const Region& region, const Shape& size, int slot_base, bool square,
-                 int squares_slot_base) {
+void window_sums(Workspace& workspace, const View& padded, const Region& region, const Shape& size, int slot_base,
+                 bool square, int squares_slot_base) {
   const std::size_t nd = region.ndim();
   const auto slot = [&](int k) { return static_cast<std::size_t>(slot_base + k); };
   std::vector<std::size_t> passes;
@@ -158,7 +149,7 @@ void window_sums(const View& padded, const Region& region, const Shape& size, in
     direct_first = direct_first && padded.strides[passes[0]] % item == 0;
   }
   if (!direct_first) {
-    double* copy = thread_scratch(slot(2), static_cast<std::size_t>(element_count(shape)));
+    double* copy = scratch_doubles(workspace, slot(2), static_cast<std::size_t>(element_count(shape)));
     copy_convert(padded, View{reinterpret_cast<std::byte*>(copy), DType::Float64, shape,
                               c_strides(shape, sizeof(double)), nullptr});
     cur = copy;
@@ -175,16 +166,16 @@ void window_sums(const View& padded, const Region& region, const Shape& size, in
     for (std::size_t b = 0; b < a; ++b) outer *= shape[b];
     for (std::size_t b = a + 1; b < nd; ++b) inner *= shape[b];
     const bool last = p + 1 == passes.size();
-    double* nxt = thread_scratch(last ? slot(1) : slot(ping), static_cast<std::size_t>(element_count(next_shape)));
+    double* nxt = scratch_doubles(workspace, last ? slot(1) : slot(ping), static_cast<std::size_t>(element_count(next_shape)));
     ping = ping == 3 ? 4 : 3;
-    double* scratch = thread_scratch(slot(5), static_cast<std::size_t>(2 * shape[a] * inner));
+    double* scratch = scratch_doubles(workspace, slot(5), static_cast<std::size_t>(2 * shape[a] * inner));
     const std::int64_t n_in = shape[a], n_out = next_shape[a];
     const std::int64_t origin = region.offset[a] - size[a] / 2;
     if (p == 0 && direct_first && squares_slot_base >= 0) {
       // Both sums' first pass in one read of the input; the rest per sum.
       // A last pass writes the squares' result slot (+1); otherwise slot +6,
       // as the recursive call below uses +1 to +5 of the same base.
-      double* nxt2 = thread_scratch(static_cast<std::size_t>(squares_slot_base) + (last ? 1 : 6),
+      double* nxt2 = scratch_doubles(workspace, static_cast<std::size_t>(squares_slot_base) + (last ? 1 : 6),
                                     static_cast<std::size_t>(element_count(next_shape)));
       Shape idx(a, 0);
       bool fused = true;
@@ -209,7 +200,7 @@ void window_sums(const View& padded, const Region& region, const Shape& size, in
           Region rest = region;
           Shape rest_size = size;
           rest_size[a] = 1;
-          window_sums(first, rest, rest_size, squares_slot_base, false, -1);
+          window_sums(workspace, first, rest, rest_size, squares_slot_base, false, -1);
         }
         squares_done = true;
         cur = nxt;
@@ -245,14 +236,14 @@ void window_sums(const View& padded, const Region& region, const Shape& size, in
     shape = next_shape;
   }
   if (passes.empty()) {  // every size 1: the sums are the input itself
-    double* dst = thread_scratch(slot(1), static_cast<std::size_t>(region.count()));
+    double* dst = scratch_doubles(workspace, slot(1), static_cast<std::size_t>(region.count()));
     std::copy(cur, cur + region.count(), dst);
   }
-  if (squares_slot_base >= 0 && !squares_done) window_sums(padded, region, size, squares_slot_base, true, -1);
+  if (squares_slot_base >= 0 && !squares_done) window_sums(workspace, padded, region, size, squares_slot_base, true, -1);
 }
 
-double* window_sums_result(int slot_base, std::size_t count) {
-  return thread_scratch(static_cast<std::size_t>(slot_base) + 1, count);
+double* window_sums_result(Workspace& workspace, int slot_base, std::size_t count) {
+  return scratch_doubles(workspace, static_cast<std::size_t>(slot_base) + 1, count);
 }
 
 }  // namespace detail

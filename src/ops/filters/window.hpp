@@ -19,10 +19,8 @@ inline constexpr std::int64_t kMaxWindow = 255;
 // would change the constant, as scipy pads in float64.
 Image filter_input(const Image& input, const Boundary& boundary);
 
-// Per-thread scratch memory for filter kernels, by slot (the window sums use
-// slots 0 to 19; others take 20 and up), reused tile after tile.
-void* filter_scratch(std::size_t slot, std::size_t bytes);
-
+// Workspace slots (tessera/workspace.hpp) of the filters: the window sums use
+// 0 to 19 (see window_sums), others 20 and up.
 // The per-axis window sizes from a user's `size` (one number or one per axis),
 // validated; `what` names the caller in messages.
 Shape window_sizes(const Shape& size, std::size_t ndim, const char* what);
@@ -36,14 +34,14 @@ Shape window_block_grid(const Shape& size);
 
 // Sums over the window of every element of `region` (of squares, with
 // `square`), from the padded input (region grown by window_input_region); the
-// float64 result, C order, lives in per-thread scratch (window_sums_result)
+// float64 result, C order, lives in the worker's workspace (window_sums_result)
 // until the next call with the same slot_base. Different slot_base values
 // (0, 10, ...) keep several results. With squares_slot_base >= 0, the sums of
 // squares are computed too, into that slot base, sharing the first pass's
 // read of the input where it can.
-void window_sums(const View& padded, const Region& region, const Shape& size, int slot_base, bool square,
-                 int squares_slot_base);
-double* window_sums_result(int slot_base, std::size_t count);
+void window_sums(Workspace& workspace, const View& padded, const Region& region, const Shape& size, int slot_base,
+                 bool square, int squares_slot_base);
+double* window_sums_result(Workspace& workspace, int slot_base, std::size_t count);
 
 // Calls f(row number, row pointer) for every row (last axis) of `v`, in C
 // order: the filters' last passes and formulas work a row at a time.

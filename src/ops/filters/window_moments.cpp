@@ -24,7 +24,7 @@ class Placeholder final : public Node {
  public:
   Placeholder(Shape shape, DType dtype) : Node(std::move(shape), dtype, {}) {}
   std::string name() const override { return "placeholder"; }
-  void generate(const Region&, const std::vector<View>&, const View&) const override {
+  void generate(const Region&, const std::vector<View>&, const View&, Workspace&) const override {
     throw InternalError("a formula placeholder was computed");
   }
 };
@@ -61,7 +61,7 @@ class WindowMomentsNode final : public Node {
   // formula's registers of one band stay in cache (a whole tile's sums do
   // not: each pass would go to memory and back). Window sums never depend
   // on where a band starts, so the bands change no result.
-  void generate(const Region& region, const std::vector<View>& inputs, const View& out) const override {
+  void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override {
     const std::int64_t rows = region.size[0];
     if (region.count() == 0) return;
     const std::int64_t per_row = region.count() / rows;
@@ -76,15 +76,15 @@ class WindowMomentsNode final : public Node {
       padded_part.size[0] = n + size_[0] - 1;
       local.offset[0] = r;
       local.size[0] = n;
-      generate_band(part, inputs[0].sub(padded_part), out.sub(local));
+      generate_band(part, inputs[0].sub(padded_part), out.sub(local), workspace);
     }
   }
 
  private:
-  void generate_band(const Region& region, const View& padded, const View& out) const {
+  void generate_band(const Region& region, const View& padded, const View& out, Workspace& workspace) const {
     const std::size_t n = static_cast<std::size_t>(region.count());
     const std::size_t item = itemsize(moments_dtype_);
-    auto* moments = static_cast<std::byte*>(filter_scratch(kMomentsSlot, 2 * n * item));
+    auto* moments = static_cast<std::byte*>(workspace.get(kMomentsSlot, 2 * n * item));
     std::byte* mean = moments;
     std::byte* variance = moments + n * item;
     double inv_count = 1;
@@ -100,22 +100,22 @@ class WindowMomentsNode final : public Node {
       Region partial = region;
       partial.size[nd - 1] += last - 1;
       partial.offset[nd - 1] -= last / 2;
-      window_sums(padded, partial, sizes, 0, false, 10);
+      window_sums(workspace, padded, partial, sizes, 0, false, 10);
       const std::size_t partial_count = static_cast<std::size_t>(partial.count());
-      const double* s1 = window_sums_result(0, partial_count);
-      const double* s2 = window_sums_result(10, partial_count);
+      const double* s1 = window_sums_result(workspace, 0, partial_count);
+      const double* s2 = window_sums_result(workspace, 10, partial_count);
       const std::int64_t in_cols = partial.size[nd - 1], rows = region.count() / cols;
       for (std::int64_t r = 0; r < rows; ++r)
         if (!k.row_moments_f32(s1 + r * in_cols, s2 + r * in_cols, cols, last, inv_count,
                                reinterpret_cast<float*>(mean) + r * cols, reinterpret_cast<float*>(variance) + r * cols))
           throw InternalError(name_ + ": no fused row pass for a window of " + std::to_string(last));
     } else {
-      window_sums(padded, region, size_, 0, false, 10);  // sums of x into slot 0, of x^2 into slot 10
+      window_sums(workspace, padded, region, size_, 0, false, 10);  // sums of x into slot 0, of x^2 into slot 10
       if (moments_dtype_ == DType::Float32)
-        k.moments_f32(window_sums_result(0, n), window_sums_result(10, n), region.count(), inv_count,
+        k.moments_f32(window_sums_result(workspace, 0, n), window_sums_result(workspace, 10, n), region.count(), inv_count,
                       reinterpret_cast<float*>(mean), reinterpret_cast<float*>(variance));
       else
-        k.moments_f64(window_sums_result(0, n), window_sums_result(10, n), region.count(), inv_count,
+        k.moments_f64(window_sums_result(workspace, 0, n), window_sums_result(workspace, 10, n), region.count(), inv_count,
                       reinterpret_cast<double*>(mean), reinterpret_cast<double*>(variance));
     }
     auto contiguous = [&](std::byte* p, DType dtype) {
@@ -125,18 +125,19 @@ class WindowMomentsNode final : public Node {
     for (std::size_t a = 0; a < region.ndim(); ++a) centre_region.offset[a] = size_[a] / 2;
     const View centre = padded.sub(centre_region);
     if (programs_) {
-      run_programs(*programs_, out, {centre, contiguous(mean, moments_dtype_), contiguous(variance, moments_dtype_)});
+      run_programs(*programs_, out, {centre, contiguous(mean, moments_dtype_), contiguous(variance, moments_dtype_)},
+                   workspace);
       return;
     }
     // The row kernel reads float32 rows and writes contiguous float32 rows;
     // anything else goes through scratch.
     View centre32 = centre;
     if (centre.dtype != DType::Float32 || !rows_contiguous(centre)) {
-      centre32 = contiguous(static_cast<std::byte*>(filter_scratch(kCentreSlot, n * sizeof(float))), DType::Float32);
+      centre32 = contiguous(static_cast<std::byte*>(workspace.get(kCentreSlot, n * sizeof(float))), DType::Float32);
       copy_convert(centre, centre32);
     }
     const bool direct = rows_contiguous(out);
-    const View dst = direct ? out : contiguous(static_cast<std::byte*>(filter_scratch(kOutSlot, n * sizeof(float))),
+    const View dst = direct ? out : contiguous(static_cast<std::byte*>(workspace.get(kOutSlot, n * sizeof(float))),
                                                DType::Float32);
     std::vector<const float*> centre_rows;
     for_each_row(centre32,

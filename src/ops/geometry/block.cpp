@@ -47,7 +47,7 @@ class BlockSource final : public Node {
     return inner;
   }
 
-  void generate(const Region& region, const std::vector<View>&, const View& out) const override {
+  void generate(const Region& region, const std::vector<View>&, const View& out, Workspace& workspace) const override {
     const std::size_t nd = grid_.size();
     // Per axis, the grid slices the region crosses.
     Shape first(nd), last(nd);

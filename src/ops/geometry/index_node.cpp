@@ -87,7 +87,7 @@ bool IndexNode::is_crop() const {
                      [](const AxisIndex& ix) { return ix.kind == AxisIndex::Kind::Slice && ix.step == 1; });
 }
 
-void IndexNode::generate(const Region& region, const std::vector<View>& inputs, const View& out) const {
+void IndexNode::generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const {
   // Re-express the indices relative to the fetched input region.
   const Region in_region = input_region(0, region);
   std::vector<AxisIndex> local = indices_;

@@ -12,7 +12,7 @@ class IndexNode final : public Node {
 
   std::string name() const override { return "index"; }
   Region input_region(std::size_t i, const Region& out) const override;
-  void generate(const Region& region, const std::vector<View>& inputs, const View& out) const override;
+  void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override;
   bool is_crop() const override;
 
   // Applies the indices to a view without copying.

@@ -67,7 +67,7 @@ class SteepestNeighborNode final : public Node {
     return r;
   }
 
-  void generate(const Region& region, const std::vector<View>& inputs, const View& out) const override {
+  void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override {
     const View& in = inputs[0];
     const std::size_t nd = region.ndim();
     const std::int64_t cols = region.size[nd - 1];

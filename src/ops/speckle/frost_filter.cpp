@@ -42,7 +42,7 @@ class FrostNode final : public Node {
     return r;
   }
 
-  void generate(const Region& region, const std::vector<View>& in, const View& out) const override {
+  void generate(const Region& region, const std::vector<View>& in, const View& out, Workspace& workspace) const override {
     const View& x = in[0];
     const View& ci2 = in[1];
     const std::int64_t rows = region.size[0], cols = region.size[1];

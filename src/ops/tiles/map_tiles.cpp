@@ -26,7 +26,7 @@ class TileFunctionNode final : public Node {
     return r;
   }
 
-  void generate(const Region& region, const std::vector<View>& inputs, const View& out) const override {
+  void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override {
     fn_(region, inputs, out);
   }
 

@@ -1,0 +1,90 @@
+// The engine owns every worker's scratch memory: a Workspace hands out slots,
+// keeps them from tile to tile, and gives them back to the engine's scratch
+// pool, which retained_bytes() counts, set_retained_limit() caps and
+// release_memory() empties. No kernel keeps memory between runs.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "engine/scratch_pool.hpp"
+#include "tessera/tessera.hpp"
+
+using namespace tessera;
+
+namespace {
+
+// A node whose kernel asks its workspace for `bytes` in one slot and checks
+// that the slot's memory stays with the worker from tile to tile.
+class WorkspaceNode final : public Node {
+ public:
+  WorkspaceNode(const Image& in, std::size_t bytes) : Node(in.shape(), in.dtype(), {in}), bytes_(bytes) {}
+  std::string name() const override { return "workspace probe"; }
+  void generate(const Region&, const std::vector<View>& in, const View& out, Workspace& workspace) const override {
+    auto* p = workspace.get<std::uint8_t>(3, bytes_);
+    if (reinterpret_cast<std::uintptr_t>(p) % 64 != 0) throw InternalError("workspace memory not 64-byte aligned");
+    std::memset(p, 1, bytes_);  // all of it is ours
+    Image::wrap(in[0]).compute_into(out, {1});
+  }
+
+ private:
+  std::size_t bytes_;
+};
+
+Buffer ramp(std::int64_t rows, std::int64_t cols) {
+  Buffer b(DType::Float32, {rows, cols});
+  for (std::int64_t i = 0; i < rows * cols; ++i) b.data_as<float>()[i] = static_cast<float>(i % 1013);
+  return b;
+}
+
+}  // namespace
+
+TEST(Workspace, SlotsAreKeptGrownAndGivenBackToThePool) {
+  release_memory();
+  {
+    Workspace w;
+    void* a = w.get(0, 1000);
+    EXPECT_EQ(w.get(0, 500), a);  // a smaller request keeps the slot's memory
+    void* b = w.get(1, 100);
+    EXPECT_NE(a, b);
+    w.get(0, 1 << 20);  // grown: the old block goes back to the pool
+    EXPECT_GE(w.bytes(), std::size_t{1} << 20);
+    EXPECT_GE(detail::scratch_pool_bytes(), 1000u);
+  }
+  // Ended: everything is in the pool, counted by retained_bytes().
+  EXPECT_GE(detail::scratch_pool_bytes(), (std::size_t{1} << 20) + 100);
+  EXPECT_GE(retained_bytes(), detail::scratch_pool_bytes());
+  release_memory();
+  EXPECT_EQ(detail::scratch_pool_bytes(), 0u);
+}
+
+TEST(Workspace, ARunsWorkspaceReturnsToThePoolAndTheLimitCapsIt) {
+  release_memory();
+  const Buffer src = ramp(300, 257);
+  const Image probe(std::make_shared<WorkspaceNode>(Image::wrap(src.view()), std::size_t{3} << 20));
+  const Buffer out = probe.compute({2});
+  EXPECT_EQ(std::memcmp(out.data(), src.data(), 300 * 257 * sizeof(float)), 0);
+  // Each worker's 3 MiB slot is back in the pool after the run, not kept by the kernel.
+  EXPECT_GE(detail::scratch_pool_bytes(), std::size_t{3} << 20);
+  EXPECT_LE(detail::scratch_pool_bytes(), detail::kScratchPoolBytes);
+  const std::size_t limit = retained_limit();
+  set_retained_limit(0);  // keeps nothing: the pool empties now and stays empty
+  EXPECT_EQ(detail::scratch_pool_bytes(), 0u);
+  probe.compute({2});
+  EXPECT_EQ(detail::scratch_pool_bytes(), 0u);
+  EXPECT_EQ(retained_bytes(), 0u);
+  set_retained_limit(limit);
+}
+
+TEST(Workspace, ALargeComputeRegionLeavesAtMostThePoolsCap) {
+  // A filter's scratch for one huge region (about 200 MB of float64 sums) is
+  // given back when the region is done; the pool keeps at most its cap.
+  release_memory();
+  const Buffer src = ramp(3000, 4000);
+  const Image f = uniform_filter(Image::wrap(src.view()), {9});
+  const Buffer r = f.compute_region(Region{{0, 0}, {3000, 4000}});
+  EXPECT_EQ(r.shape(), (Shape{3000, 4000}));
+  EXPECT_LE(detail::scratch_pool_bytes(), detail::kScratchPoolBytes);
+  release_memory();
+  EXPECT_EQ(retained_bytes(), 0u);
+}
