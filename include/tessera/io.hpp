@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,8 +73,11 @@ class BandWriter {
 
   std::size_t row_axis() const;
   std::int64_t row_granularity() const;
-  // Writes `data` (shape band.size) at band.offset; ValueError if it is not
-  // the next band in order.
+  // Writes `data` (shape band.size) at band.offset, on the thread pool's
+  // background thread: it returns once the band before it is written, so the
+  // caller computes the next band meanwhile (data.owner keeps the memory
+  // alive until written). ValueError if it is not the next band in order; an
+  // error writing a band is raised by the next write() or commit().
   void write(const Region& band, const View& data);
   void commit();
   void abort() noexcept;
@@ -85,6 +89,10 @@ class BandWriter {
   std::unique_ptr<detail::Sink> sink_;
   Shape next_;  // where the next band starts
   bool done_ = false;
+  std::future<void> pending_;  // the band being written
+  View pending_view_;          // its data, held until written
+
+  void finish_pending();
 };
 
 }  // namespace tessera

@@ -693,7 +693,10 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
         py::gil_scoped_release release;
         w.commit();
       })
-      .def("abort", &BandWriter::abort);
+      .def("abort", [](BandWriter& w) {
+        py::gil_scoped_release release;  // waits for a band being written
+        w.abort();
+      });
   m.def("weighted_sum", [](const std::vector<Image>& images, const std::vector<double>& weights, py::object dtype) {
     std::optional<DType> d;
     if (!dtype.is_none()) d = checked_dtype(py::dtype::from_args(dtype), "dtype");

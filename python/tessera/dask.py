@@ -23,7 +23,6 @@ process memory by which it spills and pauses, so in a worker with a memory
 limit tessera keeps at most an eighth of that limit (set_retained_limit
 changes it, 0 keeps nothing).
 """
-import concurrent.futures
 import os
 
 import dask.array as da
@@ -481,8 +480,9 @@ def from_tiff(path, chunks="auto", page=None):
 def to_tiff(array, path, compression="none", bigtiff="auto", band_rows=None, progress=None):
     """Writes a Dask array to a TIFF (BigTIFF when it could pass 4 GB) band by
     band, top to bottom, each band computed by Dask (on the cluster, if one
-    is active) while the one before it is written: the writer holds at most
-    two bands of rows. Atomic as tessera.save: on any error no file is left."""
+    is active) while tessera's writer thread writes the one before it (the
+    engine's band writer, as tessera.save streams): at most two bands of
+    rows are held. Atomic as tessera.save: on any error no file is left."""
     x = _as_dask(array)
     writer = tessera._core.BandWriter(os.fspath(path), list(x.shape), x.dtype, compression, bigtiff)
     try:
@@ -494,19 +494,14 @@ def to_tiff(array, path, compression="none", bigtiff="auto", band_rows=None, pro
         step = band_rows or (64 << 20) // max(row_bytes, 1)
         step = max(grain, -(-step // grain) * grain)  # whole strips (or tile rows)
         bands = [(page, r) for page in np.ndindex(*lead) for r in range(0, rows, step)]
-
-        def compute(k):
-            page, r = bands[k]
-            return np.ascontiguousarray(x[page + (slice(r, min(rows, r + step)),)].compute())
-        with concurrent.futures.ThreadPoolExecutor(1) as ahead:
-            upcoming = ahead.submit(compute, 0) if bands else None
-            for k, (page, r) in enumerate(bands):
-                band = upcoming.result()
-                upcoming = ahead.submit(compute, k + 1) if k + 1 < len(bands) else None
-                writer.write(list(page) + [r] + [0] * (x.ndim - axis - 1), band.reshape((1,) * len(lead) + band.shape))
-                del band
-                if progress:
-                    progress((k + 1) / len(bands))
+        for k, (page, r) in enumerate(bands):
+            band = np.ascontiguousarray(x[page + (slice(r, min(rows, r + step)),)].compute())
+            # Returns once the band before is written: the engine's writer
+            # thread writes this one while Dask computes the next.
+            writer.write(list(page) + [r] + [0] * (x.ndim - axis - 1), band.reshape((1,) * len(lead) + band.shape))
+            del band
+            if progress:
+                progress((k + 1) / len(bands))
         writer.commit()
     except BaseException:
         writer.abort()

@@ -1,6 +1,6 @@
 #include "core/large_blocks.hpp"
 
-#include "tessera/memory.hpp"
+#include "core/thread_pool.hpp"
 
 #include <pthread.h>
 #include <sys/mman.h>
@@ -8,17 +8,16 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <set>
 #include <new>
-#include <thread>
+#include <optional>
 #include <vector>
 
 namespace tessera::detail {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
 std::size_t whole_pages(std::size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
@@ -59,27 +58,25 @@ std::size_t default_cap() {
 
 struct Cache {
   std::mutex mutex;
-  std::condition_variable wake;
   std::vector<Idle> idle;  // in the order they were given back: oldest first
   std::size_t bytes = 0;
   std::chrono::milliseconds retention = kLargeBlockRetention;
   std::size_t cap = default_cap();
-  bool releaser_running = false;
+  std::multiset<Clock::time_point> checks;  // when release checks are due (on the pool's background thread)
 
   static Cache& get() {
     static Cache* cache = [] {
       auto* c = new Cache;  // never destroyed: buffers may be freed after static destructors run
-      // A forked child has the parent's blocks but not its releaser thread,
-      // and must not inherit the mutex locked by another thread: the child
-      // unmaps the blocks at once and starts a releaser when it needs one.
+      // A forked child has the parent's blocks but not its background
+      // thread's checks, and must not inherit the mutex locked by another
+      // thread: the child unmaps the blocks at once.
       pthread_atfork([] { get().mutex.lock(); }, [] { get().mutex.unlock(); },
                      [] {
                        Cache& c = get();
                        unmap_all(c.idle);
                        c.idle.clear();
                        c.bytes = 0;
-                       c.releaser_running = false;
-                       new (&c.wake) std::condition_variable;  // no thread of the child waits on it
+                       c.checks.clear();
                        c.mutex.unlock();
                      });
       return c;
@@ -101,29 +98,39 @@ struct Cache {
     return out;
   }
 
-  // The releaser: unmaps each block once it has been idle for `retention`.
-  void release_when_idle() {
-    std::unique_lock lock(mutex);
-    for (;;) {
-      if (idle.empty()) {
-        wake.wait(lock);
-        continue;
-      }
+  // Whether a check is needed at `due`: none is due by then already. With
+  // the mutex held; the caller asks for it (ask_check) after unlocking, so
+  // that this mutex is never held while the pool's is taken.
+  std::optional<Clock::time_point> plan_check(Clock::time_point due) {
+    if (!checks.empty() && *checks.begin() <= due) return std::nullopt;
+    checks.insert(due);
+    return due;
+  }
+
+  void ask_check(std::optional<Clock::time_point> due) {
+    if (!due) return;
+    const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(*due - Clock::now());
+    run_later(delay + std::chrono::milliseconds(1), [this, at = *due] { release_expired(at); });
+  }
+
+  // A check, on the pool's background thread: unmaps each block idle for
+  // `retention`, and asks for the next check while blocks remain.
+  void release_expired(Clock::time_point due) {
+    std::vector<Idle> expired;
+    std::optional<Clock::time_point> next;
+    {
+      std::lock_guard lock(mutex);
+      if (auto it = checks.find(due); it != checks.end()) checks.erase(it);
       const auto now = Clock::now();
-      const auto due = idle.front().since + retention;
-      if (now < due) {
-        wake.wait_until(lock, due);
-        continue;
-      }
       std::size_t n = 0;
       while (n < idle.size() && idle[n].since + retention <= now) ++n;
-      std::vector<Idle> expired(idle.begin(), idle.begin() + static_cast<std::ptrdiff_t>(n));
+      expired.assign(idle.begin(), idle.begin() + static_cast<std::ptrdiff_t>(n));
       idle.erase(idle.begin(), idle.begin() + static_cast<std::ptrdiff_t>(n));
       for (const auto& b : expired) bytes -= b.bytes;
-      lock.unlock();
-      unmap_all(expired);
-      lock.lock();
+      if (!idle.empty()) next = plan_check(idle.front().since + retention);
     }
+    unmap_all(expired);
+    ask_check(next);
   }
 };
 
@@ -156,23 +163,27 @@ void give_large_block(void* block, std::size_t bytes) noexcept {
   Cache& c = Cache::get();
   std::vector<Idle> evicted;
   bool kept = false;
+  std::optional<Clock::time_point> check;
   try {
     std::lock_guard lock(c.mutex);
     if (size <= c.cap) {
       if (c.bytes + size > c.cap) evicted = c.evict_oldest(c.bytes + size - c.cap);
-      if (!c.releaser_running) {
-        std::thread([&c] { c.release_when_idle(); }).detach();
-        c.releaser_running = true;
-      }
-      c.idle.push_back(Idle{block, size, Clock::now()});
+      const auto now = Clock::now();
+      c.idle.push_back(Idle{block, size, now});
       c.bytes += size;
       kept = true;
-      c.wake.notify_one();
+      check = c.plan_check(now + c.retention);
     }
   } catch (...) {  // no memory or no thread for the bookkeeping: the block goes back now
   }
   if (!kept) munmap(block, size);
   unmap_all(evicted);
+  try {
+    c.ask_check(check);
+  } catch (...) {  // no memory to queue the check: the next block given back asks again
+    std::lock_guard lock(c.mutex);
+    if (check) c.checks.erase(*check);
+  }
 }
 
 std::size_t retained_large_bytes() {
@@ -210,12 +221,14 @@ void set_large_block_cap(std::size_t cap) {
 }
 
 void set_large_block_limits(std::chrono::milliseconds retention, std::size_t cap) {
+  Cache& c = Cache::get();
+  std::optional<Clock::time_point> check;
   {
-    Cache& c = Cache::get();
     std::lock_guard lock(c.mutex);
     c.retention = retention;
-    c.wake.notify_one();
+    if (!c.idle.empty()) check = c.plan_check(c.idle.front().since + retention);
   }
+  c.ask_check(check);
   set_large_block_cap(cap);
 }
 

@@ -10,7 +10,7 @@
 // and tcmalloc keep freed pages for the same reason, with a decay time.
 //
 // What bounds it: a block is returned to the system once it has been idle for
-// kLargeBlockRetention (a thread of this module unmaps it), and the retained
+// kLargeBlockRetention (checked on the thread pool's background thread), and the retained
 // total never exceeds a cap, an eighth of physical memory and at most 4 GiB.
 // A request that finds no block of its size first unmaps idle blocks of at
 // least its size, so that buffers and kept blocks together never hold more

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
+#include <map>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -147,8 +148,99 @@ void parallel_for(std::int64_t n_tasks, int threads,
   if (job->error) std::rethrow_exception(job->error);
 }
 
+namespace {
+
+// The pool's one long-lived background thread: jobs in the order given (a
+// stream's file writes, one band after another), and jobs due at a time
+// (large_blocks returning idle memory). Started on first use; never ends.
+class Background {
+ public:
+  static Background& instance() {
+    static Background* b = [] {
+      auto* p = new Background();  // never destroyed, as the pool
+      pthread_atfork([] { instance().mutex_.lock(); }, [] { instance().mutex_.unlock(); },
+                     [] { instance().forget_thread_in_child(); });
+      return p;
+    }();
+    return *b;
+  }
+
+  void post(std::function<void()> job, Clock::time_point due) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!started_) {
+        thread_ = std::thread([this] { loop(); });
+        started_ = true;
+      }
+      if (due == Clock::time_point{}) now_.push_back(std::move(job));
+      else later_.emplace(due, std::move(job));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      std::function<void()> job;
+      if (!now_.empty()) {
+        job = std::move(now_.front());
+        now_.pop_front();
+      } else if (!later_.empty() && later_.begin()->first <= Clock::now()) {
+        job = std::move(later_.begin()->second);
+        later_.erase(later_.begin());
+      } else if (!later_.empty()) {
+        const auto due = later_.begin()->first;
+        cv_.wait_until(lock, due);
+        continue;
+      } else {
+        cv_.wait(lock);
+        continue;
+      }
+      lock.unlock();
+      job();  // a job reports its own errors (a packaged task keeps them for its future)
+      job = nullptr;  // what it captured is released before the lock is taken again
+      lock.lock();
+    }
+  }
+
+  // As for the workers: a forked child has no background thread; its queue
+  // and condition variable are left behind, and its first job starts its own.
+  void forget_thread_in_child() {
+    new (&thread_) std::thread();
+    new (&cv_) std::condition_variable();
+    new (&now_) std::deque<std::function<void()>>();
+    new (&later_) std::multimap<Clock::time_point, std::function<void()>>();
+    started_ = false;
+    mutex_.unlock();
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> now_;
+  std::multimap<Clock::time_point, std::function<void()>> later_;
+  std::thread thread_;  // detached in spirit: lives as long as the process
+  bool started_ = false;
+};
+
+}  // namespace
+
 std::future<void> run_in_background(std::function<void()> job) {
-  return std::async(std::launch::async, std::move(job));
+  auto task = std::make_shared<std::packaged_task<void()>>(std::move(job));
+  std::future<void> result = task->get_future();
+  Background::instance().post([task] { (*task)(); }, Clock::time_point{});
+  return result;
+}
+
+void run_later(std::chrono::milliseconds delay, std::function<void()> job) {
+  Background::instance().post(
+      [job = std::move(job)] {
+        try {
+          job();
+        } catch (...) {  // housekeeping: nobody to report to, and the next run tries again
+        }
+      },
+      Clock::now() + delay);
 }
 
 }  // namespace tessera::detail

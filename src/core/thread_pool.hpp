@@ -1,5 +1,7 @@
 // The one place in tessera that owns threads: a process-wide pool of workers
-// that grows to the largest `threads=` ever asked for, and `parallel_for`.
+// that grows to the largest `threads=` ever asked for, and `parallel_for`;
+// and one long-lived background thread for a stream's writes and timed
+// housekeeping. Nothing else in tessera starts a thread.
 //
 // Written by hand rather than taken from oneTBB because the engine needs only
 // this one primitive, with a worker index per call (to give each worker its own
@@ -7,6 +9,7 @@
 // always works on its own tasks too, so nested calls cannot deadlock.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -29,9 +32,15 @@ int resolve_threads(int threads);
 void parallel_for(std::int64_t n_tasks, int threads,
                   const std::function<void(std::int64_t task, int worker)>& body);
 
-// Runs `job` on a thread of its own, beside the pool: a stream's file writes
-// overlap the compute of its next band. get() on the result waits and
-// rethrows the job's exception.
+using Clock = std::chrono::steady_clock;
+
+// Runs `job` on the pool's background thread, after the jobs given before
+// it: a stream's file writes overlap the compute of its next band. get() on
+// the result waits and rethrows the job's exception.
 std::future<void> run_in_background(std::function<void()> job);
+
+// Runs `job` on the background thread once `delay` has passed (between
+// other jobs); an exception from it is dropped.
+void run_later(std::chrono::milliseconds delay, std::function<void()> job);
 
 }  // namespace tessera::detail

@@ -2,6 +2,7 @@
 // the file's extension.
 #include <algorithm>
 
+#include "core/thread_pool.hpp"
 #include "engine/copy.hpp"
 #include "engine/sink.hpp"
 #include "io/extension.hpp"
@@ -96,19 +97,20 @@ void BandWriter::write(const Region& band, const View& data) {
   const std::int64_t grain = cut == axis ? row_granularity() : 1;
   if (band.size[cut] % grain != 0 && band.offset[cut] + band.size[cut] != shape_[cut])
     fail("must hold a multiple of " + std::to_string(grain) + " rows");
-  Buffer contiguous;
-  const View* v = &data;
+  // The band is written on the thread pool's background thread while the
+  // caller computes the next one (the engine's write-behind). The writer
+  // holds the view (and so its owner, the caller's memory) until the write
+  // is done, and lets it go on the caller's thread. At most one band waits.
+  finish_pending();
+  pending_view_ = data;
   if (!data.is_c_contiguous()) {
-    contiguous = Buffer(data.dtype, data.shape);
+    Buffer contiguous(data.dtype, data.shape);
     detail::copy_convert(data, contiguous.view());
-    v = &contiguous.view();
+    pending_view_ = contiguous.view();
   }
-  try {
-    sink_->write(band, *v);
-  } catch (...) {
-    abort();
-    throw;
-  }
+  View raw = pending_view_;
+  raw.owner = nullptr;
+  pending_ = detail::run_in_background([sink = sink_.get(), band, raw] { sink->write(band, raw); });
   // Advance: along the cut axis, carrying into the axes before it.
   next_[cut] = band.offset[cut] + band.size[cut];
   for (std::size_t a = cut + 1; a-- > 1;) {
@@ -118,8 +120,20 @@ void BandWriter::write(const Region& band, const View& data) {
   }
 }
 
+void BandWriter::finish_pending() {
+  if (!pending_.valid()) return;
+  try {
+    pending_.get();
+    pending_view_ = View{};
+  } catch (...) {
+    abort();
+    throw;
+  }
+}
+
 void BandWriter::commit() {
   if (done_) throw ValueError(path_ + ": the writer is closed");
+  finish_pending();
   if (!shape_.empty() && next_[0] < shape_[0]) {
     abort();
     throw ValueError(path_ + ": commit before every band was written (next band at " + shape_to_string(next_) + ")");
@@ -129,6 +143,8 @@ void BandWriter::commit() {
 }
 
 void BandWriter::abort() noexcept {
+  if (pending_.valid()) pending_.wait();  // the sink is not touched while it writes
+  pending_view_ = View{};
   if (done_) return;
   done_ = true;
   sink_->abort();

@@ -364,3 +364,37 @@ def test_full_disk_tmpfs(tmp_path):
         assert os.listdir(mnt) == []
     finally:
         subprocess.run(["umount", str(mnt)])
+
+
+def test_band_writer_writes_behind_and_a_failed_band_surfaces_with_no_file(tmp_path):
+    # The engine's band writer (tessera.dask.to_tiff's) writes each band on the
+    # pool's background thread while the caller makes the next; a band that
+    # fails to write raises at the next write() or commit(), naming the file,
+    # and leaves nothing.
+    r = run_python_with_file_limit(f"""
+        import numpy as np, tessera
+        w = tessera._core.BandWriter(r"{tmp_path}/big.tif", [2000, 2000], "float32")
+        try:
+            for r0 in range(0, 2000, 256):
+                w.write([r0, 0], np.full((min(256, 2000 - r0), 2000), r0, np.float32))
+            w.commit()
+        except OSError as e:
+            print("OSError:", e)
+        """, 1 << 20)
+    assert "OSError:" in r.stdout and "big.tif" in r.stdout, r.stdout + r.stderr
+    assert os.listdir(tmp_path) == []
+
+
+def test_band_writer_output_equals_the_bands(tmp_path, rng):
+    import tifffile
+    a = rng.integers(0, 60000, (301, 97), dtype=np.uint16)
+    w = tessera._core.BandWriter(str(tmp_path / "b.tif"), list(a.shape), a.dtype, "deflate")
+    step = w.row_granularity * 3
+    w.write([0, 0], a[:step])
+    w.abort()  # waits for the band being written, then removes every trace
+    assert os.listdir(tmp_path) == []
+    w = tessera._core.BandWriter(str(tmp_path / "b.tif"), list(a.shape), a.dtype, "deflate")
+    for r0 in range(0, a.shape[0], step):
+        w.write([r0, 0], a[r0:r0 + step])
+    w.commit()
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "b.tif"), a)
