@@ -2,6 +2,8 @@
 // the problem and exits non-zero; outputs are written whole or not at all.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <map>
 #include <cerrno>
 #include <csignal>
@@ -265,16 +267,12 @@ int cmd_ops(bool markdown) {
 
 // ---- tessera chart ----
 
-// A series from a .npy (1-D, or 2-D with a column) or a CSV/text file (one
-// value per line, or comma-separated fields and a column; a first line that
-// is not a number is a header).
+// A series from an image file tessera reads (.npy, TIFF: 1-D, or 2-D with a
+// column) or a CSV/text file (one value per line, or comma-separated fields
+// and a column; a first line that is not a number is a header).
 std::vector<double> read_series(const std::string& path, int column) {
-  auto ends_with = [&](const char* ext) {
-    const std::string e(ext);
-    return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
-  };
   std::vector<double> out;
-  if (ends_with(".npy") || ends_with(".tif") || ends_with(".tiff")) {
+  if (!tessera::readable_format(path).empty()) {  // an image file: .npy, TIFF, ...
     tessera::Image img = tessera::open(path);
     if (img.ndim() == 2) {
       if (column < 0 || column >= img.shape()[1])
@@ -361,27 +359,31 @@ int cmd_chart(const ChartArgs& a) {
   else if (a.colormap != "none") throw tessera::ValueError("--colormap must be none or height, got " + a.colormap);
   o = tessera::checked_chart_options(o);
   tessera::window_frame_count(1, o.width, a.step);  // checks the step
-  // Every option is checked before the series is read; the writer removes
-  // its file if anything fails later.
-  tessera::AnimationWriter writer(a.output, o.height, o.width, o.channels, a.fps);
+  // Every option is checked before the series is read.
+  std::string ext = std::filesystem::path(a.output).extension().string(), allowed;
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  bool animates = false;
+  for (const auto& f : tessera::formats())
+    if (f.animates)
+      for (const auto& e : f.extensions) {
+        allowed += (allowed.empty() ? "" : ", ") + e;
+        animates = animates || e == ext;
+      }
+  if (!animates) throw tessera::ValueError(a.output + ": the extension must be one of " + allowed);
   const std::vector<double> series = read_series(a.input, a.column);
   if (series.empty()) throw tessera::ValueError(a.input + ": the series is empty");
-  const std::int64_t n = static_cast<std::int64_t>(series.size());
-  const std::int64_t frames = tessera::window_frame_count(n, o.width, a.step);
-  // Frames drawn a batch at a time on all cores, written in order: memory is one batch.
-  constexpr std::int64_t kBatch = 256;
-  tessera::Shape frame_shape{o.height, o.width, o.channels};
-  tessera::Buffer batch(tessera::DType::UInt8, {kBatch, o.height, o.width, o.channels});
-  const std::int64_t frame_bytes = o.height * o.width * o.channels;
-  for (std::int64_t first = 0; first < frames; first += kBatch) {
-    const std::int64_t count = std::min(kBatch, frames - first);
-    tessera::render_windows(series.data(), n, o, a.step, first, count, batch.data(), a.threads);
-    for (std::int64_t k = 0; k < count; ++k)
-      writer.add(tessera::View{batch.data() + k * frame_bytes, tessera::DType::UInt8, frame_shape,
-                               tessera::c_strides(frame_shape, 1), nullptr});
-  }
-  writer.commit();
-  std::cout << a.output << ": " << frames << " frames of " << o.height << "x" << o.width << "\n";
+  // Every frame as a lazy image, streamed into the animation by the ordinary
+  // sink: a band of frames in memory at a time, drawn on all cores.
+  const tessera::Image frames = tessera::window_frames(
+      tessera::View{reinterpret_cast<std::byte*>(const_cast<double*>(series.data())), tessera::DType::Float64,
+                    {static_cast<std::int64_t>(series.size())}, {sizeof(double)}, nullptr},
+      o, a.step);
+  tessera::SaveOptions so;
+  so.fps = a.fps;
+  so.threads = a.threads;
+  tessera::save(frames, a.output, so);
+  const std::int64_t n_frames = frames.shape()[0];
+  std::cout << a.output << ": " << n_frames << " frames of " << o.height << "x" << o.width << "\n";
   return 0;
 }
 

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "tessera/dtype.hpp"
+#include "tessera/image.hpp"
 #include "tessera/view.hpp"
 
 namespace tessera {
@@ -104,13 +105,19 @@ class StreamChart {
   bool drawn_ = false;
   std::int64_t redraws_ = 0;
   std::vector<double> column_values_;
+  std::vector<std::int16_t> spans_;  // the painter's scratch
 };
 
 // Frames of series[e - width, e) for e = min(width, n), then every `step`
 // samples up to n: frame k equals a StreamChart's after pushing
-// series[0 : e_k]. out holds window_frame_count(...) C-order frames. Frames
-// are drawn in parallel on `threads` (0: all cores).
+// series[0 : e_k]. window_frames is every frame as a lazy image (frames,
+// height, width[, channels]): it slices, chains, and streams into a file with
+// save() (.gif, .apng), frames drawn by the engine's workers a tile of
+// frames at a time. `series` is 1-D float64 (its owner keeps it alive).
+// render_windows draws frames [first_frame, first_frame + frame_count) into
+// `out` (C order) on `threads` (0: all cores).
 std::int64_t window_frame_count(std::int64_t n, std::int64_t width, std::int64_t step);
+Image window_frames(const View& series, const ChartOptions& options, std::int64_t step = 1);
 void render_windows(const double* series, std::int64_t n, const ChartOptions& options, std::int64_t step,
                     std::int64_t first_frame, std::int64_t frame_count, void* out, int threads = 0);
 

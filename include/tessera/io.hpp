@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "tessera/image.hpp"
 
@@ -42,11 +43,23 @@ struct FileInfo {
 };
 FileInfo file_info(const std::string& path);
 
+// The file formats tessera knows (the format registry), by name.
+struct FormatInfo {
+  std::string name;                     // "tiff", "npy", "gif", "apng"
+  std::vector<std::string> extensions;  // ".tif", ".tiff"
+  bool reads = false, writes = false;   // open() and save() take it
+  bool animates = false;                // save_animation / AnimationWriter write it
+};
+std::vector<FormatInfo> formats();
+// The format that open() would read `path` with ("tiff"), or "" if none.
+std::string readable_format(const std::string& path);
+
 struct SaveOptions {
   std::string compression = "none";  // TIFF: none, deflate, lzw, zstd, packbits
   std::optional<std::pair<std::int64_t, std::int64_t>> tile;  // TIFF: (height, width), multiples of 16; none: strips
   std::string bigtiff = "auto";      // "auto" (when the file could pass 4 GB), "yes", "no"
   std::string predictor = "auto";    // "auto" (horizontal for integers, float for floats, when compressed), "none", "horizontal", "float"
+  double fps = 15;                   // animations (.gif, .png, .apng): frames per second
   int threads = 0;
   std::function<void(double)> progress;  // the fraction done, from the calling thread
 };

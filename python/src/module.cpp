@@ -646,9 +646,22 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
     d["bigtiff"] = f.bigtiff;
     return d;
   }, py::arg("path"));
+  m.def("formats", [] {
+    py::list out;
+    for (const FormatInfo& f : formats()) {
+      py::dict d;
+      d["name"] = f.name;
+      d["extensions"] = py::tuple(py::cast(f.extensions));
+      d["reads"] = f.reads;
+      d["writes"] = f.writes;
+      d["animates"] = f.animates;
+      out.append(d);
+    }
+    return out;
+  }, "The file formats tessera reads and writes (the format registry).");
   m.def("save", [](const py::object& image, const std::string& path, const std::string& compression,
                    py::object tile, const std::string& bigtiff, const std::string& predictor, py::object threads,
-                   py::object progress) {
+                   py::object progress, double fps) {
     const Image img = image_of(image, "save's image");
     SaveOptions o;
     o.compression = compression;
@@ -658,6 +671,7 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
     }
     o.bigtiff = bigtiff;
     o.predictor = predictor;
+    o.fps = fps;
     o.threads = threads_of(threads);
     if (!progress.is_none()) {
       py::function fn = progress;
@@ -670,7 +684,7 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
     tessera::save(img, path, o);
   }, py::arg("image"), py::arg("path"), py::arg("compression") = "none", py::arg("tile") = py::none(),
      py::arg("bigtiff") = "auto", py::arg("predictor") = "auto", py::arg("threads") = py::none(),
-     py::arg("progress") = py::none());
+     py::arg("progress") = py::none(), py::arg("fps") = 15.0);
   py::class_<BandWriter>(m, "BandWriter", "A file written from bands supplied in order (tessera.dask.to_tiff).")
       .def(py::init([](const std::string& path, const Shape& shape, const py::object& dtype,
                        const std::string& compression, const std::string& bigtiff) {
@@ -789,28 +803,17 @@ called from different threads.)doc")
     return out;
   }, py::arg("channels") = 3, "The 'height' palette: (256, channels) uint8, low blue, middle green, high red.");
   m.def("window_frame_count", &window_frame_count, py::arg("n"), py::arg("width"), py::arg("step"));
-  m.def("render_windows", [](const py::array_t<double, py::array::c_style | py::array::forcecast>& series,
-                             std::int64_t step, std::int64_t first, std::int64_t count, const py::array& out,
-                             const py::object& threads, std::int64_t height, std::int64_t width,
-                             const std::string& style, int channels, const py::object& dtype, const py::object& vmin,
-                             const py::object& vmax, const std::string& origin, const py::object& colormap,
-                             const py::object& foreground, const py::object& background) {
+  m.def("window_frames", [](const py::array& series, std::int64_t step, std::int64_t height, std::int64_t width,
+                            const std::string& style, int channels, const py::object& dtype, const py::object& vmin,
+                            const py::object& vmax, const std::string& origin, const py::object& colormap,
+                            const py::object& foreground, const py::object& background) {
     const ChartOptions o = chart_options_of(height, width, style, channels, dtype, vmin, vmax, origin, colormap,
                                             foreground, background);
-    if (series.ndim() != 1) throw ValueError("render_windows: the series must be 1-D");
-    const View v = view_of(out, true, "out");
-    Shape want{count, o.height, o.width};
-    if (o.channels > 1) want.push_back(o.channels);
-    if (v.shape != want || v.dtype != o.dtype || !v.is_c_contiguous())
-      throw ValueError("render_windows: out must be a C-contiguous " + std::string(dtype_name(o.dtype)) +
-                       " array of shape " + shape_to_string(want));
-    const int t = threads_of(threads);
-    py::gil_scoped_release release;
-    render_windows(series.data(), series.size(), o, step, first, count, v.data, t);
-  }, py::arg("series"), py::arg("step"), py::arg("first"), py::arg("count"), py::arg("out"), py::arg("threads"),
-     py::arg("height"), py::arg("width"), py::arg("style") = "bars", py::arg("channels") = 1,
-     py::arg("dtype") = "uint8", py::arg("vmin") = 0.0, py::arg("vmax") = py::none(), py::arg("origin") = "lower",
-     py::arg("colormap") = py::none(), py::arg("foreground") = py::none(), py::arg("background") = py::none());
+    return window_frames(view_of(series, false, "series"), o, step);
+  }, py::arg("series"), py::arg("step"), py::arg("height"), py::arg("width"), py::arg("style") = "bars",
+     py::arg("channels") = 1, py::arg("dtype") = "uint8", py::arg("vmin") = 0.0, py::arg("vmax") = py::none(),
+     py::arg("origin") = "lower", py::arg("colormap") = py::none(), py::arg("foreground") = py::none(),
+     py::arg("background") = py::none());
   py::class_<AnimationWriter>(m, "AnimationWriter", "An animation written frame by frame (tessera.save_animation).")
       .def(py::init<const std::string&, std::int64_t, std::int64_t, int, double>(), py::arg("path"),
            py::arg("height"), py::arg("width"), py::arg("channels"), py::arg("fps"))

@@ -7,7 +7,7 @@ import numpy as np
 from . import _core
 from ._core import StreamChart, height_colormap
 
-__all__ = ["StreamChart", "render_windows", "save_animation", "height_colormap"]
+__all__ = ["StreamChart", "window_frames", "render_windows", "save_animation", "height_colormap"]
 
 _CHART_OPTIONS = ("style", "channels", "dtype", "vmin", "vmax", "origin", "colormap", "foreground", "background")
 
@@ -26,57 +26,59 @@ def _frame_shape(height, width, options):
     return (height, width) if channels == 1 else (height, width, channels)
 
 
-def render_windows(series, height, width, step=1, out=None, lazy=False, threads=None, batch=256,
-                   **chart_options):
-    """Every sliding-window frame of a whole series, drawn in parallel on all
-    cores: frame k shows series[e - width : e] for e = min(width, n) + k*step,
-    and equals a StreamChart's frame after pushing series[:e] (so a line's
-    first column joins the sample before the window).
-
-    Returns an array (n_frames, height, width[, channels]), written into `out`
-    when given; with lazy=True, a generator of frames computed `batch` at a
-    time (memory: one batch)."""
+def window_frames(series, height, width, step=1, **chart_options):
+    """Every sliding-window frame of a series as a lazy tessera.Image
+    (n_frames, height, width[, channels]): frame k shows series[e - width : e]
+    for e = min(width, n) + k*step and equals a StreamChart's frame after
+    pushing series[:e]. Nothing is drawn until it is computed: slice it,
+    compute it, or stream it into an animation with
+    ``tessera.save(frames, "x.gif", fps=15)`` (a batch of frames in memory at
+    a time, drawn on all cores)."""
     unknown = sorted(set(chart_options) - set(_CHART_OPTIONS))
     if unknown:
         raise TypeError(f"render_windows: unknown chart option(s) {', '.join(unknown)}; "
                         f"the options are {', '.join(_CHART_OPTIONS)}")
-    s = _series_of(series)
-    count = _core.window_frame_count(s.size, int(width), int(step))
-    dtype = np.dtype(chart_options.get("dtype", "uint8"))
-    shape = _frame_shape(int(height), int(width), chart_options)
+    return _core.window_frames(_series_of(series), int(step), int(height), int(width), **chart_options)
 
-    def render(first, n, dst):
-        _core.render_windows(s, int(step), first, n, dst, threads, height=int(height), width=int(width),
-                             **chart_options)
-        return dst
 
+def render_windows(series, height, width, step=1, out=None, lazy=False, threads=None, batch=256,
+                   **chart_options):
+    """Every sliding-window frame of a whole series, drawn in parallel on all
+    cores (see window_frames for the rule).
+
+    Returns an array (n_frames, height, width[, channels]), written into `out`
+    when given; with lazy=True, a generator of frames computed `batch` at a
+    time (memory: one batch)."""
+    frames = window_frames(series, height, width, step, **chart_options)
     if lazy:
         if out is not None:
             raise ValueError("render_windows: lazy=True yields frames; it takes no out=")
-        # Options are checked now, not at the first next().
-        _core.StreamChart(int(height), int(width), **chart_options)
 
-        def frames():
-            for first in range(0, count, batch):
-                n = min(batch, count - first)
-                yield from render(first, n, np.empty((n,) + shape, dtype))
-        return frames()
-    if out is None:
-        out = np.empty((count,) + shape, dtype)
-    return render(0, count, out)
+        def each():
+            for first in range(0, len(frames), batch):
+                yield from frames[first:first + batch].compute(threads=threads)
+        return each()
+    if out is not None and (not isinstance(out, np.ndarray) or out.shape != frames.shape
+                            or out.dtype != frames.dtype or not out.flags.c_contiguous):
+        raise ValueError(f"render_windows: out must be a C-contiguous {frames.dtype} array of shape {frames.shape}")
+    return frames.compute(out=out, threads=threads)
 
 
 def save_animation(frames, path, fps=15):
-    """Writes frames (an array (n, height, width[, channels]), or any iterable
-    of frames, such as render_windows(..., lazy=True)) as an animated GIF
-    (.gif) or PNG (.png, .apng), looping. uint8 frames, or float32 in [0, 1].
-    The file appears only when complete."""
+    """Writes frames (an array (n, height, width[, channels]), a lazy image
+    of frames such as window_frames(...), or any iterable of frames) as an
+    animated GIF (.gif) or PNG (.png, .apng), looping. uint8 frames, or
+    float32 in [0, 1]. The file appears only when complete."""
     path = os.fspath(path)
-    if isinstance(frames, np.ndarray):
-        if frames.ndim not in (3, 4):
-            raise ValueError(f"save_animation: frames must be (n, height, width[, channels]), got shape {frames.shape}")
-        if frames.shape[0] == 0:
-            raise ValueError("save_animation: no frames to write")
+    if isinstance(frames, (np.ndarray, _core.Image)):
+        # All frames at once (an array, or a lazy image such as window_frames):
+        # streamed through save's animation sink, a band of frames at a time.
+        ext = os.path.splitext(path)[1].lower()
+        allowed = [e for f in _core.formats() if f["animates"] for e in f["extensions"]]
+        if ext not in allowed:
+            raise ValueError(f"save_animation: {path}: the extension must be one of {', '.join(allowed)}")
+        _core.save(frames, path, fps=float(fps))
+        return
     writer = None
     try:
         for frame in frames:

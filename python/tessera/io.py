@@ -14,7 +14,7 @@ import numpy as _np
 
 from . import _core
 
-__all__ = ["open", "info", "save", "weighted_sum", "stack_mean", "stack_min", "stack_max"]
+__all__ = ["open", "info", "save", "formats", "weighted_sum", "stack_mean", "stack_min", "stack_max"]
 
 
 def open(path, page=None):  # noqa: A001 - tessera.open, as the issue names it
@@ -79,11 +79,19 @@ def _progress_bar(label):
         return _PlainBar(label)
 
 
+def formats():
+    """The file formats tessera knows (its format registry): a list of dicts
+    with ``name``, ``extensions``, ``reads``, ``writes`` and ``animates``."""
+    return _core.formats()
+
+
 def save(image, path, compression="none", tile=None, bigtiff="auto", predictor="auto", progress=False,
-         threads=None):
+         threads=None, fps=15):
     """Computes ``image`` (a lazy image or a numpy array) into a file, streaming.
 
-    The format follows the extension (.tif/.tiff or .npy). TIFF options:
+    The format follows the extension (``tessera.formats()``: .tif/.tiff,
+    .npy, and animations .gif, .apng/.png of frames (n, height, width[,
+    channels]) uint8 or float32 in [0, 1] at ``fps``). TIFF options:
     ``compression`` none, deflate, lzw, zstd or packbits; ``tile=(th, tw)``
     (multiples of 16) for a tiled file, else strips; ``bigtiff`` "auto" (when
     the file could pass 4 GB), "yes" or "no"; ``predictor`` "auto"
@@ -106,7 +114,7 @@ def save(image, path, compression="none", tile=None, bigtiff="auto", predictor="
     elif progress not in (False, None):
         raise TypeError("progress must be True, False or a callable taking the fraction done")
     try:
-        _core.save(image, _os.fspath(path), compression, tile, bigtiff, predictor, threads, callback)
+        _core.save(image, _os.fspath(path), compression, tile, bigtiff, predictor, threads, callback, float(fps))
     finally:
         if bar is not None:
             bar.close()

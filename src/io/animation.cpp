@@ -6,6 +6,7 @@
 #include "engine/copy.hpp"
 #include "io/animation_encoder.hpp"
 #include "io/extension.hpp"
+#include "io/format.hpp"
 #include "tessera/animation.hpp"
 #include "tessera/error.hpp"
 
@@ -22,12 +23,12 @@ AnimationWriter::AnimationWriter(const std::string& path, std::int64_t height, s
   if (!(fps >= 0.1 && fps <= 100))
     throw ValueError("save_animation: fps must be from 0.1 to 100, got " + std::to_string(fps));
   const std::string ext = io::lower_extension(path);
-  if (ext == ".gif")
-    encoder_ = io::make_gif_encoder(path, height, width, channels, fps);
-  else if (ext == ".png" || ext == ".apng")
-    encoder_ = io::make_apng_encoder(path, height, width, channels, fps);
-  else
-    throw ValueError("save_animation: " + path + ": the extension must be .gif, .png or .apng");
+  const io::Format* format = nullptr;
+  for (const io::Format* f : io::formats())
+    if (f->encoder && std::find(f->extensions.begin(), f->extensions.end(), ext) != f->extensions.end()) format = f;
+  if (!format)
+    throw ValueError("save_animation: " + path + ": the extension must be " + io::extensions_that_can("encoder"));
+  encoder_ = format->encoder(path, height, width, channels, fps);
 }
 
 AnimationWriter::~AnimationWriter() = default;
@@ -92,20 +93,52 @@ void AnimationWriter::abort() noexcept {
 }
 
 void save_animation(const View& frames, const std::string& path, double fps) {
-  if (frames.ndim() != 3 && frames.ndim() != 4)
-    throw ValueError("save_animation: frames must be (n, height, width) or (n, height, width, channels), got shape " +
-                     shape_to_string(frames.shape));
-  if (frames.shape[0] < 1) throw ValueError("save_animation: no frames to write");
-  AnimationWriter writer(path, frames.shape[1], frames.shape[2], frames.ndim() == 4 ? static_cast<int>(frames.shape[3]) : 1,
-                         fps);
-  for (std::int64_t i = 0; i < frames.shape[0]; ++i) {
-    View f = frames;
-    f.data += i * frames.strides[0];
-    f.shape.erase(f.shape.begin());
-    f.strides.erase(f.strides.begin());
-    writer.add(f);
-  }
-  writer.commit();
+  SaveOptions o;
+  o.fps = fps;
+  save(Image::wrap(frames), path, o);
 }
+
+namespace io {
+
+namespace {
+
+// Frames (n, height, width[, channels]) streamed into an AnimationWriter, a
+// band of whole frames at a time.
+class AnimationSink final : public detail::Sink {
+ public:
+  AnimationSink(const std::string& path, const Shape& shape, DType dtype, double fps)
+      : writer_(path, shape.at(1), shape.at(2), shape.size() == 4 ? static_cast<int>(shape[3]) : 1, fps) {}
+  std::size_t row_axis() const override { return 0; }
+  void write(const Region& band, const View& data) override {
+    for (std::int64_t f = 0; f < band.size[0]; ++f) {
+      View frame = data;
+      frame.data += f * data.strides[0];
+      frame.shape.erase(frame.shape.begin());
+      frame.strides.erase(frame.strides.begin());
+      writer_.add(frame);
+    }
+  }
+  void commit() override { writer_.commit(); }
+  void abort() noexcept override { writer_.abort(); }
+
+ private:
+  AnimationWriter writer_;
+};
+
+}  // namespace
+
+std::unique_ptr<detail::Sink> make_animation_sink(const std::string& path, const Shape& shape, DType dtype,
+                                                  const SaveOptions& options) {
+  if (shape.size() != 3 && shape.size() != 4)
+    throw ValueError("save_animation: frames must be (n, height, width) or (n, height, width, channels), got shape " +
+                     shape_to_string(shape));
+  if (shape[0] < 1) throw ValueError("save_animation: no frames to write");
+  if (dtype != DType::UInt8 && dtype != DType::Float32)
+    throw ValueError("save_animation: frames must be uint8, or float32 in [0, 1], got " +
+                     std::string(dtype_name(dtype)));
+  return std::make_unique<AnimationSink>(path, shape, dtype, options.fps);
+}
+
+}  // namespace io
 
 }  // namespace tessera

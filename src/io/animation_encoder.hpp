@@ -7,8 +7,10 @@
 #include <memory>
 #include <string>
 
+#include "engine/sink.hpp"
 #include "io/atomic_file.hpp"
 #include "tessera/animation.hpp"
+#include "tessera/io.hpp"
 
 namespace tessera {
 
@@ -29,6 +31,11 @@ class AnimationWriter::Encoder {
 };
 
 namespace io {
+// A sink (engine/sink.hpp) that writes an image of frames (n, height,
+// width[, channels]), uint8 or float32 in [0, 1], as an animation by the
+// encoder its extension registers: save() streams animations as any image.
+std::unique_ptr<detail::Sink> make_animation_sink(const std::string& path, const Shape& shape, DType dtype,
+                                                  const SaveOptions& options);
 std::unique_ptr<AnimationWriter::Encoder> make_gif_encoder(const std::string& path, std::int64_t height,
                                                            std::int64_t width, int channels, double fps);
 std::unique_ptr<AnimationWriter::Encoder> make_apng_encoder(const std::string& path, std::int64_t height,

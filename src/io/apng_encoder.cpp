@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "io/animation_encoder.hpp"
+#include "io/format.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::io {
@@ -168,5 +169,17 @@ std::unique_ptr<AnimationWriter::Encoder> make_apng_encoder(const std::string& p
                                                             std::int64_t width, int channels, double fps) {
   return std::make_unique<ApngEncoder>(path, height, width, channels, fps);
 }
+
+namespace {
+const bool registered = register_format({
+    .name = "apng",
+    .extensions = {".apng", ".png"},
+    .magics = {"\x89PNG"},
+    .open = nullptr,
+    .info = nullptr,
+    .sink = &make_animation_sink,
+    .encoder = &make_apng_encoder,
+});
+}  // namespace
 
 }  // namespace tessera::io

@@ -1,57 +1,45 @@
-// tessera::open, tessera::save and tessera::file_info: the format is chosen by
-// the file's extension.
+// tessera::open, tessera::save, tessera::file_info and BandWriter: the format
+// comes from the format registry (io/format.hpp), by extension or first bytes.
 #include <algorithm>
 
 #include "core/thread_pool.hpp"
 #include "engine/copy.hpp"
 #include "engine/sink.hpp"
-#include "io/extension.hpp"
-#include "io/npy.hpp"
-#include "io/tiff_sink.hpp"
-#include "io/tiff_source.hpp"
+#include "io/format.hpp"
 #include "tessera/error.hpp"
 #include "tessera/io.hpp"
 
 namespace tessera {
 
-namespace {
-
-enum class Format { Tiff, Npy };
-
-Format format_of(const std::string& path) {
-  const std::string ext = io::lower_extension(path);
-  if (ext == ".tif" || ext == ".tiff") return Format::Tiff;
-  if (ext == ".npy") return Format::Npy;
-  throw ValueError(path + ": unknown file type '" + ext + "' (tessera reads and writes .tif, .tiff and .npy)");
+std::vector<FormatInfo> formats() {
+  std::vector<FormatInfo> out;
+  for (const io::Format* f : io::formats())
+    out.push_back({f->name, f->extensions, bool(f->open), bool(f->sink), bool(f->encoder)});
+  return out;
 }
 
-}  // namespace
+std::string readable_format(const std::string& path) {
+  try {
+    return io::format_to_read(path).name;
+  } catch (const ValueError&) {
+    return "";
+  }
+}
 
 Image open(const std::string& path, const OpenOptions& options) {
-  if (format_of(path) == Format::Tiff) return io::open_tiff(path, options.page);
-  if (options.page >= 0) throw ValueError(path + ": page= applies to TIFF files only");
-  return io::open_npy(path);
+  return io::format_to_read(path).open(path, options);
 }
 
 FileInfo file_info(const std::string& path) {
-  if (format_of(path) == Format::Tiff) return io::tiff_info(path);
-  const io::NpyHeader h = io::read_npy_header(path);
-  FileInfo info;
-  info.format = "npy";
-  info.shape = h.shape;
-  info.dtype = h.dtype;
-  info.compression = "none";
-  info.layout = h.fortran ? "Fortran order" : "C order";
-  return info;
+  const io::Format& f = io::format_to_read(path);
+  if (!f.info) throw ValueError(path + ": tessera cannot describe " + f.name + " files");
+  return f.info(path);
 }
 
 namespace {
 std::unique_ptr<detail::Sink> make_sink(const std::string& path, const Shape& shape, DType dtype,
                                         const SaveOptions& options) {
-  if (format_of(path) == Format::Tiff) return io::make_tiff_sink(path, shape, dtype, options);
-  if (options.compression != "none" || options.tile)
-    throw ValueError(path + ": .npy files take no compression or tiles");
-  return io::make_npy_sink(path, shape, dtype);
+  return io::format_to_write(path).sink(path, shape, dtype, options);
 }
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "io/animation_encoder.hpp"
+#include "io/format.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::io {
@@ -172,5 +173,17 @@ std::unique_ptr<AnimationWriter::Encoder> make_gif_encoder(const std::string& pa
                                                            std::int64_t width, int channels, double fps) {
   return std::make_unique<GifEncoder>(path, height, width, channels, fps);
 }
+
+namespace {
+const bool registered = register_format({
+    .name = "gif",
+    .extensions = {".gif"},
+    .magics = {"GIF87a", "GIF89a"},
+    .open = nullptr,
+    .info = nullptr,
+    .sink = &make_animation_sink,
+    .encoder = &make_gif_encoder,
+});
+}  // namespace
 
 }  // namespace tessera::io

@@ -92,8 +92,6 @@ template <typename T> void repeat_colour(const std::uint8_t* colour, std::int64_
     for (std::int64_t k = 0; k < c; ++k) out[x * c + k] = from_byte<T>(colour[k]);
 }
 
-thread_local std::vector<std::int16_t> spans;  // fill_top, line_lo, line_hi per element
-
 }  // namespace
 
 ChartPainter::ChartPainter(const ChartOptions& checked)
@@ -152,7 +150,7 @@ void ChartPainter::clear(std::int64_t count, std::byte* dst, std::int64_t row_st
 }
 
 void ChartPainter::paint(const double* values, std::int64_t count, double lo, double hi, std::byte* dst,
-                         std::int64_t row_stride) const {
+                         std::int64_t row_stride, std::int16_t* spans) const {
   const std::int64_t h = o_.height, c = o_.channels, n = count * c;
   const bool flat = !(hi > lo);  // equal, inverted, or NaN: nothing to scale by
   // The level of a sample, floor(height * ((v - lo) / (hi - lo))) as the
@@ -162,8 +160,7 @@ void ChartPainter::paint(const double* values, std::int64_t count, double lo, do
     return std::floor(static_cast<double>(h) * ((v - lo) / (hi - lo)));
   };
   const bool bars = o_.style != ChartStyle::Line, line = o_.style != ChartStyle::Bars;
-  if (spans.size() < static_cast<std::size_t>(3 * n)) spans.resize(static_cast<std::size_t>(3 * n));
-  std::int16_t* fill_top = spans.data();
+  std::int16_t* fill_top = spans;  // then line_lo, line_hi: one per element
   std::int16_t* line_lo = fill_top + n;
   std::int16_t* line_hi = line_lo + n;
   double previous = level(values[0]);

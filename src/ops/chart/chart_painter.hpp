@@ -19,9 +19,11 @@ class ChartPainter {
   // Draws `count` columns. values[0] is the sample before the first column
   // (NaN: none), values[1 .. count] the columns' samples (NaN: an empty
   // column); lo/hi the range. dst is the first column's top display row;
-  // row_stride in bytes. Safe to call from several threads at once.
+  // row_stride in bytes. `spans` is the caller's scratch, span_count(count)
+  // int16 values. Safe to call from several threads at once.
   void paint(const double* values, std::int64_t count, double lo, double hi, std::byte* dst,
-             std::int64_t row_stride) const;
+             std::int64_t row_stride, std::int16_t* spans) const;
+  std::size_t span_count(std::int64_t count) const { return static_cast<std::size_t>(3 * count * o_.channels); }
   // Fills `count` columns with the background.
   void clear(std::int64_t count, std::byte* dst, std::int64_t row_stride) const;
 

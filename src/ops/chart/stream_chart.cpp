@@ -92,8 +92,9 @@ void StreamChart::draw(std::int64_t first_column, std::int64_t count, double lo,
     column_values_[static_cast<std::size_t>(j)] = s >= 0 ? history_[static_cast<std::size_t>(s % ring)] : kNaN;
   }
   const std::int64_t px = painter_->pixel_bytes();
+  spans_.resize(painter_->span_count(count));
   painter_->paint(column_values_.data(), count, lo, hi, pixels_.data() + (offset_ + first_column) * px,
-                  buffer_columns_ * px);
+                  buffer_columns_ * px, spans_.data());
 }
 
 View StreamChart::frame() const {
