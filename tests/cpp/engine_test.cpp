@@ -402,3 +402,47 @@ TEST(Stream, ComputesEveryBandAndCommitsOrAbortsOnError) {
   EXPECT_TRUE(failing.aborted);
   EXPECT_FALSE(failing.committed);
 }
+
+// map_tiles over a function that returns its results: the first tile is
+// probed for the dtype and trailing axes, results with the halo are trimmed,
+// and a result of another shape names its tile.
+TEST(MapTiles, AFunctionReturningResultsIsProbedAndTrimmed) {
+  const Buffer src = iota(DType::Int32, {37, 29});
+  TileOptions o;
+  o.tile = {8, 16};
+  o.halo = {2, 1};
+  o.boundary = Boundary{BoundaryMode::Nearest, 0};
+  std::atomic<int> calls{0};
+  auto fn = [&](const Region&, const std::vector<View>& in) {
+    ++calls;
+    // The haloed tile, doubled, as float64 with a trailing axis of 2.
+    Shape shape = in[0].shape;
+    shape.push_back(2);
+    Buffer b(DType::Float64, shape);
+    for (std::int64_t y = 0; y < shape[0]; ++y)
+      for (std::int64_t x = 0; x < shape[1]; ++x) {
+        const auto v = *reinterpret_cast<const std::int32_t*>(in[0].data + y * in[0].strides[0] + x * in[0].strides[1]);
+        b.data_as<double>()[(y * shape[1] + x) * 2] = 2.0 * v;
+        b.data_as<double>()[(y * shape[1] + x) * 2 + 1] = -1.0;
+      }
+    return b.view();
+  };
+  const Image img = map_tiles(fn, {Image::wrap(src.view())}, o, std::nullopt);
+  EXPECT_EQ(img.shape(), (Shape{37, 29, 2}));
+  EXPECT_EQ(img.dtype(), DType::Float64);
+  const Buffer out = img.compute({2});
+  for (std::int64_t i = 0; i < 37 * 29; ++i) {
+    ASSERT_EQ(out.data_as<double>()[2 * i], 2.0 * src.data_as<std::int32_t>()[i]);
+    ASSERT_EQ(out.data_as<double>()[2 * i + 1], -1.0);
+  }
+  EXPECT_EQ(calls.load(), 5 * 2);  // 5 x 2 tiles: the probed first tile is not called again
+
+  const View whole = src.view();
+  EXPECT_EQ(trim_tile_result(whole, Region{{0, 0}, {33, 27}}, {2, 1}, 2).shape, (Shape{33, 27}));
+  try {
+    trim_tile_result(whole, Region{{8, 16}, {8, 13}}, {2, 1}, 2);
+    FAIL() << "a result of another shape was taken";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("for the tile at [8:16, 16:29]"), std::string::npos) << e.what();
+  }
+}

@@ -1,5 +1,11 @@
 // map_tiles: a user function per tile. Geometry here (tile shape, halo); the
-// engine cuts, pads, schedules and assembles.
+// engine cuts, pads, schedules and assembles. A function that returns its
+// results (Python's) is probed on its first tile, and its results trimmed of
+// the halo, here too, so every face shares one rule.
+#include <algorithm>
+#include <mutex>
+
+#include "engine/copy.hpp"
 #include "tessera/tiles.hpp"
 
 namespace tessera {
@@ -62,6 +68,105 @@ Image map_tiles(TileFunction function, const std::vector<Image>& inputs, const T
   Shape shape(first.begin(), first.begin() + tiled);
   shape.insert(shape.end(), o.out_trailing.begin(), o.out_trailing.end());
   return Image(std::make_shared<TileFunctionNode>(std::move(function), inputs, o, shape));
+}
+
+namespace {
+std::string tile_name(const Region& r) { return "the tile at " + r.to_string(); }
+}  // namespace
+
+View trim_tile_result(const View& v, const Region& region, const Shape& halo, std::size_t tiled) {
+  if (v.ndim() < tiled)
+    throw ValueError("map_tiles: the function returned shape " + shape_to_string(v.shape) + " for " +
+                     tile_name(region));
+  Region trim{Shape(v.ndim(), 0), v.shape};
+  for (std::size_t k = 0; k < tiled; ++k) {
+    const std::int64_t h = k < halo.size() ? halo[k] : 0;
+    if (v.shape[k] == region.size[k] + 2 * h) {
+      trim.offset[k] = h;
+      trim.size[k] = region.size[k];
+    } else if (v.shape[k] != region.size[k]) {
+      Shape with_halo = region.size;
+      for (std::size_t j = 0; j < tiled; ++j) with_halo[j] += 2 * (j < halo.size() ? halo[j] : 0);
+      throw ValueError("map_tiles: the function returned shape " + shape_to_string(v.shape) + " for " +
+                       tile_name(region) + "; expected leading axes " +
+                       shape_to_string(Shape(with_halo.begin(), with_halo.begin() + tiled)) + " (with halo) or " +
+                       shape_to_string(Shape(region.size.begin(), region.size.begin() + tiled)));
+    }
+  }
+  return v.sub(trim);
+}
+
+namespace {
+
+// The function, and its first tile's result kept from the probe for the run.
+struct ProbedFunction {
+  TileResultFunction fn;
+  std::size_t tiled = 0;
+  std::mutex mutex;
+  std::optional<Region> cached_region;  // the probed tile (its tiled axes)
+  View cached;
+
+  // The same tile: the tiled axes agree (the output has trailing axes the probe had not).
+  bool is_cached(const Region& region) const {
+    if (!cached_region) return false;
+    for (std::size_t k = 0; k < tiled; ++k)
+      if (cached_region->offset[k] != region.offset[k] || cached_region->size[k] != region.size[k]) return false;
+    return true;
+  }
+
+  View call(const Region& region, const std::vector<View>& inputs) {
+    {
+      std::lock_guard lock(mutex);
+      if (is_cached(region)) {
+        cached_region.reset();
+        return std::move(cached);
+      }
+    }
+    return fn(region, inputs);
+  }
+};
+
+}  // namespace
+
+Image map_tiles(TileResultFunction function, const std::vector<Image>& inputs, const TileOptions& options,
+                std::optional<DType> out_dtype) {
+  auto probed = std::make_shared<ProbedFunction>();
+  probed->fn = std::move(function);
+  const std::size_t tiled = options.tile.size();
+  probed->tiled = tiled;
+  // Probe: the first tile's result tells the output's dtype and trailing axes.
+  TileOptions o = options;
+  o.out_dtype = DType::Bool;
+  o.out_trailing.clear();
+  std::optional<Region> first_region;
+  const Image probe = map_tiles(
+      [&](const Region& r, const std::vector<View>& in, const View&) {
+        probed->cached = probed->fn(r, in);
+        first_region = r;
+      },
+      inputs, o);
+  Region r0 = Region::whole(probe.shape());
+  for (std::size_t k = 0; k < tiled; ++k) r0.size[k] = std::min(options.tile[k], r0.size[k]);
+  if (r0.count() == 0) throw ValueError("map_tiles: the input is empty");
+  probe.compute_region(r0);
+  const View first = trim_tile_result(probed->cached, *first_region, options.halo, tiled);
+  probed->cached_region = first_region;
+  o.out_dtype = out_dtype ? *out_dtype : first.dtype;
+  o.out_trailing.assign(first.shape.begin() + static_cast<std::ptrdiff_t>(tiled), first.shape.end());
+  const Shape halo = options.halo;
+  return map_tiles(
+      [probed, halo, tiled](const Region& r, const std::vector<View>& in, const View& out) {
+        const View result = probed->call(r, in);
+        const View src = trim_tile_result(result, r, halo, tiled);
+        if (!std::equal(src.shape.begin() + static_cast<std::ptrdiff_t>(tiled), src.shape.end(),
+                        out.shape.begin() + static_cast<std::ptrdiff_t>(tiled), out.shape.end()))
+          throw ValueError("map_tiles: the function returned shape " + shape_to_string(result.shape) + " for " +
+                           tile_name(r) + ", but the first tile's trailing axes were " +
+                           shape_to_string(Shape(out.shape.begin() + static_cast<std::ptrdiff_t>(tiled),
+                                                 out.shape.end())));
+        detail::copy_convert(src, out);
+      },
+      inputs, o);
 }
 
 }  // namespace tessera

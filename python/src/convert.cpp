@@ -1,0 +1,124 @@
+// numpy arrays <-> views, Python values as operands (see convert.hpp).
+#include "convert.hpp"
+
+namespace tessera::python {
+
+std::optional<DType> dtype_from_numpy(const py::dtype& dt) {
+  const char kind = dt.kind();
+  const auto size = dt.itemsize();
+  if (kind == 'b' && size == 1) return DType::Bool;
+  if (kind == 'u' || kind == 'i') {
+    const bool s = kind == 'i';
+    switch (size) {
+      case 1: return s ? DType::Int8 : DType::UInt8;
+      case 2: return s ? DType::Int16 : DType::UInt16;
+      case 4: return s ? DType::Int32 : DType::UInt32;
+      case 8: return s ? DType::Int64 : DType::UInt64;
+      default: return std::nullopt;
+    }
+  }
+  if (kind == 'f' && size == 4) return DType::Float32;
+  if (kind == 'f' && size == 8) return DType::Float64;
+  return std::nullopt;
+}
+
+DType checked_dtype(const py::dtype& dt, const char* what) {
+  auto d = dtype_from_numpy(dt);
+  const bool native = dt.attr("isnative").cast<bool>();
+  if (!d || !native)
+    throw TypeError(std::string(what) + " has dtype " + py::str(static_cast<py::handle>(dt)).cast<std::string>() +
+                    (d ? " in non-native byte order" : "") +
+                    "; tessera supports bool, uint8, int8, uint16, int16, uint32, int32, uint64, "
+                    "int64, float32 and float64");
+  return *d;
+}
+
+py::dtype to_numpy_dtype(DType d) { return py::dtype(std::string(dtype_name(d))); }
+
+// Keeps a Python object alive from C++; released with the GIL held.
+std::shared_ptr<const void> keep_alive(py::object o) {
+  return std::shared_ptr<const void>(new py::object(std::move(o)), [](const void* p) {
+    py::gil_scoped_acquire gil;
+    delete static_cast<const py::object*>(p);
+  });
+}
+
+View view_of(const py::array& a, bool writable, const char* what) {
+  if (writable && !a.writeable()) throw ValueError(std::string(what) + " is read-only");
+  View v;
+  v.dtype = checked_dtype(a.dtype(), what);
+  v.data = static_cast<std::byte*>(const_cast<void*>(a.data()));
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) {
+    v.shape.push_back(a.shape(i));
+    v.strides.push_back(a.strides(i));
+  }
+  v.owner = keep_alive(a);
+  return v;
+}
+
+py::array array_of(const Buffer& b) {
+  // The array's base owns the buffer's memory: no copy.
+  auto* owner = new std::shared_ptr<const void>(b.view().owner);
+  py::capsule base(owner, [](void* p) { delete static_cast<std::shared_ptr<const void>*>(p); });
+  return py::array(to_numpy_dtype(b.dtype()), b.shape(), b.view().strides, b.data(), base);
+}
+
+// Python values as expression operands: images, arrays, numpy scalars, numbers.
+Operand operand_of(const py::handle& h, const char* what) {
+  if (py::isinstance<Image>(h)) return h.cast<Image>();
+  if (py::isinstance<py::bool_>(h)) return Scalar::of(h.cast<bool>());
+  if (PyLong_Check(h.ptr())) {
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(h.ptr(), &overflow);
+    if (overflow) throw ValueError(std::string(what) + ": integer " + py::str(h).cast<std::string>() +
+                                   " does not fit in int64");
+    return Scalar::of(static_cast<std::int64_t>(v));
+  }
+  if (PyFloat_Check(h.ptr())) return Scalar::of(h.cast<double>());
+  py::array a = py::array::ensure(h);
+  if (!a) throw TypeError(std::string(what) + " of type " + py::str(h.get_type()).cast<std::string>() +
+                          " is not an array, image or number");
+  if (a.ndim() == 0) {
+    const DType d = checked_dtype(a.dtype(), what);
+    const py::object item = a.attr("item")();
+    Scalar sc = Scalar::typed(d, item.cast<double>());
+    // Integers keep every bit (a double holds only 53); uint64 beyond int64 stays approximate.
+    if (is_integer(d) && d != DType::UInt64) sc.i = item.cast<std::int64_t>();
+    return sc;
+  }
+  return Image::wrap(view_of(a, false, what));
+}
+
+Image image_of(const py::handle& h, const char* what) {
+  Operand op = operand_of(h, what);
+  if (const auto* img = std::get_if<Image>(&op.value())) return *img;
+  return tessera::apply("u+", {op});  // a scalar as a 0-d image
+}
+
+int threads_of(const py::object& threads) {
+  if (threads.is_none()) return 0;
+  const int t = threads.cast<int>();
+  if (t < 1) throw ValueError("threads must be a positive integer or None, got " + std::to_string(t));
+  return t;
+}
+
+py::object compute_to_python(const Image& img, const py::object& out, int threads) {
+  if (out.is_none()) {
+    Buffer b;
+    {
+      py::gil_scoped_release release;
+      b = img.compute({threads});
+    }
+    return array_of(b);
+  }
+  py::array a = py::array::ensure(out);
+  if (!a) throw TypeError("out must be a numpy array");
+  const View v = view_of(a, true, "out");
+  {
+    py::gil_scoped_release release;
+    img.compute_into(v, {threads});
+  }
+  return std::move(a);
+}
+
+}  // namespace tessera::python

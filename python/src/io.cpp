@@ -1,0 +1,119 @@
+// Files and stacks: open, info, formats, save, BandWriter, the stack reductions,
+// and the boundary table for halos assembled outside the engine (tessera.dask).
+#include <pybind11/functional.h>
+#include <pybind11/stl.h>
+
+#include "convert.hpp"
+
+namespace tessera::python {
+
+void bind_io(py::module_& m) {
+  // ---- files and stacks (the Python layer, tessera/io.py, adds paths and progress bars) ----
+  m.def("open", [](const std::string& path, int page) {
+    OpenOptions o;
+    o.page = page;
+    return tessera::open(path, o);
+  }, py::arg("path"), py::arg("page") = -1);
+  m.def("file_info", [](const std::string& path) {
+    const FileInfo f = file_info(path);
+    py::dict d;
+    d["format"] = f.format;
+    d["shape"] = py::tuple(py::cast(f.shape));
+    d["dtype"] = to_numpy_dtype(f.dtype);
+    d["pages"] = f.pages;
+    d["compression"] = f.compression;
+    d["layout"] = f.layout;
+    d["bigtiff"] = f.bigtiff;
+    return d;
+  }, py::arg("path"));
+  m.def("formats", [] {
+    py::list out;
+    for (const FormatInfo& f : formats()) {
+      py::dict d;
+      d["name"] = f.name;
+      d["extensions"] = py::tuple(py::cast(f.extensions));
+      d["reads"] = f.reads;
+      d["writes"] = f.writes;
+      d["animates"] = f.animates;
+      out.append(d);
+    }
+    return out;
+  }, "The file formats tessera reads and writes (the format registry).");
+  m.def("save", [](const py::object& image, const std::string& path, const std::string& compression,
+                   py::object tile, const std::string& bigtiff, const std::string& predictor, py::object threads,
+                   py::object progress, double fps) {
+    const Image img = image_of(image, "save's image");
+    SaveOptions o;
+    o.compression = compression;
+    if (!tile.is_none()) {
+      if (py::isinstance<py::int_>(tile)) o.tile = std::make_pair(tile.cast<std::int64_t>(), tile.cast<std::int64_t>());
+      else o.tile = tile.cast<std::pair<std::int64_t, std::int64_t>>();
+    }
+    o.bigtiff = bigtiff;
+    o.predictor = predictor;
+    o.fps = fps;
+    o.threads = threads_of(threads);
+    if (!progress.is_none()) {
+      py::function fn = progress;
+      o.progress = [fn](double fraction) {
+        py::gil_scoped_acquire gil;
+        fn(fraction);
+      };
+    }
+    py::gil_scoped_release release;
+    tessera::save(img, path, o);
+  }, py::arg("image"), py::arg("path"), py::arg("compression") = "none", py::arg("tile") = py::none(),
+     py::arg("bigtiff") = "auto", py::arg("predictor") = "auto", py::arg("threads") = py::none(),
+     py::arg("progress") = py::none(), py::arg("fps") = 15.0);
+  py::class_<BandWriter>(m, "BandWriter", "A file written from bands supplied in order (tessera.dask.to_tiff).")
+      .def(py::init([](const std::string& path, const Shape& shape, const py::object& dtype,
+                       const std::string& compression, const std::string& bigtiff) {
+             SaveOptions o;
+             o.compression = compression;
+             o.bigtiff = bigtiff;
+             return std::make_unique<BandWriter>(path, shape, checked_dtype(py::dtype::from_args(dtype), "dtype"), o);
+           }),
+           py::arg("path"), py::arg("shape"), py::arg("dtype"), py::arg("compression") = "none",
+           py::arg("bigtiff") = "auto")
+      .def_property_readonly("row_axis", &BandWriter::row_axis)
+      .def_property_readonly("row_granularity", &BandWriter::row_granularity)
+      .def("write", [](BandWriter& w, const Shape& offset, const py::array& data) {
+        const View v = view_of(data, false, "band");
+        Region r{offset, v.shape};
+        py::gil_scoped_release release;
+        w.write(r, v);
+      }, py::arg("offset"), py::arg("data"))
+      .def("commit", [](BandWriter& w) {
+        py::gil_scoped_release release;
+        w.commit();
+      })
+      .def("abort", [](BandWriter& w) {
+        py::gil_scoped_release release;  // waits for a band being written
+        w.abort();
+      });
+  m.def("weighted_sum", [](const std::vector<Image>& images, const std::vector<double>& weights, py::object dtype) {
+    std::optional<DType> d;
+    if (!dtype.is_none()) d = checked_dtype(py::dtype::from_args(dtype), "dtype");
+    return weighted_sum(images, weights, d);
+  }, py::arg("images"), py::arg("weights"), py::arg("dtype") = py::none());
+  m.def("stack_reduce", [](const std::string& kind, const std::vector<Image>& images, py::object dtype) {
+    std::optional<DType> d;
+    if (!dtype.is_none()) d = checked_dtype(py::dtype::from_args(dtype), "dtype");
+    if (kind == "mean") return stack_mean(images, d);
+    if (kind == "min") return stack_min(images, d);
+    if (kind == "max") return stack_max(images, d);
+    throw ValueError("unknown stack reduction " + kind);
+  }, py::arg("kind"), py::arg("images"), py::arg("dtype") = py::none());
+  m.def("boundary_indices", [](std::int64_t start, std::int64_t stop, std::int64_t n, const std::string& mode) {
+    // tessera's one boundary table, for halos assembled outside the engine (tessera.dask).
+    const BoundaryMode m = parse_boundary_mode(mode);
+    if (n < 1) throw ValueError("boundary_indices: the axis must have at least one element");
+    py::array_t<std::int64_t> out(std::max<std::int64_t>(0, stop - start));
+    auto* p = out.mutable_data();
+    for (std::int64_t c = start; c < stop; ++c) p[c - start] = map_coordinate(c, n, m);
+    return out;
+  }, py::arg("start"), py::arg("stop"), py::arg("n"), py::arg("mode"),
+        "Indices into an axis of length n for coordinates [start, stop) by the boundary mode; -1 for constant.");
+}
+
+}  // namespace tessera::python
