@@ -73,9 +73,16 @@ Program compile_program(const ExprPtr& root, const std::vector<const Node*>& lea
 // Both programs for an output of `shape`.
 Programs compile_programs(const ExprPtr& root, const std::vector<const Node*>& leaves, const Shape& shape);
 
+// The 256 (or 2, for bool) results of a lookup program (Program::lookup_leaf)
+// in `dtype`, computed by the program itself (compiler.cpp).
+std::vector<std::byte> lookup_table(const Program& program, DType in_dtype, DType dtype, std::size_t n_leaves);
+
 // Runs the program over `out`; `leaves[i]` is leaf i as a view of out's shape
 // (broadcast axes with stride 0). Converts to out.dtype by tessera's rule.
-// Its registers live in `workspace` (slots 64 and 65).
+// Its registers live in `workspace` (slots 64 and 65). run_program_blocks
+// runs it block by block, never through its lookup table (which it builds).
+void run_program_blocks(const Program& program, const View& out, const std::vector<View>& leaves,
+                        Workspace& workspace);
 void run_program(const Program& program, const View& out, const std::vector<View>& leaves, Workspace& workspace);
 void run_programs(const Programs& programs, const View& out, const std::vector<View>& leaves, Workspace& workspace);
 

@@ -1,0 +1,153 @@
+"""tessera on Dask arrays: the same operations, lazily, chunk by chunk, on one
+machine or a cluster, with results equal to the in-memory ones.
+
+Every function here takes Dask arrays (and numpy arrays, scalars, paths where
+the in-memory function does) and returns a Dask array. Neighbourhood
+operations give each chunk exactly the halo it needs, gathered from its
+neighbours; where a chunk touches the image's border the halo is filled by
+tessera's own boundary table (reflect, mirror, nearest, wrap, constant), so a
+chunk sees precisely what the whole-image computation sees, for any chunking,
+chunks smaller than the halo included.
+
+Threads: inside a chunk tessera runs on ``threads`` threads (default: all
+cores, or TESSERA_NUM_THREADS). Dask runs several chunks at once too; so that
+the two do not oversubscribe the cores, give Dask one thread per worker
+process and tessera the cores of that process: on one machine
+``LocalCluster(n_workers=k, threads_per_worker=1)`` and ``threads=cores // k``;
+with Dask's threaded scheduler, ``dask.config.set(num_workers=1)`` and the
+default threads, or ``threads=1`` and Dask's default workers.
+
+Memory: tessera keeps the memory of freed results for the next result of the
+same size, 2 s at most (tessera.retained_bytes). A worker counts it in the
+process memory by which it spills and pauses, so in a worker with a memory
+limit tessera keeps at most an eighth of that limit (set_retained_limit
+changes it, 0 keeps nothing).
+"""
+import os
+
+import dask.array as da
+import numpy as np
+
+import tessera
+from tessera import registry as _registry
+
+from ._files import from_tiff, from_zarr, to_tiff, to_zarr
+from ._halo import _as_dask, _Cropped, _fit_kept_memory_to_worker, _neighbourhood, _probe_dtype
+from ._halo import source_indices  # noqa: F401 (public: the boundary table as indices)
+
+__all__ = ["evaluate", *(spec["name"] for spec in tessera.operations()), "weighted_sum", "stack_mean",
+           "stack_min", "stack_max", "map_tiles", "from_tiff", "to_tiff", "from_zarr", "to_zarr"]
+
+
+# ---- operations: a twin of every registered operation ----
+
+def _twin(spec):
+    """The Dask twin of a registered operation: its signature, its checks
+    (the registry's, through the in-memory function) and, per chunk, exactly
+    the halo and block grid the engine reports for the lazy result
+    (Image.halo(), Image.alignment()). Nothing here knows any operation."""
+    name = spec["name"]
+    sig = _registry.signature(spec)
+    main = next(p["name"] for p in spec["params"] if p["kind"] == "image")
+    op = getattr(tessera, name)
+
+    def twin(*args, **kwargs):
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"tessera.dask.{name}: {e}") from None
+        arguments = dict(bound.arguments)
+        threads = arguments.pop("threads", None)
+        if isinstance(arguments.get("output"), np.ndarray):
+            raise TypeError(f"tessera.dask.{name}: output must be a dtype; a Dask result is not computed into an array")
+        x = _as_dask(arguments.pop(main), f"{name}: {main}")
+
+        def lazy(image):
+            return op(image, **arguments)
+        # The operation on a stand-in of the whole array (no memory: every
+        # element is one zero) checks the arguments and tells the geometry.
+        probe = lazy(tessera.asarray(np.broadcast_to(np.zeros((), x.dtype), x.shape)))
+        results = probe if isinstance(probe, tuple) else (probe,)
+        halo = tuple(max(r.halo()[k] for r in results) for k in range(x.ndim))
+        align = tuple(np.lcm.reduce([r.alignment()[k] for r in results]) for k in range(x.ndim))
+        # The operation applies its own boundary where a chunk meets the
+        # image's border, except that "wrap" reads the chunks on the other side.
+        mode = "wrap" if arguments.get("mode") == "wrap" else None
+        leading = (len(results),) if len(results) > 1 else ()
+        out = _neighbourhood(x, halo, mode, 0.0, _Cropped(lazy, threads), results[0].dtype, leading=leading,
+                             align=align)
+        return tuple(out[k] for k in range(len(results))) if leading else out
+
+    twin.__name__ = twin.__qualname__ = name
+    twin.__module__ = __name__
+    twin.__signature__ = sig
+    twin.__doc__ = f"tessera.{name} on a Dask array.\n\n" + _registry.docstring(spec, face="dask")
+    return twin
+
+
+for _spec in tessera.operations():
+    globals()[_spec["name"]] = _twin(_spec)
+del _spec
+
+
+def map_tiles(func, array, halo=0, mode="reflect", cval=0.0, dtype=None):
+    """func (a numpy function of a chunk with its halo, returning an array of
+    the same shape) over every chunk, the halo trimmed from its result."""
+    x = _as_dask(array)
+    dtype = np.dtype(dtype) if dtype is not None else _probe_dtype(func, x)
+    return _neighbourhood(x, halo, mode, cval, func, dtype, tessera_fn=False)
+
+
+# ---- element-wise ----
+
+def evaluate(expression, threads=None, **variables):
+    """tessera.evaluate over Dask arrays (broadcast and aligned), chunk by chunk."""
+    names = tessera._core.expression_names(expression)
+    missing = [n for n in names if n not in variables]
+    if missing:
+        raise NameError(f"tessera.dask.evaluate: no value for {', '.join(missing)} (pass them as keywords)")
+    arrays = {k: v for k, v in variables.items() if isinstance(v, (da.Array, np.ndarray))}
+    scalars = {k: v for k, v in variables.items() if k not in arrays}
+    keys = list(arrays)
+    dask_arrays = da.broadcast_arrays(*[_as_dask(arrays[k]) for k in keys]) if keys else []
+
+    def run(*blocks):
+        _fit_kept_memory_to_worker()
+        return tessera.evaluate(expression, threads=threads, **dict(zip(keys, blocks)), **scalars)
+    sample = {k: np.zeros((1,) * max(a.ndim, 1), a.dtype) for k, a in zip(keys, dask_arrays)}
+    dtype = tessera.evaluate(expression, **sample, **scalars).dtype
+    if not keys:
+        return da.from_array(np.asarray(tessera.evaluate(expression, **scalars)))
+    return da.map_blocks(run, *dask_arrays, dtype=dtype)
+
+
+def _stack(fn, images, *args, dtype=None):
+    arrays = [from_tiff(x) if isinstance(x, (str, os.PathLike)) else _as_dask(x, "stack item") for x in images]
+    if not arrays:
+        raise ValueError("needs at least one image")
+    for k, a in enumerate(arrays[1:], 1):
+        if a.shape != arrays[0].shape:
+            raise ValueError(f"image {k} has shape {a.shape}, but image 0 has shape {arrays[0].shape}")
+    arrays = da.core.unify_chunks(*[x for a in arrays for x in (a, tuple(range(a.ndim)))])[1]
+
+    def run(*blocks):
+        _fit_kept_memory_to_worker()
+        return np.asarray(fn(list(blocks), *args, dtype=dtype))
+    out_dtype = np.asarray(fn([np.zeros((1,) * a.ndim, a.dtype) for a in arrays], *args, dtype=dtype)).dtype
+    return da.map_blocks(run, *arrays, dtype=out_dtype)
+
+
+def weighted_sum(images, weights, dtype=None):
+    return _stack(tessera.weighted_sum, images, weights, dtype=dtype)
+
+
+def stack_mean(images, dtype=None):
+    return _stack(tessera.stack_mean, images, dtype=dtype)
+
+
+def stack_min(images, dtype=None):
+    return _stack(tessera.stack_min, images, dtype=dtype)
+
+
+def stack_max(images, dtype=None):
+    return _stack(tessera.stack_max, images, dtype=dtype)
