@@ -18,180 +18,20 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <list>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 
 #include "core/thread_pool.hpp"
 #include "engine/copy.hpp"
 #include "io/byteswap.hpp"
+#include "io/chunk_cache.hpp"
 #include "io/tiff_common.hpp"
+#include "io/tiff_layout.hpp"
 #include "tessera/node.hpp"
 
 namespace tessera::io {
 
 namespace {
-
-struct PageLayout {
-  std::int64_t height = 0, width = 0;
-  int samples = 1;
-  DType dtype = DType::UInt8;
-  bool planar = false;  // PLANARCONFIG_SEPARATE with more than one sample
-  bool tiled = false;
-  std::int64_t chunk_h = 0, chunk_w = 0;  // rows per strip and the width, or the tile
-  std::int64_t across = 1, down = 1;      // chunks per row of chunks, rows of chunks (per plane)
-  unsigned compression = COMPRESSION_NONE;
-  unsigned photometric = PHOTOMETRIC_MINISBLACK;
-  std::vector<std::uint64_t> offsets, bytecounts;  // per chunk, plane after plane
-
-  std::int64_t planes() const { return planar ? samples : 1; }
-  std::int64_t chunk_samples() const { return planar ? 1 : samples; }
-  std::int64_t chunk_bytes() const {
-    return chunk_h * chunk_w * chunk_samples() * static_cast<std::int64_t>(itemsize(dtype));
-  }
-  bool same_image(const PageLayout& o) const {
-    return height == o.height && width == o.width && samples == o.samples && dtype == o.dtype;
-  }
-  std::string describe() const {
-    std::string s = tiled ? "tiled " + std::to_string(chunk_h) + "x" + std::to_string(chunk_w)
-                          : "striped " + std::to_string(chunk_h) + " rows";
-    return s + (planar ? ", planar" : ", chunky");
-  }
-};
-
-std::string page_name(int p) { return "page " + std::to_string(p); }
-
-PageLayout read_layout(TiffHandle& h, int page, std::uint64_t file_size) {
-  TIFF* t = h.get();
-  PageLayout L;
-  std::uint32_t w = 0, hgt = 0;
-  std::uint16_t spp = 1, bits = 1, format = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG, comp = COMPRESSION_NONE,
-                photometric = PHOTOMETRIC_MINISBLACK;
-  if (!TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w) || !TIFFGetField(t, TIFFTAG_IMAGELENGTH, &hgt))
-    h.fail("corrupt header: " + page_name(page) + " has no image size");
-  TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &spp);
-  TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bits);
-  TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLEFORMAT, &format);
-  TIFFGetFieldDefaulted(t, TIFFTAG_PLANARCONFIG, &planar);
-  TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &comp);
-  TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &photometric);
-  L.height = hgt;
-  L.width = w;
-  L.samples = spp;
-  L.dtype = tiff_dtype(h.path(), bits, format);
-  L.planar = planar == PLANARCONFIG_SEPARATE && spp > 1;
-  L.compression = comp;
-  L.photometric = photometric;
-  if (spp == 0) h.fail("corrupt header: " + page_name(page) + " has 0 samples per pixel");
-  if (comp == COMPRESSION_JPEG || comp == COMPRESSION_OJPEG || photometric == PHOTOMETRIC_YCBCR)
-    io_fail(h.path(), "unsupported layout: JPEG/YCbCr (lossy) TIFFs are not read by tessera");
-  if (!TIFFIsCODECConfigured(comp))
-    io_fail(h.path(), "unsupported layout: " + compression_name(comp) + " is not available in this libtiff");
-  L.tiled = TIFFIsTiled(t);
-  if (L.tiled) {
-    std::uint32_t tw = 0, th = 0;
-    TIFFGetField(t, TIFFTAG_TILEWIDTH, &tw);
-    TIFFGetField(t, TIFFTAG_TILELENGTH, &th);
-    if (tw == 0 || th == 0) h.fail("corrupt header: " + page_name(page) + " has a zero tile size");
-    L.chunk_h = th;
-    L.chunk_w = tw;
-    L.across = (L.width + tw - 1) / tw;
-    L.down = (L.height + th - 1) / th;
-  } else {
-    std::uint32_t rps = 0;
-    TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rps);
-    L.chunk_h = std::clamp<std::int64_t>(rps, 1, std::max<std::int64_t>(1, L.height));
-    L.chunk_w = L.width;
-    L.down = (L.height + L.chunk_h - 1) / L.chunk_h;
-  }
-  const std::int64_t n = L.across * L.down * L.planes();
-  const std::int64_t present = L.tiled ? TIFFNumberOfTiles(t) : TIFFNumberOfStrips(t);
-  if (present < n)
-    h.fail("corrupt header: " + page_name(page) + " has " + std::to_string(present) + " of its " +
-           std::to_string(n) + (L.tiled ? " tiles" : " strips"));
-  L.offsets.resize(static_cast<std::size_t>(n));
-  L.bytecounts.resize(static_cast<std::size_t>(n));
-  for (std::int64_t k = 0; k < n; ++k) {
-    int err = 0;
-    L.offsets[k] = TIFFGetStrileOffsetWithErr(t, static_cast<std::uint32_t>(k), &err);
-    L.bytecounts[k] = TIFFGetStrileByteCountWithErr(t, static_cast<std::uint32_t>(k), &err);
-    if (err) h.fail("corrupt header: the offsets of " + page_name(page) + " cannot be read");
-    if (L.offsets[k] + L.bytecounts[k] > file_size)
-      io_fail(h.path(), "truncated file: " + std::string(L.tiled ? "tile " : "strip ") + std::to_string(k) + " of " +
-                            page_name(page) + " ends at byte " + std::to_string(L.offsets[k] + L.bytecounts[k]) +
-                            ", past the end of the file (" + std::to_string(file_size) + " bytes)");
-  }
-  if (L.compression == COMPRESSION_NONE) {
-    // An uncompressed chunk must hold all its rows (the last strip: the rest).
-    for (std::int64_t k = 0; k < n; ++k) {
-      const std::int64_t row = (k % (L.across * L.down)) / L.across * L.chunk_h;
-      const std::int64_t rows = L.tiled ? L.chunk_h : std::min(L.chunk_h, L.height - row);
-      const std::int64_t need = rows * L.chunk_w * L.chunk_samples() * static_cast<std::int64_t>(itemsize(L.dtype));
-      if (static_cast<std::int64_t>(L.bytecounts[k]) < need)
-        io_fail(h.path(), "corrupt file: " + std::string(L.tiled ? "tile " : "strip ") + std::to_string(k) + " of " +
-                              page_name(page) + " holds " + std::to_string(L.bytecounts[k]) + " bytes, not " +
-                              std::to_string(need));
-    }
-  }
-  return L;
-}
-
-struct ChunkKey {
-  int page;
-  std::int64_t index;
-  bool operator==(const ChunkKey& o) const { return page == o.page && index == o.index; }
-};
-struct ChunkKeyHash {
-  std::size_t operator()(const ChunkKey& k) const {
-    return std::hash<std::int64_t>()(k.index * 1000003 + k.page);
-  }
-};
-
-struct Chunk {
-  std::mutex mutex;  // held while decoding: a second reader waits, never decodes twice
-  bool ready = false;
-  std::vector<std::byte> data;
-};
-
-// Decoded chunks, least recently used evicted first; a chunk still being
-// copied from (pinned by a shared_ptr) is never evicted.
-class ChunkCache {
- public:
-  explicit ChunkCache(std::size_t capacity) : capacity_(capacity) {}
-
-  std::shared_ptr<Chunk> get(const ChunkKey& key, std::size_t bytes) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (auto it = map_.find(key); it != map_.end()) {
-      lru_.splice(lru_.begin(), lru_, it->second.position);
-      return it->second.chunk;
-    }
-    auto chunk = std::make_shared<Chunk>();
-    lru_.push_front(key);
-    map_.emplace(key, Entry{chunk, lru_.begin(), bytes});
-    used_ += bytes;
-    for (auto it = lru_.end(); used_ > capacity_ && it != lru_.begin();) {
-      --it;
-      auto found = map_.find(*it);
-      if (found->second.chunk.use_count() > 1) continue;  // in use
-      used_ -= found->second.bytes;
-      map_.erase(found);
-      it = lru_.erase(it);
-    }
-    return chunk;
-  }
-
- private:
-  std::mutex mutex_;
-  std::size_t capacity_, used_ = 0;
-  struct Entry {
-    std::shared_ptr<Chunk> chunk;
-    std::list<ChunkKey>::iterator position;  // in lru_
-    std::size_t bytes;
-  };
-  std::list<ChunkKey> lru_;
-  std::unordered_map<ChunkKey, Entry, ChunkKeyHash> map_;
-};
 
 class TiffSource final : public Node {
  public:
@@ -383,44 +223,6 @@ class TiffSource final : public Node {
   mutable std::mutex handles_mutex_;
   mutable std::vector<std::unique_ptr<TiffHandle>> handles_;
 };
-
-struct Opened {
-  std::vector<PageLayout> pages;
-  int n_pages = 0;
-  bool swapped = false, bigtiff = false;
-};
-
-Opened read_file(const std::string& path, int page) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) io_fail(path, errno == ENOENT ? "no such file" : std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) io_fail(path, "is a directory");
-  TiffHandle h(path, "rm");
-  Opened o;
-  o.n_pages = TIFFNumberOfDirectories(h.get());
-  o.swapped = TIFFIsByteSwapped(h.get());
-  o.bigtiff = TIFFIsBigTIFF(h.get());
-  if (o.n_pages < 1) io_fail(path, "corrupt header: no image directory");
-  if (page >= o.n_pages)
-    throw ValueError(path + ": page " + std::to_string(page) + " does not exist (the file has " +
-                     std::to_string(o.n_pages) + (o.n_pages == 1 ? " page)" : " pages)"));
-  const int first = page < 0 ? 0 : page, last = page < 0 ? o.n_pages : page + 1;
-  for (int p = first; p < last; ++p) {
-    h.set_page(p);
-    o.pages.push_back(read_layout(h, p, static_cast<std::uint64_t>(st.st_size)));
-    if (!o.pages.back().same_image(o.pages.front()))
-      io_fail(path, "page " + std::to_string(p) + " differs from page 0 in size, samples or type; open one page with page=");
-  }
-  return o;
-}
-
-Shape shape_of(const PageLayout& L, std::size_t pages, bool volume) {
-  Shape s;
-  if (volume) s.push_back(static_cast<std::int64_t>(pages));
-  s.push_back(L.height);
-  s.push_back(L.width);
-  if (L.samples > 1) s.push_back(L.samples);
-  return s;
-}
 
 }  // namespace
 

@@ -1,0 +1,60 @@
+// A TIFF file's layout as tessera reads it: per page the size, samples,
+// dtype, chunking (strips or tiles, chunky or planar), compression and the
+// offsets and byte counts of every chunk, checked against the file's size.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/tiff_common.hpp"
+#include "tessera/image.hpp"
+
+namespace tessera::io {
+
+struct PageLayout {
+  std::int64_t height = 0, width = 0;
+  int samples = 1;
+  DType dtype = DType::UInt8;
+  bool planar = false;  // PLANARCONFIG_SEPARATE with more than one sample
+  bool tiled = false;
+  std::int64_t chunk_h = 0, chunk_w = 0;  // rows per strip and the width, or the tile
+  std::int64_t across = 1, down = 1;      // chunks per row of chunks, rows of chunks (per plane)
+  unsigned compression = COMPRESSION_NONE;
+  unsigned photometric = PHOTOMETRIC_MINISBLACK;
+  std::vector<std::uint64_t> offsets, bytecounts;  // per chunk, plane after plane
+
+  std::int64_t planes() const { return planar ? samples : 1; }
+  std::int64_t chunk_samples() const { return planar ? 1 : samples; }
+  std::int64_t chunk_bytes() const {
+    return chunk_h * chunk_w * chunk_samples() * static_cast<std::int64_t>(itemsize(dtype));
+  }
+  bool same_image(const PageLayout& o) const {
+    return height == o.height && width == o.width && samples == o.samples && dtype == o.dtype;
+  }
+  std::string describe() const {
+    std::string s = tiled ? "tiled " + std::to_string(chunk_h) + "x" + std::to_string(chunk_w)
+                          : "striped " + std::to_string(chunk_h) + " rows";
+    return s + (planar ? ", planar" : ", chunky");
+  }
+};
+
+std::string page_name(int p);
+
+// The layout of directory `page` (the handle is on it); IOError/ValueError
+// naming the file for anything corrupt, truncated or unsupported.
+PageLayout read_layout(TiffHandle& h, int page, std::uint64_t file_size);
+
+// The layouts of one page (page >= 0) or of every page (a volume: all pages
+// alike, else IOError saying to open one page).
+struct Opened {
+  std::vector<PageLayout> pages;
+  int n_pages = 0;
+  bool swapped = false, bigtiff = false;
+};
+Opened read_file(const std::string& path, int page);
+
+// (pages,) height, width (, samples).
+Shape shape_of(const PageLayout& L, std::size_t pages, bool volume);
+
+}  // namespace tessera::io
