@@ -77,28 +77,6 @@ int cmd_eval(const std::string& expr, const std::vector<std::string>& inputs, co
   return 0;
 }
 
-std::vector<tessera::Image> open_all(const std::vector<std::string>& paths) {
-  std::vector<tessera::Image> images;
-  for (const auto& p : paths) images.push_back(tessera::open(p));
-  return images;
-}
-
-std::vector<double> parse_weights(const std::string& text) {
-  std::vector<double> w;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    const std::string item = text.substr(start, comma - start);
-    char* end = nullptr;
-    const double v = std::strtod(item.c_str(), &end);
-    if (item.empty() || end != item.c_str() + item.size())
-      throw tessera::ValueError("--weights takes numbers separated by commas, got '" + text + "'");
-    w.push_back(v);
-    start = comma + 1;
-  }
-  return w;
-}
-
 // ---- registered operations: one subcommand each, made from the registry ----
 
 // Words spelled either way on the command line: enhanced-lee == enhanced_lee.
@@ -106,6 +84,11 @@ std::string underscored(std::string s) {
   for (auto& c : s)
     if (c == '-') c = '_';
   return s;
+}
+
+// A result dtype an operation applies itself ("output", "dtype"): given by --dtype.
+bool is_dtype_param(const tessera::ParamSpec& p) {
+  return p.kind == tessera::ParamKind::DType && (p.name == "output" || p.name == "dtype");
 }
 
 // A registered operation's subcommand: one positional file per image
@@ -116,7 +99,9 @@ struct OperationCommand {
   const tessera::Operation* op = nullptr;
   CLI::App* cmd = nullptr;
   std::map<std::string, std::string> images;        // parameter -> path
-  std::map<std::string, std::vector<std::string>> words;  // parameter -> the words given
+  std::map<std::string, std::vector<std::string>> stacks;  // parameter -> paths
+  std::map<std::string, std::string> words;         // parameter -> the word given
+  std::map<std::string, CLI::Option*> options;      // parameter -> its option (given if counted)
   std::vector<std::string> outputs;
   OutputArgs out;
 
@@ -126,15 +111,16 @@ struct OperationCommand {
     const bool one = ops.size() == 1;
     for (const tessera::Operation* o : ops)
       for (const tessera::ParamSpec& p : o->params) {
-        if (p.kind == tessera::ParamKind::Image || words.count(p.name)) continue;
-        if (p.kind == tessera::ParamKind::DType && p.name == "output") continue;  // --dtype
+        if (p.kind == tessera::ParamKind::Image || p.kind == tessera::ParamKind::Images || words.count(p.name)) continue;
+        if (is_dtype_param(p)) continue;  // --dtype
         std::string help = p.doc;
         if (!p.required) help += " (default " + tessera::value_to_string(p.default_value) + ")";
         if (const std::string allowed = tessera::allowed_to_string(p); !allowed.empty()) help += "; " + allowed;
-        auto* opt = cmd->add_option("--" + p.name, words[p.name], help);
-        if (p.kind == tessera::ParamKind::Ints || p.kind == tessera::ParamKind::Reals) opt->expected(1, 1 << 20);
-        else opt->expected(1);
-        if (p.required && one) opt->required();
+        // One word each: a list is comma-separated ("--size 7,5"), so that
+        // positional inputs after an option are never taken for its values.
+        if (p.kind == tessera::ParamKind::Ints || p.kind == tessera::ParamKind::Reals) help += " (one, or comma-separated)";
+        options[p.name] = cmd->add_option("--" + p.name, words[p.name], help);
+        if (p.required && one) options[p.name]->required();
       }
   }
 
@@ -142,15 +128,23 @@ struct OperationCommand {
   std::map<std::string, tessera::Value> arguments(const tessera::Operation& o) const {
     std::map<std::string, tessera::Value> args;
     for (const auto& [name, path] : images) args[name] = tessera::open(path);
-    for (const auto& [name, given] : words) {
-      if (given.empty()) continue;
-      std::string text;
-      for (const auto& w : given) text += (text.empty() ? "" : ",") + w;
-      args[name] = tessera::parse_argument(o, o.param(name), text);
+    for (const auto& [name, paths] : stacks) {
+      std::vector<tessera::Image> opened;
+      for (const auto& p : paths) opened.push_back(tessera::open(p));
+      args[name] = opened;
+    }
+    for (const auto& [name, option] : options) {
+      if (option->count() == 0) continue;
+      try {
+        args[name] = tessera::parse_argument(o, o.param(name), words.at(name));
+      } catch (const tessera::ValueError& e) {  // the registry's message, with the option as typed
+        throw tessera::ValueError("--" + name + ": " + e.what());
+      } catch (const tessera::TypeError& e) {
+        throw tessera::TypeError("--" + name + ": " + e.what());
+      }
     }
     for (const auto& p : o.params)
-      if (p.kind == tessera::ParamKind::DType && p.name == "output" && !out.dtype.empty())
-        args[p.name] = tessera::parse_argument(o, p, out.dtype);
+      if (is_dtype_param(p) && !out.dtype.empty()) args[p.name] = tessera::parse_argument(o, p, out.dtype);
     return args;
   }
 };
@@ -168,9 +162,20 @@ void add_operation_command(CLI::App& app, const tessera::Operation& op, Operatio
       if (ch == '_') ch = '-';
     c.cmd->alias(hyphened);
   }
-  for (const auto& p : op.params)
+  bool stack = false;
+  for (const auto& p : op.params) {
     if (p.kind == tessera::ParamKind::Image)
       c.cmd->add_option(p.name == "input" ? "INPUT" : p.name, c.images[p.name], p.doc + " (a file)")->required();
+    if (p.kind == tessera::ParamKind::Images) {
+      c.cmd->add_option("INPUT", c.stacks[p.name], p.doc + " (files)")->required();
+      stack = true;
+    }
+  }
+  if (stack) {  // the inputs take every positional word: the output is named
+    c.add_options({&op});
+    c.out.add_to(c.cmd);
+    return;
+  }
   if (op.outputs.size() == 1) {
     c.cmd->add_option("OUTPUT", c.out.path, "the output file")->required();
   } else {
@@ -194,9 +199,7 @@ int run_operation(const tessera::Operation& op, const OperationCommand& c, std::
     std::cerr << "tessera: error: " << e.what() << "\n";
     return 2;
   }
-  const bool has_output_param = std::any_of(op.params.begin(), op.params.end(), [](const auto& p) {
-    return p.kind == tessera::ParamKind::DType && p.name == "output";
-  });
+  const bool has_output_param = std::any_of(op.params.begin(), op.params.end(), is_dtype_param);
   OutputArgs out = c.out;
   if (has_output_param) out.dtype.clear();  // applied by the operation itself
   if (only_output != SIZE_MAX) {
@@ -395,7 +398,7 @@ int main(int argc, char** argv) {
   CLI::App app{"tessera: fast, memory-bounded array and image pipelines"};
   app.require_subcommand(1);
 
-  auto* info = app.add_subcommand("info", "describe an image file (.tif, .tiff, .npy)");
+  auto* info = app.add_subcommand("info", "describe an image file (any format tessera reads)");
   std::string info_path;
   info->add_option("FILE", info_path, "the file")->required();
 
@@ -407,30 +410,6 @@ int main(int argc, char** argv) {
   eval->add_option("-i,--input", inputs, "NAME=FILE, once per variable");
   eval_out.add_to(eval);
 
-  auto* wsum = app.add_subcommand("wsum", "the per-pixel weighted sum of images of one shape, streaming");
-  std::vector<std::string> wsum_in;
-  std::string weights;
-  OutputArgs wsum_out;
-  wsum->add_option("--weights", weights, "w1,w2,... one per input")->required();
-  wsum->add_option("INPUT", wsum_in, "the input files")->required();
-  wsum_out.add_to(wsum);
-
-  struct Reduction {
-    const char* name;
-    const char* help;
-    CLI::App* cmd = nullptr;
-    std::vector<std::string> inputs;
-    OutputArgs out;
-  };
-  Reduction reductions[] = {{"mean", "the per-pixel mean of images of one shape, streaming"},
-                            {"min", "the per-pixel minimum of images of one shape, streaming"},
-                            {"max", "the per-pixel maximum of images of one shape, streaming"}};
-  for (auto& r : reductions) {
-    r.cmd = app.add_subcommand(r.name, r.help);
-    r.cmd->add_option("INPUT", r.inputs, "the input files")->required();
-    r.out.add_to(r.cmd);
-  }
-
   auto* ops = app.add_subcommand("ops", "list every operation with its parameters and defaults");
   bool ops_markdown = false;
   ops->add_flag("--markdown", ops_markdown, "one table row per operation (the README's table)");
@@ -439,8 +418,12 @@ int main(int argc, char** argv) {
   std::vector<OperationCommand> op_commands(tessera::operations().size());
   for (std::size_t k = 0; k < tessera::operations().size(); ++k)
     add_operation_command(app, *tessera::operations()[k], op_commands[k]);
+  // The short names the command line had before its operations were generated.
+  const std::map<std::string, std::string> short_names{
+      {"steepest_neighbor", "steepest"}, {"weighted_sum", "wsum"}, {"stack_mean", "mean"}, {"stack_min", "min"},
+      {"stack_max", "max"}};
   for (auto& c : op_commands)
-    if (c.op->name == "steepest_neighbor") c.cmd->alias("steepest");
+    if (auto it = short_names.find(c.op->name); it != short_names.end()) c.cmd->alias(it->second);
 
   auto* filter = app.add_subcommand("filter", "run a filter by its short name (uniform, maximum, enhanced-lee, mean, "
                                               "std, ...) on an image file, streaming");
@@ -451,7 +434,10 @@ int main(int argc, char** argv) {
       ->required();
   filter->add_option("INPUT", filter_cmd.images["input"], "the input file")->required();
   filter->add_option("OUTPUT", filter_cmd.out.path, "the output file")->required();
-  filter_cmd.add_options(tessera::operations());
+  std::vector<const tessera::Operation*> filters;  // the operations of one image
+  for (const tessera::Operation* o : tessera::operations())
+    if (o->main_input().kind == tessera::ParamKind::Image) filters.push_back(o);
+  filter_cmd.add_options(filters);
   filter_cmd.out.add_to(filter, true);
 
   auto* chart = app.add_subcommand("chart", "render a series (.npy or CSV) to an animated GIF or PNG of sliding-window charts");
@@ -477,19 +463,6 @@ int main(int argc, char** argv) {
   try {
     if (info->parsed()) return cmd_info(info_path);
     if (eval->parsed()) return cmd_eval(expr, inputs, eval_out);
-    if (wsum->parsed()) {
-      wsum_out.save(tessera::weighted_sum(open_all(wsum_in), parse_weights(weights)));
-      return 0;
-    }
-    for (auto& r : reductions) {
-      if (!r.cmd->parsed()) continue;
-      const auto images = open_all(r.inputs);
-      const std::string name = r.name;
-      r.out.save(name == "mean" ? tessera::stack_mean(images)
-                 : name == "min" ? tessera::stack_min(images)
-                                 : tessera::stack_max(images));
-      return 0;
-    }
     if (ops->parsed()) return cmd_ops(ops_markdown);
     for (const auto& c : op_commands)
       if (c.cmd->parsed()) return run_operation(*c.op, c);

@@ -23,6 +23,7 @@ namespace tessera {
 // What a parameter holds, as every face reads and checks it.
 enum class ParamKind {
   Image,   // an input image (a numpy array, a lazy image, a file on the command line)
+  Images,  // a sequence of input images (a stack)
   Int,     // an integer (an integral float is accepted)
   Real,    // a real number
   Ints,    // an integer for every axis, or one per axis (a window's size)
@@ -33,8 +34,9 @@ enum class ParamKind {
 std::string_view param_kind_name(ParamKind kind);
 
 // A parameter's value: none (monostate), an integer, a real, a word,
-// integers (Ints), reals (Reals), a dtype or an image.
-using Value = std::variant<std::monostate, std::int64_t, double, std::string, Shape, std::vector<double>, DType, Image>;
+// integers (Ints), reals (Reals), a dtype, an image or images.
+using Value = std::variant<std::monostate, std::int64_t, double, std::string, Shape, std::vector<double>, DType, Image,
+                           std::vector<Image>>;
 
 struct ParamSpec {
   std::string name;
@@ -52,6 +54,8 @@ struct ParamSpec {
 // Parameters most operations share, built the same way everywhere.
 namespace param {
 ParamSpec input(std::string doc = "the input image");
+ParamSpec inputs(std::string doc = "the input images, of one shape");
+ParamSpec dtype(std::string name, std::string doc);  // a dtype or None (the default)
 // "size": a window of 1 to 255 per axis.
 ParamSpec sizes(std::string doc, std::optional<std::int64_t> default_size = std::nullopt);
 ParamSpec ints(std::string name, std::optional<std::int64_t> default_value, std::string doc);
@@ -75,6 +79,7 @@ class Arguments {
   const Value& value(std::string_view name) const;
 
   const Image& image(std::string_view name) const;
+  const std::vector<Image>& images(std::string_view name) const;
   std::int64_t integer(std::string_view name) const;
   double real(std::string_view name) const;
   const std::string& word(std::string_view name) const;
@@ -95,9 +100,12 @@ struct Operation {
   std::vector<ParamSpec> params;     // in the order of the Python signature
   std::vector<std::string> outputs;  // one name per result: {"result"}, or {"mean", "std"}
   std::function<std::vector<Image>(const Arguments&)> build;
+  // True when the result is lazy whatever the inputs (a stack reduction,
+  // which feeds a save or a filter); else arrays in give arrays out.
+  bool lazy_result = false;
 
   const ParamSpec& param(std::string_view name) const;  // ValueError if it has none of that name
-  // The parameter that is the operation's main input (the first Image).
+  // The parameter that is the operation's main input (the first Image or Images).
   const ParamSpec& main_input() const;
 };
 

@@ -1,5 +1,4 @@
-// Files and stacks: open, info, formats, save, BandWriter, the stack reductions,
-// and the boundary table for halos assembled outside the engine (tessera.dask).
+// Files: open, info, formats, save, BandWriter; and the boundary table for halos assembled outside the engine (tessera.dask).
 #include <pybind11/functional.h>
 #include <pybind11/stl.h>
 
@@ -91,19 +90,6 @@ void bind_io(py::module_& m) {
         py::gil_scoped_release release;  // waits for a band being written
         w.abort();
       });
-  m.def("weighted_sum", [](const std::vector<Image>& images, const std::vector<double>& weights, py::object dtype) {
-    std::optional<DType> d;
-    if (!dtype.is_none()) d = checked_dtype(py::dtype::from_args(dtype), "dtype");
-    return weighted_sum(images, weights, d);
-  }, py::arg("images"), py::arg("weights"), py::arg("dtype") = py::none());
-  m.def("stack_reduce", [](const std::string& kind, const std::vector<Image>& images, py::object dtype) {
-    std::optional<DType> d;
-    if (!dtype.is_none()) d = checked_dtype(py::dtype::from_args(dtype), "dtype");
-    if (kind == "mean") return stack_mean(images, d);
-    if (kind == "min") return stack_min(images, d);
-    if (kind == "max") return stack_max(images, d);
-    throw ValueError("unknown stack reduction " + kind);
-  }, py::arg("kind"), py::arg("images"), py::arg("dtype") = py::none());
   m.def("boundary_indices", [](std::int64_t start, std::int64_t stop, std::int64_t n, const std::string& mode) {
     // tessera's one boundary table, for halos assembled outside the engine (tessera.dask).
     const BoundaryMode m = parse_boundary_mode(mode);

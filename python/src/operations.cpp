@@ -31,6 +31,7 @@ py::dict operation_dict(const Operation& op) {
   d["summary"] = op.summary;
   d["doc"] = op.doc;
   d["outputs"] = py::tuple(py::cast(op.outputs));
+  d["lazy_result"] = op.lazy_result;
   py::list params;
   for (const ParamSpec& p : op.params) {
     py::dict q;
@@ -78,6 +79,15 @@ Value value_of(const py::handle& h, const ParamSpec& p, const Operation& op) {
   };
   switch (p.kind) {
     case ParamKind::Image: return image_of(h, what.c_str());
+    case ParamKind::Images: {
+      if (!py::isinstance<py::sequence>(h) || py::isinstance<py::str>(h) || py::isinstance<py::array>(h) ||
+          py::isinstance<Image>(h))
+        throw type_error("a sequence of arrays, images or paths");
+      std::vector<Image> images;
+      for (auto item : py::reinterpret_borrow<py::sequence>(h))
+        images.push_back(image_of(item, (what + " item " + std::to_string(images.size())).c_str()));
+      return images;
+    }
     case ParamKind::DType:
       if (h.is_none()) return std::monostate{};
       return checked_dtype(py::dtype::from_args(py::reinterpret_borrow<py::object>(h)), what.c_str());

@@ -25,7 +25,7 @@ import sys as _sys
 from . import _core
 from ._core import (Image, asarray, default_threads, function_names, release_memory, retained_bytes, retained_limit,
                     set_retained_limit, simd)
-from .io import formats, info, open, save, stack_max, stack_mean, stack_min, weighted_sum  # noqa: A004
+from .io import formats, info, open, save  # noqa: A004
 from .chart import StreamChart, height_colormap, render_windows, save_animation, window_frames
 from . import registry as _registry
 from .registry import operations
@@ -40,7 +40,7 @@ __all__ = [
     "expm1", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
     "tanh", "floor", "ceil", "default_threads", "simd", "retained_bytes", "release_memory", "retained_limit",
     "set_retained_limit", *_registry.__all__,
-    "open", "info", "save", "formats", "weighted_sum", "stack_mean", "stack_min", "stack_max",
+    "open", "info", "save", "formats",
     "StreamChart", "window_frames", "render_windows", "save_animation", "height_colormap",
 ]
 

@@ -10,11 +10,10 @@ import os as _os
 import sys as _sys
 import time as _time
 
-import numpy as _np
 
 from . import _core
 
-__all__ = ["open", "info", "save", "formats", "weighted_sum", "stack_mean", "stack_min", "stack_max"]
+__all__ = ["open", "info", "save", "formats"]
 
 
 def open(path, page=None):  # noqa: A001 - tessera.open, as the issue names it
@@ -118,51 +117,6 @@ def save(image, path, compression="none", tile=None, bigtiff="auto", predictor="
     finally:
         if bar is not None:
             bar.close()
-
-
-def _image(x, position, what):
-    if isinstance(x, _core.Image):
-        return x
-    if isinstance(x, (str, bytes, _os.PathLike)):
-        return open(x)
-    if isinstance(x, _np.ndarray) or hasattr(x, "__array_interface__"):
-        return _core.asarray(_np.asarray(x))
-    raise TypeError(f"{what}: item {position} is a {type(x).__name__}; expected an image, an array or a path")
-
-
-def _images(images, what):
-    if isinstance(images, (str, bytes, _os.PathLike, _np.ndarray, _core.Image)):
-        raise TypeError(f"{what} takes a sequence of images (arrays, lazy images or paths)")
-    return [_image(x, k, what) for k, x in enumerate(images)]
-
-
-def weighted_sum(images, weights, dtype=None):
-    """sum(w_i * image_i), per pixel, lazily, over any mix of lazy images,
-    numpy arrays and file paths of one shape (checked before any work).
-
-    Accumulates in float32 when every input is 8- or 16-bit, else float64;
-    the result has that dtype unless ``dtype`` is given (then converted with
-    tessera's rounding rule). Feed it to a filter, an expression or ``save``:
-    nothing is computed until then.
-    """
-    ims = _images(images, "weighted_sum")
-    w = [float(v) for v in _np.asarray(weights, dtype=float).ravel()]
-    return _core.weighted_sum(ims, w, dtype)
-
-
-def stack_mean(images, dtype=None):
-    """The per-pixel mean of images of one shape (see weighted_sum)."""
-    return _core.stack_reduce("mean", _images(images, "stack_mean"), dtype)
-
-
-def stack_min(images, dtype=None):
-    """The per-pixel minimum (NaN propagates, as in numpy.minimum)."""
-    return _core.stack_reduce("min", _images(images, "stack_min"), dtype)
-
-
-def stack_max(images, dtype=None):
-    """The per-pixel maximum (NaN propagates, as in numpy.maximum)."""
-    return _core.stack_reduce("max", _images(images, "stack_max"), dtype)
 
 
 def _image_save(self, path, compression="none", tile=None, bigtiff="auto", predictor="auto", progress=False,

@@ -12,6 +12,7 @@ an array to compute into) where the operation has no ``output`` of its own,
 and ``threads`` (for an array input).
 """
 import inspect
+import os
 import textwrap
 
 import numpy as np
@@ -21,6 +22,7 @@ from . import _core
 _SPECS = {spec["name"]: spec for spec in _core.operations()}
 _KIND_TYPES = {
     "image": "array or tessera.Image",
+    "images": "sequence of arrays, tessera.Images or paths",
     "int": "int",
     "float": "float",
     "ints": "int or sequence of int",
@@ -76,10 +78,29 @@ def docstring(spec, face="tessera"):
     result = "a tuple (" + ", ".join(outs) + ")" if len(outs) > 1 else "the result"
     if face == "dask":
         lines += ["Returns", "-------", f"{result} as Dask arrays, equal to the in-memory result for any chunking."]
+    elif spec["lazy_result"]:
+        lines += ["Returns", "-------", f"{result} as a lazy tessera.Image, whatever the inputs: it fuses with "
+                  "what follows and streams with save()."]
     else:
         lines += ["Returns", "-------",
                   f"{result}: numpy arrays for an array input, lazy tessera.Image for an image input."]
     return "\n".join(lines)
+
+
+def _stack_of(images, name):
+    """A sequence of images as lazy images; paths are opened (lazily)."""
+    if isinstance(images, (str, bytes, os.PathLike, np.ndarray, _core.Image)):
+        raise TypeError(f"{name} takes a sequence of images (arrays, lazy images or paths)")
+    out = []
+    for k, x in enumerate(images):
+        if isinstance(x, (str, bytes, os.PathLike)):
+            x = _core.open(os.fspath(x), -1)
+        elif not isinstance(x, _core.Image) and not isinstance(x, np.ndarray) and hasattr(x, "__array_interface__"):
+            x = np.asarray(x)
+        elif not isinstance(x, (_core.Image, np.ndarray)):
+            raise TypeError(f"{name}: item {k} is a {type(x).__name__}; expected an image, an array or a path")
+        out.append(x)
+    return out
 
 
 def _finish(results, lazy, output, threads):
@@ -100,7 +121,7 @@ def _make(spec):
     name = spec["name"]
     sig = signature(spec)
     own_output = _own_output(spec)
-    main = next(p["name"] for p in spec["params"] if p["kind"] == "image")
+    main = next(p for p in spec["params"] if p["kind"] in ("image", "images"))
 
     def operation(*args, **kwargs):
         try:
@@ -117,7 +138,9 @@ def _make(spec):
                 output = None  # the operation's own parameter: already applied
         else:
             arguments.pop("output", None)
-        lazy = isinstance(arguments[main], _core.Image)
+        if main["kind"] == "images":
+            arguments[main["name"]] = _stack_of(arguments[main["name"]], name)
+        lazy = spec["lazy_result"] or isinstance(arguments[main["name"]], _core.Image)
         results = _core.call_operation(name, arguments)
         if not isinstance(results, tuple):
             results = (results,)

@@ -16,6 +16,7 @@ namespace tessera {
 std::string_view param_kind_name(ParamKind kind) {
   switch (kind) {
     case ParamKind::Image: return "image";
+    case ParamKind::Images: return "images";
     case ParamKind::Int: return "int";
     case ParamKind::Real: return "float";
     case ParamKind::Ints: return "ints";
@@ -83,6 +84,23 @@ ParamSpec input(std::string doc) {
   return p;
 }
 
+ParamSpec inputs(std::string doc) {
+  ParamSpec p;
+  p.name = "images";
+  p.kind = ParamKind::Images;
+  p.doc = std::move(doc);
+  p.required = true;
+  return p;
+}
+
+ParamSpec dtype(std::string name, std::string doc) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.kind = ParamKind::DType;
+  p.doc = std::move(doc);
+  return p;
+}
+
 ParamSpec sizes(std::string doc, std::optional<std::int64_t> default_size) {
   ParamSpec p = ints("size", default_size, std::move(doc));
   p.min = 1;
@@ -140,13 +158,7 @@ ParamSpec choice(std::string name, std::vector<std::string> choices, std::string
   return p;
 }
 
-ParamSpec output_dtype(std::string doc) {
-  ParamSpec p;
-  p.name = "output";
-  p.kind = ParamKind::DType;
-  p.doc = std::move(doc);
-  return p;
-}
+ParamSpec output_dtype(std::string doc) { return dtype("output", std::move(doc)); }
 
 std::vector<ParamSpec> boundary() {
   std::vector<std::string> modes;
@@ -181,6 +193,9 @@ const Value& Arguments::value(std::string_view name) const {
 }
 
 const Image& Arguments::image(std::string_view name) const { return std::get<Image>(value(name)); }
+const std::vector<Image>& Arguments::images(std::string_view name) const {
+  return std::get<std::vector<Image>>(value(name));
+}
 std::int64_t Arguments::integer(std::string_view name) const { return std::get<std::int64_t>(value(name)); }
 double Arguments::real(std::string_view name) const { return std::get<double>(value(name)); }
 const std::string& Arguments::word(std::string_view name) const { return std::get<std::string>(value(name)); }
@@ -209,7 +224,7 @@ const ParamSpec& Operation::param(std::string_view pname) const {
 
 const ParamSpec& Operation::main_input() const {
   for (const auto& p : params)
-    if (p.kind == ParamKind::Image) return p;
+    if (p.kind == ParamKind::Image || p.kind == ParamKind::Images) return p;
   throw InternalError(name + " has no image parameter");
 }
 
@@ -258,7 +273,8 @@ std::string value_to_string(const Value& v) {
           return s + (x.size() == 1 ? ",)" : ")");
         }
         else if constexpr (std::is_same_v<T, DType>) return std::string(dtype_name(x));
-        else return "image of shape " + shape_to_string(x.shape());
+        else if constexpr (std::is_same_v<T, Image>) return "image of shape " + shape_to_string(x.shape());
+        else return std::to_string(x.size()) + " images";
       },
       v);
 }
@@ -287,6 +303,10 @@ Value check_argument(const Operation& op, const ParamSpec& p, Value v) {
   switch (p.kind) {
     case ParamKind::Image:
       if (!std::holds_alternative<Image>(v)) fail_kind(op, p, v, "an array or image");
+      return v;
+    case ParamKind::Images:
+      if (!std::holds_alternative<std::vector<Image>>(v)) fail_kind(op, p, v, "a sequence of arrays, images or paths");
+      if (std::get<std::vector<Image>>(v).empty()) throw ValueError(op.name + ": " + p.name + " needs at least one image");
       return v;
     case ParamKind::Int: {
       const auto i = integral(v);
@@ -359,7 +379,8 @@ Value parse_argument(const Operation& op, const ParamSpec& p, const std::string&
     return d;
   };
   switch (p.kind) {
-    case ParamKind::Image: throw InternalError("an image parameter is opened by the caller");
+    case ParamKind::Image:
+    case ParamKind::Images: throw InternalError("an image parameter is opened by the caller");
     case ParamKind::Int: return check_argument(op, p, number(true));
     case ParamKind::Real: return check_argument(op, p, number(false));
     case ParamKind::Ints:

@@ -23,8 +23,19 @@ def run(*args):
 
 
 def required_arguments(spec):
-    """The least a call needs besides the input: a size of 3 where one is required."""
-    return {p["name"]: 3 for p in spec["params"] if p["required"] and p["kind"] != "image"}
+    """The least a call needs besides the input: a size of 3 where one is
+    required, a weight per image of a stack."""
+    return {p["name"]: ([0.25, 0.75] if p["name"] == "weights" else 3)
+            for p in spec["params"] if p["required"] and p["kind"] not in ("image", "images")}
+
+
+def is_stack(spec):
+    return any(p["kind"] == "images" for p in spec["params"])
+
+
+def inputs_for(spec, image):
+    """The operation's input: the image, or a stack of two images."""
+    return [image, image * np.float32(0.5) + 1] if is_stack(spec) else image
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +46,8 @@ def image():
 
 def test_every_filter_of_the_old_menu_is_registered():
     assert {"uniform_filter", "local_mean_std", "lee_filter", "kuan_filter", "enhanced_lee_filter", "frost_filter",
-            "gamma_map_filter", "maximum_filter", "minimum_filter", "median_filter", "steepest_neighbor"} <= set(SPECS)
+            "gamma_map_filter", "maximum_filter", "minimum_filter", "median_filter", "steepest_neighbor",
+            "weighted_sum", "stack_mean", "stack_min", "stack_max"} <= set(SPECS)
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
@@ -59,24 +71,35 @@ def test_python_signature_and_help_come_from_the_registry(name):
 def test_defaults_agree_across_python_dask_and_the_cli(name, image, tmp_path):
     spec = SPECS[name]
     kw = required_arguments(spec)
-    want = getattr(tessera, name)(image, **kw)
-    wants = want if isinstance(want, tuple) else (want,)
+    arg = inputs_for(spec, image)
+    want = getattr(tessera, name)(arg, **kw)
+    wants = tuple(np.asarray(w) for w in (want if isinstance(want, tuple) else (want,)))
     # The lazy face gives the same bits.
-    lazy = getattr(tessera, name)(tessera.asarray(image), **kw)
+    lazy = getattr(tessera, name)([tessera.asarray(a) for a in arg] if is_stack(spec) else tessera.asarray(arg), **kw)
     for w, l in zip(wants, lazy if isinstance(lazy, tuple) else (lazy,)):
         np.testing.assert_array_equal(np.asarray(l), w)
     # Dask on two chunkings, one with chunks smaller than some halos.
     for chunks in [(10, 8), (20, 29)]:
-        got = getattr(tdask, name)(da.from_array(image, chunks=chunks), **kw)
+        if is_stack(spec):
+            got = getattr(tdask, name)([da.from_array(a, chunks=chunks) for a in arg], **kw)
+        else:
+            got = getattr(tdask, name)(da.from_array(arg, chunks=chunks), **kw)
         gots = got if isinstance(got, tuple) else (got,)
         assert len(gots) == len(wants)
         for w, g in zip(wants, gots):
             np.testing.assert_array_equal(g.compute(), w)
     # The CLI: one subcommand, its options generated from the same spec.
-    np.save(tmp_path / "in.npy", image)
     outs = [tmp_path / f"{o}.npy" for o in spec["outputs"]]
-    opts = [x for k, v in kw.items() for x in (f"--{k}", v)]
-    r = run(name, tmp_path / "in.npy", *outs, *opts)
+    opts = [x for k, v in kw.items() for x in (f"--{k}", ",".join(map(str, v)) if isinstance(v, list) else v)]
+    if is_stack(spec):
+        files = []
+        for k, a in enumerate(arg):
+            np.save(tmp_path / f"in{k}.npy", a)
+            files.append(tmp_path / f"in{k}.npy")
+        r = run(name, *files, "-o", outs[0], *opts)
+    else:
+        np.save(tmp_path / "in.npy", arg)
+        r = run(name, tmp_path / "in.npy", *outs, *opts)
     assert r.returncode == 0, r.stderr
     for w, o in zip(wants, outs):
         np.testing.assert_array_equal(np.load(o), w)
@@ -88,7 +111,7 @@ def test_cli_help_lists_every_parameter_with_its_default(name):
     assert r.returncode == 0, r.stderr
     assert SPECS[name]["summary"] in r.stdout
     for p in SPECS[name]["params"]:
-        if p["kind"] == "image" or p["name"] == "output":
+        if p["kind"] in ("image", "images") or p["kind"] == "dtype":
             continue
         assert f"--{p['name']}" in r.stdout
         if not p["required"]:

@@ -48,8 +48,10 @@ def _twin(spec):
     (Image.halo(), Image.alignment()). Nothing here knows any operation."""
     name = spec["name"]
     sig = _registry.signature(spec)
-    main = next(p["name"] for p in spec["params"] if p["kind"] == "image")
+    main = next(p for p in spec["params"] if p["kind"] in ("image", "images"))
     op = getattr(tessera, name)
+    if main["kind"] == "images":
+        return _stack_twin(spec, sig, main["name"], op)
 
     def twin(*args, **kwargs):
         try:
@@ -60,7 +62,7 @@ def _twin(spec):
         threads = arguments.pop("threads", None)
         if isinstance(arguments.get("output"), np.ndarray):
             raise TypeError(f"tessera.dask.{name}: output must be a dtype; a Dask result is not computed into an array")
-        x = _as_dask(arguments.pop(main), f"{name}: {main}")
+        x = _as_dask(arguments.pop(main["name"]), f"{name}: {main['name']}")
 
         def lazy(image):
             return op(image, **arguments)
@@ -82,6 +84,41 @@ def _twin(spec):
     twin.__module__ = __name__
     twin.__signature__ = sig
     twin.__doc__ = f"tessera.{name} on a Dask array.\n\n" + _registry.docstring(spec, face="dask")
+    return twin
+
+
+def _stack_twin(spec, sig, main, op):
+    """The twin of an operation over a stack of images of one shape (no
+    halo): the arrays' chunks unified, the operation chunk by chunk."""
+    name = spec["name"]
+
+    def twin(*args, **kwargs):
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"tessera.dask.{name}: {e}") from None
+        arguments = dict(bound.arguments)
+        threads = arguments.pop("threads", None)
+        images = arguments.pop(main)
+        if isinstance(images, (str, os.PathLike, np.ndarray, da.Array)):
+            raise TypeError(f"tessera.dask.{name} takes a sequence of images (Dask or numpy arrays, or paths)")
+        arrays = [from_tiff(x) if isinstance(x, (str, os.PathLike)) else _as_dask(x, f"{name}: item {k}")
+                  for k, x in enumerate(images)]
+        # The operation on stand-ins checks the arguments and shapes, and tells the dtype.
+        probe = op([tessera.asarray(np.broadcast_to(np.zeros((), a.dtype), a.shape)) for a in arrays], **arguments)
+        if not arrays:
+            raise ValueError(f"{name}: needs at least one image")
+        arrays = da.core.unify_chunks(*[x for a in arrays for x in (a, tuple(range(a.ndim)))])[1]
+
+        def run(*blocks):
+            _fit_kept_memory_to_worker()
+            return np.asarray(op([tessera.asarray(b) for b in blocks], **arguments).compute(threads=threads))
+        return da.map_blocks(run, *arrays, dtype=probe.dtype)
+
+    twin.__name__ = twin.__qualname__ = name
+    twin.__module__ = __name__
+    twin.__signature__ = sig
+    twin.__doc__ = f"tessera.{name} on Dask arrays.\n\n" + _registry.docstring(spec, face="dask")
     return twin
 
 
@@ -119,35 +156,3 @@ def evaluate(expression, threads=None, **variables):
     if not keys:
         return da.from_array(np.asarray(tessera.evaluate(expression, **scalars)))
     return da.map_blocks(run, *dask_arrays, dtype=dtype)
-
-
-def _stack(fn, images, *args, dtype=None):
-    arrays = [from_tiff(x) if isinstance(x, (str, os.PathLike)) else _as_dask(x, "stack item") for x in images]
-    if not arrays:
-        raise ValueError("needs at least one image")
-    for k, a in enumerate(arrays[1:], 1):
-        if a.shape != arrays[0].shape:
-            raise ValueError(f"image {k} has shape {a.shape}, but image 0 has shape {arrays[0].shape}")
-    arrays = da.core.unify_chunks(*[x for a in arrays for x in (a, tuple(range(a.ndim)))])[1]
-
-    def run(*blocks):
-        _fit_kept_memory_to_worker()
-        return np.asarray(fn(list(blocks), *args, dtype=dtype))
-    out_dtype = np.asarray(fn([np.zeros((1,) * a.ndim, a.dtype) for a in arrays], *args, dtype=dtype)).dtype
-    return da.map_blocks(run, *arrays, dtype=out_dtype)
-
-
-def weighted_sum(images, weights, dtype=None):
-    return _stack(tessera.weighted_sum, images, weights, dtype=dtype)
-
-
-def stack_mean(images, dtype=None):
-    return _stack(tessera.stack_mean, images, dtype=dtype)
-
-
-def stack_min(images, dtype=None):
-    return _stack(tessera.stack_min, images, dtype=dtype)
-
-
-def stack_max(images, dtype=None):
-    return _stack(tessera.stack_max, images, dtype=dtype)
