@@ -15,7 +15,10 @@ namespace tessera {
 using Shape = std::vector<std::int64_t>;
 using Strides = std::vector<std::int64_t>;  // in bytes, any sign
 
+// The number of elements; ValueError if it does not fit in 64 bits.
 std::int64_t element_count(const Shape& shape);
+// The bytes of a C-contiguous array of `shape`; ValueError if they do not fit.
+std::int64_t byte_count(const Shape& shape, std::size_t itemsize);
 std::string shape_to_string(const Shape& shape);  // "(3, 4)" as numpy prints it
 
 // Row-major (C order) byte strides for a shape.

@@ -1,6 +1,7 @@
 #include "tessera/view.hpp"
 
 #include "core/large_blocks.hpp"
+#include "tessera/error.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -10,9 +11,19 @@
 namespace tessera {
 
 std::int64_t element_count(const Shape& shape) {
+  // Checked: a size read from a file header must not wrap around to a small one.
   std::int64_t n = 1;
-  for (auto s : shape) n *= s;
+  for (auto s : shape)
+    if (s < 0 || __builtin_mul_overflow(n, s, &n))
+      throw ValueError("shape " + shape_to_string(shape) + " has more elements than tessera can address");
   return n;
+}
+
+std::int64_t byte_count(const Shape& shape, std::size_t itemsize) {
+  std::int64_t bytes = 0;
+  if (__builtin_mul_overflow(element_count(shape), static_cast<std::int64_t>(itemsize), &bytes))
+    throw ValueError("shape " + shape_to_string(shape) + " holds more bytes than tessera can address");
+  return bytes;
 }
 
 std::string shape_to_string(const Shape& shape) {
@@ -30,7 +41,8 @@ Strides c_strides(const Shape& shape, std::size_t itemsize) {
   std::int64_t stride = static_cast<std::int64_t>(itemsize);
   for (std::size_t i = shape.size(); i-- > 0;) {
     strides[i] = stride;
-    stride *= std::max<std::int64_t>(shape[i], 1);
+    if (i > 0 && __builtin_mul_overflow(stride, std::max<std::int64_t>(shape[i], 1), &stride))
+      throw ValueError("shape " + shape_to_string(shape) + " holds more bytes than tessera can address");
   }
   return strides;
 }

@@ -104,14 +104,21 @@ NpyHeader read_npy_header(const std::string& path) {
     while (p < shape_text.size() && (shape_text[p] == ' ' || shape_text[p] == ',')) ++p;
     if (p >= shape_text.size() || shape_text[p] == ')') break;
     char* end = nullptr;
+    errno = 0;
     const long long v = std::strtoll(shape_text.c_str() + p, &end, 10);
-    if (end == shape_text.c_str() + p || v < 0) bad(path, "corrupt shape " + shape_text);
+    if (end == shape_text.c_str() + p || v < 0 || errno == ERANGE) bad(path, "corrupt shape " + shape_text);
     h.shape.push_back(v);
     p = static_cast<std::size_t>(end - shape_text.c_str());
   }
-  const std::size_t bytes = static_cast<std::size_t>(element_count(h.shape)) * itemsize(h.dtype);
+  // Checked: a header's shape must not wrap around to a few bytes.
+  std::uint64_t bytes = 0;
+  try {
+    bytes = static_cast<std::uint64_t>(byte_count(h.shape, itemsize(h.dtype)));
+  } catch (const ValueError&) {
+    bad(path, "corrupt header: shape " + shape_to_string(h.shape) + " holds more bytes than any file");
+  }
   const auto size = std::filesystem::file_size(path);
-  if (size < h.data_offset + bytes)
+  if (size < h.data_offset || size - h.data_offset < bytes)
     bad(path, "truncated data: expected " + std::to_string(bytes) + " bytes for shape " + shape_to_string(h.shape) +
                   ", found " + std::to_string(size - std::min<std::uintmax_t>(size, h.data_offset)));
   return h;
@@ -145,10 +152,11 @@ Buffer read_npy(const std::string& path) {
 Image open_npy(const std::string& path) {
   const NpyHeader h = read_npy_header(path);
   const std::size_t item = itemsize(h.dtype);
-  const std::size_t bytes = static_cast<std::size_t>(element_count(h.shape)) * item;
-  // Big-endian data cannot be read in place: read it (rare, numpy writes
-  // native order).
-  if (h.swap || bytes == 0) return Image::wrap(read_npy(path).view());
+  const std::size_t bytes = static_cast<std::size_t>(byte_count(h.shape, item));
+  // Big-endian data cannot be read in place, nor data at an offset that is
+  // not a multiple of the item size (typed loads would be misaligned): read
+  // it (rare: numpy writes native order, aligned).
+  if (h.swap || bytes == 0 || h.data_offset % item != 0) return Image::wrap(read_npy(path).view());
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) bad(path, "cannot open (" + sys_error() + ")");
   const std::size_t length = h.data_offset + bytes;

@@ -8,6 +8,48 @@
 
 namespace tessera::io {
 
+namespace {
+
+// How far a codec can expand its bytes at most (with a little slack for
+// headers): deflate 1032:1, LZW's 12-bit codes 4096 bytes per 1.5 bytes,
+// PackBits 128 bytes per 2. 0: no bound known (zstd, LZMA...): the cap alone.
+double max_expansion(unsigned compression) {
+  switch (compression) {
+    case COMPRESSION_ADOBE_DEFLATE:
+    case COMPRESSION_DEFLATE: return 1032.0;
+    case COMPRESSION_LZW: return 2731.0;
+    case COMPRESSION_PACKBITS: return 64.0;
+    default: return 0.0;
+  }
+}
+
+}  // namespace
+
+void check_chunk_sizes(TiffHandle& h, const PageLayout& L, int page) {
+  const std::int64_t item = static_cast<std::int64_t>(itemsize(L.dtype));
+  const std::int64_t n = static_cast<std::int64_t>(L.offsets.size());
+  for (std::int64_t k = 0; k < n; ++k) {
+    // The chunk's real extent: the last strip holds only the rows left.
+    const std::int64_t row = (k % (L.across * L.down)) / L.across * L.chunk_h;
+    const std::int64_t rows = L.tiled ? L.chunk_h : std::min(L.chunk_h, L.height - row);
+    std::int64_t decoded = 0;
+    const bool overflow = __builtin_mul_overflow(rows, L.chunk_w, &decoded) ||
+                          __builtin_mul_overflow(decoded, L.chunk_samples() * item, &decoded);
+    const std::string what = std::string(L.tiled ? "tile " : "strip ") + std::to_string(k) + " of " + page_name(page);
+    if (overflow || decoded > kMaxChunkBytes)
+      io_fail(h.path(), "unsupported layout: " + what + " decodes to " +
+                            (overflow ? std::string("more than 2^63") : std::to_string(decoded)) +
+                            " bytes; tessera decodes at most " + std::to_string(kMaxChunkBytes >> 20) +
+                            " MiB per strip or tile");
+    const double ratio = max_expansion(L.compression);
+    if (L.compression == COMPRESSION_NONE || ratio == 0.0 || L.bytecounts[k] == 0) continue;
+    if (static_cast<double>(decoded) > ratio * static_cast<double>(L.bytecounts[k]) + 65536.0)
+      io_fail(h.path(), "corrupt file: " + what + " claims " + std::to_string(decoded) + " bytes decoded from " +
+                            std::to_string(L.bytecounts[k]) + " bytes of " + compression_name(L.compression) +
+                            ", more than it can expand");
+  }
+}
+
 std::string page_name(int p) { return "page " + std::to_string(p); }
 
 PageLayout read_layout(TiffHandle& h, int page, std::uint64_t file_size) {
@@ -70,6 +112,7 @@ PageLayout read_layout(TiffHandle& h, int page, std::uint64_t file_size) {
                             page_name(page) + " ends at byte " + std::to_string(L.offsets[k] + L.bytecounts[k]) +
                             ", past the end of the file (" + std::to_string(file_size) + " bytes)");
   }
+  check_chunk_sizes(h, L, page);
   if (L.compression == COMPRESSION_NONE) {
     // An uncompressed chunk must hold all its rows (the last strip: the rest).
     for (std::int64_t k = 0; k < n; ++k) {

@@ -41,6 +41,12 @@ struct PageLayout {
 
 std::string page_name(int p);
 
+// The most one strip or tile may decode to: a header's sizes are checked
+// against it (and against what the codec can expand its bytes to) before
+// anything is allocated.
+inline constexpr std::int64_t kMaxChunkBytes = std::int64_t{1} << 30;
+void check_chunk_sizes(TiffHandle& h, const PageLayout& L, int page);
+
 // The layout of directory `page` (the handle is on it); IOError/ValueError
 // naming the file for anything corrupt, truncated or unsupported.
 PageLayout read_layout(TiffHandle& h, int page, std::uint64_t file_size);

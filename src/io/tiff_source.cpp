@@ -180,7 +180,12 @@ class TiffSource final : public Node {
     std::shared_ptr<Chunk> chunk = cache_.get({page, index}, bytes);
     std::lock_guard<std::mutex> lock(chunk->mutex);
     if (chunk->ready) return chunk;
-    chunk->data.resize(bytes);
+    try {
+      chunk->data.resize(bytes);
+    } catch (const std::bad_alloc&) {
+      io_fail(path_, "out of memory decoding " + std::string(L.tiled ? "tile " : "strip ") + std::to_string(index) +
+                         " of " + page_name(page) + " (" + std::to_string(bytes) + " bytes)");
+    }
     std::unique_ptr<TiffHandle> h = take_handle();
     h->clear_error();
     h->set_page(page);

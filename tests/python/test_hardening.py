@@ -1,0 +1,80 @@
+"""Hostile and careless input (the hardening issue): headers whose sizes
+overflow or claim more than their bytes can hold are refused with the file's
+name before anything is allocated; nothing crashes or reads garbage."""
+import struct
+import subprocess
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tessera
+
+CLI = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tessera"
+
+
+def write_npy_header(path, shape, descr="<u1", data=b"\0" * 64):
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape)
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"
+    path.write_bytes(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + data)
+
+
+@pytest.mark.parametrize("shape", ["(4294967296, 4294967296)", "(4611686018427387904, 4)",
+                                   "(99999999999999999999999, 2)", "(3037000500, 3037000500, 2)"])
+def test_an_npy_header_whose_size_overflows_is_refused(shape, tmp_path):
+    write_npy_header(tmp_path / "h.npy", shape)
+    with pytest.raises(OSError, match=r"h\.npy: corrupt (header|shape)"):
+        tessera.open(tmp_path / "h.npy")
+    r = subprocess.run([str(CLI), "eval", "a * 2", "-i", f"a={tmp_path / 'h.npy'}", "-o", str(tmp_path / "o.npy")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "h.npy: corrupt" in r.stderr
+    assert not (tmp_path / "o.npy").exists()
+
+
+def test_npy_data_at_an_unaligned_offset_is_read_right(tmp_path):
+    # numpy pads headers to 64 bytes; a writer that does not leaves float64
+    # data at an offset that is no multiple of 8: read, not mapped.
+    a = np.arange(35, dtype=np.float64).reshape(5, 7) * 1.5
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (5, 7), }\n"
+    (tmp_path / "u.npy").write_bytes(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() +
+                                     a.tobytes())
+    assert (10 + len(header)) % 8 != 0
+    np.testing.assert_array_equal(np.load(tmp_path / "u.npy"), a)
+    np.testing.assert_array_equal(np.asarray(tessera.open(tmp_path / "u.npy")), a)
+
+
+def tiff_one_strip(path, width, height, samples=1, compression=8, data=None):
+    """A minimal little-endian TIFF of one strip, written here byte by byte
+    (so that its header can lie): uint8 samples."""
+    data = zlib.compress(b"\0" * 64) if data is None else data
+    entries = [(256, 4, 1, width), (257, 4, 1, height), (258, 3, 1, 8), (259, 3, 1, compression), (262, 3, 1, 1),
+               (273, 4, 1, 0), (277, 3, 1, samples), (278, 4, 1, height), (279, 4, 1, len(data))]
+    ifd_size = 2 + 12 * len(entries) + 4
+    data_at = 8 + ifd_size
+    out = bytearray(b"II*\0" + struct.pack("<I", 8) + struct.pack("<H", len(entries)))
+    for tag, kind, count, value in entries:
+        value = data_at if tag == 273 else value
+        out += struct.pack("<HHI", tag, kind, count) + (struct.pack("<HH", value, 0) if kind == 3 else
+                                                         struct.pack("<I", value))
+    out += struct.pack("<I", 0) + data
+    path.write_bytes(bytes(out))
+
+
+@pytest.mark.parametrize("width, height, samples", [(100000, 30000, 1), (100000, 100000, 1), (100, 100, 65535)])
+def test_a_tiff_strip_claiming_more_than_its_bytes_is_refused_at_once(width, height, samples, tmp_path):
+    tiff_one_strip(tmp_path / "lie.tif", width, height, samples)
+    assert (tmp_path / "lie.tif").stat().st_size < 300
+    start = time.perf_counter()
+    with pytest.raises(OSError, match=r"lie\.tif: (corrupt file|unsupported layout): strip 0 of page 0"):
+        np.asarray(tessera.open(tmp_path / "lie.tif")[:4, :4])
+    assert time.perf_counter() - start < 1.0  # nothing allocated, nothing decoded
+
+
+def test_a_real_deflate_strip_still_reads(tmp_path):
+    a = np.zeros((300, 400), np.uint8)
+    a[100:200, 50:70] = 7
+    data = zlib.compress(a.tobytes(), 9)  # compresses far, within deflate's 1032:1
+    tiff_one_strip(tmp_path / "ok.tif", 400, 300, data=data)
+    np.testing.assert_array_equal(np.asarray(tessera.open(tmp_path / "ok.tif")), a)
