@@ -232,6 +232,36 @@ std::future<void> run_in_background(std::function<void()> job) {
   return result;
 }
 
+void run_on_deep_stack(std::size_t stack_bytes, const std::function<void()>& job) {
+  struct Call {
+    const std::function<void()>* job;
+    std::exception_ptr error;
+  } call{&job, nullptr};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, stack_bytes);
+  pthread_t thread;
+  const int rc = pthread_create(
+      &thread, &attr,
+      [](void* p) -> void* {
+        auto* c = static_cast<Call*>(p);
+        try {
+          (*c->job)();
+        } catch (...) {
+          c->error = std::current_exception();
+        }
+        return nullptr;
+      },
+      &call);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {
+    job();  // no thread to be had: the caller's own stack
+    return;
+  }
+  pthread_join(thread, nullptr);
+  if (call.error) std::rethrow_exception(call.error);
+}
+
 void run_later(std::chrono::milliseconds delay, std::function<void()> job) {
   Background::instance().post(
       [job = std::move(job)] {

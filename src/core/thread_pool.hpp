@@ -39,6 +39,11 @@ using Clock = std::chrono::steady_clock;
 // the result waits and rethrows the job's exception.
 std::future<void> run_in_background(std::function<void()> job);
 
+// Runs `job` to completion on a thread with a stack of `stack_bytes` (joined
+// before returning; its exception rethrown here): for recursive work over
+// trees as deep as a user's expression is long (a 100,000-term sum).
+void run_on_deep_stack(std::size_t stack_bytes, const std::function<void()>& job);
+
 // Runs `job` on the background thread once `delay` has passed (between
 // other jobs); an exception from it is dropped.
 void run_later(std::chrono::milliseconds delay, std::function<void()> job);

@@ -78,3 +78,33 @@ def test_a_real_deflate_strip_still_reads(tmp_path):
     data = zlib.compress(a.tobytes(), 9)  # compresses far, within deflate's 1032:1
     tiff_one_strip(tmp_path / "ok.tif", 400, 300, data=data)
     np.testing.assert_array_equal(np.asarray(tessera.open(tmp_path / "ok.tif")), a)
+
+
+def test_deep_nesting_is_a_syntax_error_at_its_position(tmp_path):
+    x = np.arange(5.0)
+    for source in ["(" * 4000 + "x" + ")" * 4000, "-" * 300 + "x", "sqrt(" * 250 + "x" + ")" * 250,
+                   "x" + "**x" * 300]:
+        with pytest.raises(SyntaxError, match="too many nested") as e:
+            tessera.evaluate(source, x=x)
+        assert 150 < e.value.offset < 1300
+    # Within the limit, as deep as CPython goes.
+    np.testing.assert_array_equal(tessera.evaluate("(" * 150 + "x" + ")" * 150, x=x), x)
+    np.testing.assert_array_equal(tessera.evaluate("-" * 150 + "x", x=x), x)
+    np.save(tmp_path / "a.npy", x)
+    r = subprocess.run([str(CLI), "eval", "(" * 4000 + "a" + ")" * 4000, "-i", f"a={tmp_path / 'a.npy'}", "-o",
+                        str(tmp_path / "o.npy")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "too many nested" in r.stderr and len(r.stderr.splitlines()) == 1
+    assert not (tmp_path / "o.npy").exists()
+
+
+def test_a_100000_term_sum_works(rng):
+    x = rng.integers(0, 100, 7).astype(np.float64)
+    y = rng.random(7)
+    terms = ["x", "y"] * 50000
+    got = tessera.evaluate("+".join(terms), x=x, y=y)
+    want = np.zeros(7)
+    for _ in range(50000):  # numpy's order: left to right
+        want = want + x
+        want = want + y
+    np.testing.assert_array_equal(got, want)
+    assert tessera.expression("-".join(["x"] * 100000), x=x).shape == (7,)

@@ -10,6 +10,22 @@
 
 namespace tessera::detail {
 
+ExprTree::~ExprTree() {
+  // Children this tree holds the last reference to are taken apart here, in
+  // a loop, instead of each destroying its own children recursively.
+  std::vector<ExprPtr> pending = std::move(args);
+  while (!pending.empty()) {
+    ExprPtr node = std::move(pending.back());
+    pending.pop_back();
+    if (node.use_count() == 1) {
+      auto& children = const_cast<ExprTree&>(*node).args;
+      for (auto& child : children) pending.push_back(std::move(child));
+      children.clear();
+    }
+  }
+}
+
+
 Shape broadcast_shapes(const Shape& a, const Shape& b) {
   const std::size_t n = std::max(a.size(), b.size());
   Shape out(n);

@@ -32,6 +32,13 @@ struct ExprTree {
   BinaryFn binary = BinaryFn::Add;
   CompareFn compare = CompareFn::Lt;
   std::vector<ExprPtr> args;
+
+  ExprTree() = default;
+  ExprTree(const ExprTree&) = default;
+  ExprTree& operator=(const ExprTree&) = default;
+  // Iterative: a tree as deep as a long chain of operations would otherwise
+  // be released by a recursion that deep.
+  ~ExprTree();
 };
 
 // numpy's broadcasting of two shapes; throws ValueError naming both.

@@ -70,6 +70,22 @@ class Parser {
   }
 
  private:
+  // Nesting deeper than CPython's own limit (about 200 parentheses) is a
+  // syntax error, not a stack overflow. A flat chain (a + b + c ...) is a
+  // loop here and nests nothing.
+  static constexpr int kMaxNesting = 200;
+  struct Nest {
+    Parser& p;
+    Nest(Parser& parser, std::size_t at) : p(parser) {
+      if (++p.nesting_ > kMaxNesting)
+        throw ExprSyntaxError("too many nested parentheses or operators (at most " + std::to_string(kMaxNesting) +
+                                  ")",
+                              p.s_, at);
+    }
+    ~Nest() { --p.nesting_; }
+  };
+  int nesting_ = 0;
+
   const Token& peek() const { return t_[k_]; }
   bool is_op(const char* op) const { return peek().kind == Token::Kind::Op && peek().text == op; }
 
@@ -136,6 +152,7 @@ class Parser {
   std::unique_ptr<Syntax> unary() {
     if (is_op("-") || is_op("+") || is_op("~")) {
       const Token tok = peek();
+      const Nest nest(*this, tok.pos);
       ++k_;
       auto n = std::make_unique<Syntax>();
       n->kind = Syntax::Kind::Unary;
@@ -151,6 +168,7 @@ class Parser {
   std::unique_ptr<Syntax> power() {
     auto base = atom();
     if (!is_op("**")) return base;
+    const Nest nest(*this, peek().pos);
     ++k_;
     return binary("**", std::move(base), unary());
   }
@@ -174,6 +192,7 @@ class Parser {
           return n;
         }
         if (is_op("(")) {
+          const Nest nest(*this, peek().pos);
           ++k_;
           n->kind = Syntax::Kind::Call;
           n->text = tok.text;
@@ -196,6 +215,7 @@ class Parser {
         return n;
       case Token::Kind::Op:
         if (tok.text == "(") {
+          const Nest nest(*this, tok.pos);
           ++k_;
           auto inner = comparison();
           expect(")", tok);
