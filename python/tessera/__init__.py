@@ -21,6 +21,7 @@ value-based promotion), with these documented choices:
 """
 
 import sys as _sys
+from inspect import CO_OPTIMIZED as _CO_OPTIMIZED
 
 from . import _core
 from ._core import (Image, asarray, default_threads, function_names, release_memory, retained_bytes, retained_limit,
@@ -52,14 +53,22 @@ def _variables(expression, variables, depth):
     missing = [n for n in names if n not in variables]
     if missing:
         frame = _sys._getframe(depth + 1)
+        local = frame.f_locals
         try:
             for n in missing:
-                if n in frame.f_locals:
-                    variables[n] = frame.f_locals[n]
+                if n in local:
+                    variables[n] = local[n]
                 elif n in frame.f_globals:
                     variables[n] = frame.f_globals[n]
         finally:
-            del frame
+            # In a function, f_locals is a snapshot the frame keeps: it would
+            # keep every local of the caller alive after a `del` (numexpr had
+            # the same leak). The names read are in `variables`; the snapshot
+            # is emptied (locals() rebuilds it). At module or class level it
+            # is the namespace itself, left alone.
+            if frame.f_code.co_flags & _CO_OPTIMIZED:
+                local.clear()
+            del frame, local
     return variables
 
 

@@ -112,6 +112,31 @@ void store_kernel(std::int64_t rows, std::int64_t cols, void* strided, std::int6
   }
 }
 
+// Booleans as numpy may hold them: any non-zero byte is True. (An OpenCV
+// 0/255 mask viewed as bool holds 255; read as a C++ bool such a byte is
+// undefined and arithmetic on it gives 255.) Every read of bool data goes
+// through these, so the engine's booleans are 0 or 1 past the first load.
+template <typename To>
+void cast_from_bool(std::int64_t n, void* dst, const void* a, const void*, const void*) {
+  To* d = static_cast<To*>(dst);
+  const auto* x = static_cast<const std::uint8_t*>(a);
+  for (std::int64_t i = 0; i < n; ++i) d[i] = convert<To>(x[i] != 0);
+}
+
+template <typename To>
+void load_from_bool(std::int64_t rows, std::int64_t cols, void* strided, std::int64_t row_stride,
+                    std::int64_t col_stride, void* contiguous) {
+  To* d = static_cast<To*>(contiguous);
+  const auto* base = static_cast<const std::uint8_t*>(strided);
+  for (std::int64_t r = 0; r < rows; ++r, base += row_stride, d += cols) {
+    if (col_stride == 1) {
+      for (std::int64_t i = 0; i < cols; ++i) d[i] = convert<To>(base[i] != 0);
+    } else {
+      for (std::int64_t i = 0; i < cols; ++i) d[i] = convert<To>(base[i * col_stride] != 0);
+    }
+  }
+}
+
 template <typename T> constexpr int idx() { return static_cast<int>(dtype_of<T>()); }
 
 using AllTypes = std::tuple<bool, std::uint8_t, std::int8_t, std::uint16_t, std::int16_t,
@@ -131,8 +156,13 @@ ConvertKernels build() {
     using T = typename decltype(tt)::type;
     for_each_type([&](auto tu) {
       using U = typename decltype(tu)::type;
-      t.cast[idx<T>()][idx<U>()] = &cast_kernel<T, U>;
-      t.load[idx<T>()][idx<U>()] = &load_kernel<T, U>;
+      if constexpr (std::is_same_v<T, bool>) {
+        t.cast[idx<T>()][idx<U>()] = &cast_from_bool<U>;
+        t.load[idx<T>()][idx<U>()] = &load_from_bool<U>;
+      } else {
+        t.cast[idx<T>()][idx<U>()] = &cast_kernel<T, U>;
+        t.load[idx<T>()][idx<U>()] = &load_kernel<T, U>;
+      }
       t.store[idx<T>()][idx<U>()] = &store_kernel<T, U>;
     });
   });

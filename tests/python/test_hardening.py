@@ -108,3 +108,36 @@ def test_a_100000_term_sum_works(rng):
         want = want + y
     np.testing.assert_array_equal(got, want)
     assert tessera.expression("-".join(["x"] * 100000), x=x).shape == (7,)
+
+
+def test_booleans_stored_as_other_bytes_read_as_numpy_reads_them():
+    # An OpenCV 0/255 mask viewed as bool: any non-zero byte is True.
+    b = np.array([0, 1, 2, 255, 0, 7], np.uint8).view(bool)
+    c = np.array([1, 1, 0, 255, 3, 0], np.uint8).view(bool)
+    for expr in ["b + 0", "b == True", "~b", "b & c", "b | c", "b ^ c", "where(b, 5, 7)", "b * 1.5", "b != c"]:
+        np.testing.assert_array_equal(tessera.evaluate(expr, b=b, c=c), eval(expr.replace("where", "np.where")),
+                                      err_msg=expr)
+    for dtype in ["uint8", "int16", "float32", "float64", "bool"]:
+        got = np.asarray(tessera.asarray(b).astype(dtype))
+        np.testing.assert_array_equal(got, b.astype(dtype))
+        assert set(np.unique(got.view(np.uint8) if dtype == "bool" else got)) <= {0, 1}
+    np.testing.assert_array_equal(tessera.evaluate("b + 0", b=b[::-2]), b[::-2] + 0)
+
+
+def test_evaluate_keeps_no_reference_to_the_callers_locals():
+    import gc
+    import weakref
+
+    class Big(np.ndarray):
+        pass
+
+    def caller():
+        big = np.ones(1000).view(Big)
+        alive = weakref.ref(big)
+        tessera.evaluate("big * 2")
+        tessera.expression("big + 1")
+        del big
+        gc.collect()
+        return alive() is None
+
+    assert caller()
