@@ -1,6 +1,7 @@
 // The tessera command line. Every failure prints one line naming the file and
 // the problem and exits non-zero; outputs are written whole or not at all.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "io/atomic_file.hpp"
 #include "tessera/tessera.hpp"
 
 namespace {
@@ -297,7 +299,6 @@ std::vector<double> read_series(const std::string& path, int column) {
   std::FILE* f = std::fopen(path.c_str(), "r");
   if (!f) throw tessera::IOError(path + ": cannot open (" + std::strerror(errno) + ")");
   std::string line;
-  char buf[4096];
   std::int64_t number = 0;
   auto parse_line = [&](const std::string& text) {
     ++number;
@@ -321,11 +322,17 @@ std::vector<double> read_series(const std::string& path, int column) {
     }
     out.push_back(v);
   };
-  while (std::fgets(buf, sizeof buf, f)) {
-    line += buf;
-    if (!line.empty() && line.back() == '\n') {
+  // Byte by byte (a NUL is a byte like any other), and a file with no line
+  // ends (/dev/zero) is not a series: a line is at most 1 MiB.
+  constexpr std::size_t kLongestLine = 1 << 20;
+  for (int c; (c = getc_unlocked(f)) != EOF;) {
+    line += static_cast<char>(c);
+    if (c == '\n') {
       parse_line(line);
       line.clear();
+    } else if (line.size() > kLongestLine) {
+      std::fclose(f);
+      throw tessera::ValueError(path + ": line " + std::to_string(number + 1) + " is longer than 1 MiB; not a series");
     }
   }
   const bool failed = std::ferror(f);
@@ -392,9 +399,23 @@ int cmd_chart(const ChartArgs& a) {
 
 }  // namespace
 
+// SIGINT, SIGTERM, SIGHUP: the temporary being written is removed, and the
+// process exits 128 + the signal's number (130, 143, 129), as a shell's
+// interrupted command does. Async-signal-safe: unlink and _exit only.
+extern "C" void on_terminating_signal(int sig) {
+  tessera::io::remove_temporaries_now();
+  _exit(128 + sig);
+}
+
 int main(int argc, char** argv) {
   // A file-size limit ends a write with EFBIG and a message, not a signal.
   std::signal(SIGXFSZ, SIG_IGN);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction action {};
+    action.sa_handler = on_terminating_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(sig, &action, nullptr);
+  }
   CLI::App app{"tessera: fast, memory-bounded array and image pipelines"};
   app.require_subcommand(1);
 

@@ -141,3 +141,62 @@ def test_evaluate_keeps_no_reference_to_the_callers_locals():
         return alive() is None
 
     assert caller()
+
+
+def test_outputs_get_the_mode_open_would_give_and_keep_a_replaced_files(tmp_path):
+    import os
+    a = np.ones((5, 5), np.uint8)
+    old = os.umask(0o022)
+    try:
+        for name in ["a.tif", "a.npy"]:
+            tessera.save(a, tmp_path / name)
+            assert (tmp_path / name).stat().st_mode & 0o777 == 0o644
+            os.chmod(tmp_path / name, 0o640)
+            tessera.save(a, tmp_path / name)  # replaced: its mode stays
+            assert (tmp_path / name).stat().st_mode & 0o777 == 0o640
+        os.umask(0o077)
+        tessera.save(a, tmp_path / "private.tif")
+        assert (tmp_path / "private.tif").stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)
+
+
+def test_a_read_only_destination_is_refused_and_a_symlink_written_through(tmp_path):
+    import os
+    a = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    tessera.save(np.zeros((3, 4), np.uint8), tmp_path / "ro.npy")
+    os.chmod(tmp_path / "ro.npy", 0o444)
+    with pytest.raises(OSError, match="ro.npy: is read-only"):
+        tessera.save(a, tmp_path / "ro.npy")
+    np.testing.assert_array_equal(np.load(tmp_path / "ro.npy"), 0)
+    (tmp_path / "real").mkdir()
+    tessera.save(np.zeros((3, 4), np.uint8), tmp_path / "real" / "t.npy")
+    os.symlink("real/t.npy", tmp_path / "link.npy")
+    tessera.save(a, tmp_path / "link.npy")
+    assert (tmp_path / "link.npy").is_symlink()
+    np.testing.assert_array_equal(np.load(tmp_path / "real" / "t.npy"), a)
+    assert sorted(os.listdir(tmp_path)) == ["link.npy", "real", "ro.npy"]
+    assert os.listdir(tmp_path / "real") == ["t.npy"]
+
+
+@pytest.mark.parametrize("sig, code", [("SIGINT", 130), ("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_signal_during_a_cli_save_removes_the_temporary(sig, code, tmp_path):
+    import os
+    import signal
+    np.save(tmp_path / "big.npy", np.random.default_rng(0).random((6000, 6000), dtype=np.float32))
+    p = subprocess.Popen([str(CLI), "gaussian_filter", str(tmp_path / "big.npy"), str(tmp_path / "g.tif"), "--sigma",
+                          "6", "--compression", "deflate"], stderr=subprocess.PIPE)
+    deadline = time.time() + 30
+    while not [f for f in os.listdir(tmp_path) if f.startswith(".g.tif.tmp-")] and time.time() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # writing
+    p.send_signal(getattr(signal, sig))
+    assert p.wait(30) == code
+    assert os.listdir(tmp_path) == ["big.npy"]
+
+
+def test_chart_refuses_a_file_with_no_line_ends(tmp_path):
+    r = subprocess.run([str(CLI), "chart", "/dev/zero", str(tmp_path / "o.gif")], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 1 and "longer than 1 MiB" in r.stderr
+    assert not (tmp_path / "o.gif").exists()
