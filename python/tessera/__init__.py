@@ -36,11 +36,9 @@ from .registry import operations
 globals().update({_n: getattr(_registry, _n) for _n in _registry.__all__})
 
 __all__ = [
-    "Image", "asarray", "block", "evaluate", "expression", "map_tiles", "where", "clip",
-    "minimum", "maximum", "arctan2", "abs", "sqrt", "exp", "log", "log10", "log1p",
-    "expm1", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
-    "tanh", "floor", "ceil", "default_threads", "simd", "retained_bytes", "release_memory", "retained_limit",
-    "set_retained_limit", *_registry.__all__,
+    "Image", "asarray", "block", "evaluate", "expression", "map_tiles", *function_names(),
+    "default_threads", "simd", "retained_bytes", "release_memory", "retained_limit", "set_retained_limit",
+    *_registry.__all__,
     "open", "info", "save", "formats",
     "StreamChart", "window_frames", "render_windows", "save_animation", "height_colormap",
 ]
@@ -150,13 +148,15 @@ def _function(name, doc):
     return f
 
 
-where = _function("where", "where(condition, a, b): a where condition is true, else b.")
-clip = _function("clip", "clip(x, lo, hi): x limited to [lo, hi] (NaN stays NaN).")
-minimum = _function("minimum", "minimum(a, b), element-wise; NaN propagates.")
-maximum = _function("maximum", "maximum(a, b), element-wise; NaN propagates.")
-arctan2 = _function("arctan2", "arctan2(y, x), element-wise.")
-abs = _function("abs", "abs(x), element-wise.")  # noqa: A001 (tessera.abs, like numpy.abs)
-for _name in ["sqrt", "exp", "log", "log10", "log1p", "expm1", "sin", "cos", "tan", "arcsin",
-              "arccos", "arctan", "sinh", "cosh", "tanh", "floor", "ceil"]:
-    globals()[_name] = _function(_name, f"{_name}(x), element-wise, as numpy.{_name}.")
+# The element-wise functions are the expression language's own (one list, in
+# C++: tessera.function_names()); a few have more to say than "as numpy's".
+_FUNCTION_DOCS = {
+    "where": "where(condition, a, b): a where condition is true, else b.",
+    "clip": "clip(x, lo, hi): x limited to [lo, hi] (NaN stays NaN).",
+    "minimum": "minimum(a, b), element-wise; NaN propagates.",
+    "maximum": "maximum(a, b), element-wise; NaN propagates.",
+    "arctan2": "arctan2(y, x), element-wise.",
+}
+for _name in function_names():
+    globals()[_name] = _function(_name, _FUNCTION_DOCS.get(_name, f"{_name}(x), element-wise, as numpy.{_name}."))
 del _name

@@ -206,3 +206,13 @@ def test_readme_table_is_the_registrys():
     table = readme[start:readme.index("<!-- end of operations -->", start)]
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     assert rows == run("ops", "--markdown").stdout.splitlines()
+
+
+def test_the_expression_functions_are_the_expression_languages_own():
+    names = tessera.function_names()
+    assert {"where", "clip", "sqrt", "arctan2", "abs"} <= set(names)
+    x = np.array([0.25, 4.0])
+    for name in names:
+        assert name in tessera.__all__ and callable(getattr(tessera, name))
+    np.testing.assert_array_equal(np.asarray(tessera.sqrt(x)), np.sqrt(x))
+    np.testing.assert_array_equal(np.asarray(tessera.where(x > 1, x, 0)), np.where(x > 1, x, 0))
