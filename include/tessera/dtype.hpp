@@ -80,6 +80,13 @@ template <typename F> decltype(auto) dispatch(DType d, F&& f) {
   throw InternalError("dispatch: invalid dtype");
 }
 
+// Calls f(type_tag<T>{}) for the C++ type of every dtype, in DType order
+// (kernel tables are filled this way); dtype_index<T>() is T's place.
+template <typename F> void for_each_dtype_type(F&& f) {
+  for (int d = 0; d < kDTypeCount; ++d) dispatch(static_cast<DType>(d), f);
+}
+template <typename T> constexpr int dtype_index() { return static_cast<int>(dtype_of<T>()); }
+
 // Calls f(type_tag<A>{}, type_tag<B>{}) for a pair of dtypes.
 template <typename F> decltype(auto) dispatch2(DType a, DType b, F&& f) {
   return dispatch(a, [&](auto ta) -> decltype(auto) {

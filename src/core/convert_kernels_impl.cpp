@@ -137,33 +137,21 @@ void load_from_bool(std::int64_t rows, std::int64_t cols, void* strided, std::in
   }
 }
 
-template <typename T> constexpr int idx() { return static_cast<int>(dtype_of<T>()); }
-
-using AllTypes = std::tuple<bool, std::uint8_t, std::int8_t, std::uint16_t, std::int16_t,
-                            std::uint32_t, std::int32_t, std::uint64_t, std::int64_t, float, double>;
-
-template <typename F, std::size_t... I> void for_each_type(F&& f, std::index_sequence<I...>) {
-  (f(type_tag<std::tuple_element_t<I, AllTypes>>{}), ...);
-}
-template <typename F> void for_each_type(F&& f) {
-  for_each_type(f, std::make_index_sequence<std::tuple_size_v<AllTypes>>{});
-}
-
 ConvertKernels build() {
   ConvertKernels t{};
   t.isa = TESSERA_KERNEL_ISA;
-  for_each_type([&](auto tt) {
+  for_each_dtype_type([&](auto tt) {
     using T = typename decltype(tt)::type;
-    for_each_type([&](auto tu) {
+    for_each_dtype_type([&](auto tu) {
       using U = typename decltype(tu)::type;
       if constexpr (std::is_same_v<T, bool>) {
-        t.cast[idx<T>()][idx<U>()] = &cast_from_bool<U>;
-        t.load[idx<T>()][idx<U>()] = &load_from_bool<U>;
+        t.cast[dtype_index<T>()][dtype_index<U>()] = &cast_from_bool<U>;
+        t.load[dtype_index<T>()][dtype_index<U>()] = &load_from_bool<U>;
       } else {
-        t.cast[idx<T>()][idx<U>()] = &cast_kernel<T, U>;
-        t.load[idx<T>()][idx<U>()] = &load_kernel<T, U>;
+        t.cast[dtype_index<T>()][dtype_index<U>()] = &cast_kernel<T, U>;
+        t.load[dtype_index<T>()][dtype_index<U>()] = &load_kernel<T, U>;
       }
-      t.store[idx<T>()][idx<U>()] = &store_kernel<T, U>;
+      t.store[dtype_index<T>()][dtype_index<U>()] = &store_kernel<T, U>;
     });
   });
   return t;

@@ -11,18 +11,9 @@ import pytest
 import tifffile
 
 import tessera
+from test_chart import read_frames
 
 CLI = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tessera"
-
-
-def read_frames(path):
-    from PIL import Image
-    im = Image.open(path)
-    frames = []
-    for i in range(im.n_frames):
-        im.seek(i)
-        frames.append(np.asarray(im.convert("RGBA")))
-    return np.stack(frames)
 
 
 def test_the_registry_lists_every_format():

@@ -41,6 +41,17 @@ __all__ = ["evaluate", *(spec["name"] for spec in tessera.operations()), "weight
 
 # ---- operations: a twin of every registered operation ----
 
+def _bind(sig, name, args, kwargs):
+    """The arguments a twin was called with, by name (only those given: the
+    registry fills the defaults), and its threads=."""
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"tessera.dask.{name}: {e}") from None
+    arguments = dict(bound.arguments)
+    return arguments, arguments.pop("threads", None)
+
+
 def _twin(spec):
     """The Dask twin of a registered operation: its signature, its checks
     (the registry's, through the in-memory function) and, per chunk, exactly
@@ -54,12 +65,7 @@ def _twin(spec):
         return _stack_twin(spec, sig, main["name"], op)
 
     def twin(*args, **kwargs):
-        try:
-            bound = sig.bind(*args, **kwargs)
-        except TypeError as e:
-            raise TypeError(f"tessera.dask.{name}: {e}") from None
-        arguments = dict(bound.arguments)
-        threads = arguments.pop("threads", None)
+        arguments, threads = _bind(sig, name, args, kwargs)
         if isinstance(arguments.get("output"), np.ndarray):
             raise TypeError(f"tessera.dask.{name}: output must be a dtype; a Dask result is not computed into an array")
         x = _as_dask(arguments.pop(main["name"]), f"{name}: {main['name']}")
@@ -93,12 +99,7 @@ def _stack_twin(spec, sig, main, op):
     name = spec["name"]
 
     def twin(*args, **kwargs):
-        try:
-            bound = sig.bind(*args, **kwargs)
-        except TypeError as e:
-            raise TypeError(f"tessera.dask.{name}: {e}") from None
-        arguments = dict(bound.arguments)
-        threads = arguments.pop("threads", None)
+        arguments, threads = _bind(sig, name, args, kwargs)
         images = arguments.pop(main)
         if isinstance(images, (str, os.PathLike, np.ndarray, da.Array)):
             raise TypeError(f"tessera.dask.{name} takes a sequence of images (Dask or numpy arrays, or paths)")

@@ -403,18 +403,6 @@ void lookup_bytes_avx2(std::int64_t n, void* dst, const void* index, const void*
 #endif
 
 // ---- table ----
-template <typename T> constexpr int idx() { return static_cast<int>(dtype_of<T>()); }
-
-using AllTypes = std::tuple<bool, std::uint8_t, std::int8_t, std::uint16_t, std::int16_t,
-                            std::uint32_t, std::int32_t, std::uint64_t, std::int64_t, float, double>;
-
-template <typename F, std::size_t... I> void for_each_type(F&& f, std::index_sequence<I...>) {
-  (f(type_tag<std::tuple_element_t<I, AllTypes>>{}), ...);
-}
-template <typename F> void for_each_type(F&& f) {
-  for_each_type(f, std::make_index_sequence<std::tuple_size_v<AllTypes>>{});
-}
-
 template <int... I, typename F> void for_each_index(std::integer_sequence<int, I...>, F&& f) {
   (f(std::integral_constant<int, I>{}), ...);
 }
@@ -425,25 +413,25 @@ KernelTable build() {
 #ifdef __AVX2__
   t.lookup_bytes = &lookup_bytes_avx2;
 #endif
-  for_each_type([&](auto tt) {
+  for_each_dtype_type([&](auto tt) {
     using T = typename decltype(tt)::type;
     for_each_index(std::make_integer_sequence<int, kUnaryCount>{}, [&](auto f) {
       constexpr auto F = static_cast<UnaryFn>(decltype(f)::value);
-      if constexpr (unary_ok<F, T>()) t.unary[f][idx<T>()] = &unary_kernel<F, T>;
+      if constexpr (unary_ok<F, T>()) t.unary[f][dtype_index<T>()] = &unary_kernel<F, T>;
 #ifdef __AVX2__
-      if constexpr (is_flt<T> && vector_fn<F>().d4 != nullptr) t.unary[f][idx<T>()] = &unary_vector_kernel<F, T>;
+      if constexpr (is_flt<T> && vector_fn<F>().d4 != nullptr) t.unary[f][dtype_index<T>()] = &unary_vector_kernel<F, T>;
 #endif
     });
     for_each_index(std::make_integer_sequence<int, kBinaryCount>{}, [&](auto f) {
       constexpr auto F = static_cast<BinaryFn>(decltype(f)::value);
-      if constexpr (binary_ok<F, T>()) t.binary[f][idx<T>()] = &binary_kernel<F, T>;
+      if constexpr (binary_ok<F, T>()) t.binary[f][dtype_index<T>()] = &binary_kernel<F, T>;
     });
     for_each_index(std::make_integer_sequence<int, kCompareCount>{}, [&](auto f) {
       constexpr auto F = static_cast<CompareFn>(decltype(f)::value);
-      t.compare[f][idx<T>()] = &compare_kernel<F, T>;
+      t.compare[f][dtype_index<T>()] = &compare_kernel<F, T>;
     });
-    t.where[idx<T>()] = &where_kernel<T>;
-    t.lookup[idx<T>()] = &lookup_kernel<T>;
+    t.where[dtype_index<T>()] = &where_kernel<T>;
+    t.lookup[dtype_index<T>()] = &lookup_kernel<T>;
   });
   return t;
 }
