@@ -42,9 +42,9 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("default_threads", &default_threads, "threads used when threads=None");
   m.def("function_names", &function_names);
-  m.def("_scratch_pool_bytes", &detail::scratch_pool_bytes,
-        "the part of retained_bytes() that is the engine's scratch pool (tile scratch and workspaces of finished "
-        "runs)");
+  m.def("_scratch_pool_bytes", [] { return detail::scratch_pool_bytes() + detail::idle_workspace_bytes(); },
+        "the part of retained_bytes() that is the engine's scratch (the tile scratch and idle workspaces that "
+        "finished runs left)");
   m.def("retained_bytes", &retained_bytes,
         "bytes of freed large buffers kept for reuse (each returned to the system after 2 s unused)");
   m.def("release_memory", &release_memory, "returns every kept buffer to the system now");

@@ -28,3 +28,18 @@ std::size_t scratch_pool_cap();
 void set_scratch_pool_cap(std::size_t bytes);
 
 }  // namespace tessera::detail
+
+#include "tessera/workspace.hpp"
+
+namespace tessera::detail {
+
+// Idle workspaces: a run's contexts take whole ones (slots grown by earlier
+// runs) and give them back when it ends; capped like the pool, counted by
+// retained_bytes(), freed by release_memory(), emptied in a forked child.
+Workspace take_workspace();
+void give_workspace(Workspace&& workspace) noexcept;
+std::size_t idle_workspace_bytes();
+void release_idle_workspaces();
+void set_idle_workspace_cap(std::size_t bytes);
+
+}  // namespace tessera::detail

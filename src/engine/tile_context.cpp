@@ -14,8 +14,11 @@ namespace tessera::detail {
 
 std::size_t TileContext::pooled_bytes() { return scratch_pool_bytes(); }
 
+TileContext::TileContext() : workspace_(take_workspace()) {}
+
 TileContext::~TileContext() {
   for (auto& b : blocks_) give_scratch(b.memory);
+  give_workspace(std::move(workspace_));
 }
 
 void TileContext::begin_tile() {

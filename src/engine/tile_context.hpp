@@ -18,7 +18,7 @@ namespace tessera::detail {
 
 class TileContext {
  public:
-  TileContext() = default;
+  TileContext();
   TileContext(TileContext&&) noexcept = default;
   TileContext& operator=(TileContext&&) = delete;
   ~TileContext();

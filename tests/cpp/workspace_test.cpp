@@ -1,7 +1,8 @@
 // The engine owns every worker's scratch memory: a Workspace hands out slots,
-// keeps them from tile to tile, and gives them back to the engine's scratch
-// pool, which retained_bytes() counts, set_retained_limit() caps and
-// release_memory() empties. No kernel keeps memory between runs.
+// keeps them from tile to tile, and goes back to the engine's idle
+// workspaces when its run ends, which retained_bytes() counts,
+// set_retained_limit() caps and release_memory() frees. No kernel keeps
+// memory between runs.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -39,39 +40,47 @@ Buffer ramp(std::int64_t rows, std::int64_t cols) {
 
 }  // namespace
 
-TEST(Workspace, SlotsAreKeptGrownAndGivenBackToThePool) {
+TEST(Workspace, SlotsAreKeptGrownAndGivenBackWhole) {
   release_memory();
+  void* grown = nullptr;
   {
     Workspace w;
     void* a = w.get(0, 1000);
     EXPECT_EQ(w.get(0, 500), a);  // a smaller request keeps the slot's memory
     void* b = w.get(1, 100);
     EXPECT_NE(a, b);
-    w.get(0, 1 << 20);  // grown: the old block goes back to the pool
-    EXPECT_GE(w.bytes(), std::size_t{1} << 20);
-    EXPECT_GE(detail::scratch_pool_bytes(), 1000u);
+    grown = w.get(0, 1 << 20);
+    EXPECT_GE(w.bytes(), (std::size_t{1} << 20) + 100);
+    detail::give_workspace(std::move(w));  // as a run's context does when the run ends
   }
-  // Ended: everything is in the pool, counted by retained_bytes().
-  EXPECT_GE(detail::scratch_pool_bytes(), (std::size_t{1} << 20) + 100);
-  EXPECT_GE(retained_bytes(), detail::scratch_pool_bytes());
+  // Idle: counted by retained_bytes(), and the next run takes it whole.
+  EXPECT_GE(detail::idle_workspace_bytes(), (std::size_t{1} << 20) + 100);
+  EXPECT_GE(retained_bytes(), detail::idle_workspace_bytes());
+  {
+    Workspace again = detail::take_workspace();
+    EXPECT_EQ(again.get(0, 4096), grown);
+    EXPECT_EQ(detail::idle_workspace_bytes(), 0u);
+    detail::give_workspace(std::move(again));
+  }
   release_memory();
-  EXPECT_EQ(detail::scratch_pool_bytes(), 0u);
+  EXPECT_EQ(detail::idle_workspace_bytes(), 0u);
+  EXPECT_EQ(retained_bytes(), 0u);
 }
 
-TEST(Workspace, ARunsWorkspaceReturnsToThePoolAndTheLimitCapsIt) {
+TEST(Workspace, ARunsWorkspacesAreIdleAfterItAndTheLimitCapsThem) {
   release_memory();
   const Buffer src = ramp(300, 257);
   const Image probe(std::make_shared<WorkspaceNode>(Image::wrap(src.view()), std::size_t{3} << 20));
   const Buffer out = probe.compute({2});
   EXPECT_EQ(std::memcmp(out.data(), src.data(), 300 * 257 * sizeof(float)), 0);
-  // Each worker's 3 MiB slot is back in the pool after the run, not kept by the kernel.
-  EXPECT_GE(detail::scratch_pool_bytes(), std::size_t{3} << 20);
-  EXPECT_LE(detail::scratch_pool_bytes(), detail::kScratchPoolBytes);
+  // Each worker's 3 MiB slot is idle with its workspace after the run, not kept by the kernel.
+  EXPECT_GE(detail::idle_workspace_bytes(), std::size_t{3} << 20);
+  EXPECT_LE(detail::idle_workspace_bytes(), detail::kScratchPoolBytes);
   const std::size_t limit = retained_limit();
-  set_retained_limit(0);  // keeps nothing: the pool empties now and stays empty
-  EXPECT_EQ(detail::scratch_pool_bytes(), 0u);
+  set_retained_limit(0);  // keeps nothing: freed now, and after the next run too
+  EXPECT_EQ(detail::idle_workspace_bytes(), 0u);
   probe.compute({2});
-  EXPECT_EQ(detail::scratch_pool_bytes(), 0u);
+  EXPECT_EQ(detail::idle_workspace_bytes(), 0u);
   EXPECT_EQ(retained_bytes(), 0u);
   set_retained_limit(limit);
 }
@@ -84,6 +93,7 @@ TEST(Workspace, ALargeComputeRegionLeavesAtMostThePoolsCap) {
   const Image f = uniform_filter(Image::wrap(src.view()), {9});
   const Buffer r = f.compute_region(Region{{0, 0}, {3000, 4000}});
   EXPECT_EQ(r.shape(), (Shape{3000, 4000}));
+  EXPECT_LE(detail::idle_workspace_bytes(), detail::kScratchPoolBytes);
   EXPECT_LE(detail::scratch_pool_bytes(), detail::kScratchPoolBytes);
   release_memory();
   EXPECT_EQ(retained_bytes(), 0u);
