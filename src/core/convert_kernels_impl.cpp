@@ -126,6 +126,14 @@ void cast_from_bool(std::int64_t n, void* dst, const void* a, const void*, const
 template <typename To>
 void load_from_bool(std::int64_t rows, std::int64_t cols, void* strided, std::int64_t row_stride,
                     std::int64_t col_stride, void* contiguous) {
+  if constexpr (std::is_same_v<To, bool>) {
+    // Bool to bool: the bytes moved as uint8 (the broadcast and channel fast
+    // paths included), then made 0 or 1 in one vectorised pass.
+    load_kernel<std::uint8_t, std::uint8_t>(rows, cols, strided, row_stride, col_stride, contiguous);
+    auto* b = static_cast<std::uint8_t*>(contiguous);
+    for (std::int64_t i = 0; i < rows * cols; ++i) b[i] = b[i] != 0;
+    return;
+  }
   To* d = static_cast<To*>(contiguous);
   const auto* base = static_cast<const std::uint8_t*>(strided);
   for (std::int64_t r = 0; r < rows; ++r, base += row_stride, d += cols) {
