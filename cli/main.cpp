@@ -29,7 +29,7 @@ struct OutputArgs {
     if (!positional_output) cmd->add_option("-o,--output", path, "the output file (.tif, .tiff or .npy)")->required();
     cmd->add_option("--dtype", dtype, "output dtype (tessera's rounding rule: nearest, ties to even, saturate)");
     cmd->add_option("--compression", compression, "TIFF compression: none, deflate, lzw, zstd, packbits");
-    cmd->add_option("--threads", threads, "threads (default: all cores)");
+    cmd->add_option("--threads", threads, "threads (default: all cores)")->check(CLI::Range(1, 1024));
     cmd->add_flag("--progress", progress, "show a progress bar on stderr");
   }
 
@@ -476,7 +476,7 @@ int main(int argc, char** argv) {
   chart->add_option("--step", ca.step, "samples between frames (1)");
   chart->add_option("--fps", ca.fps, "frames per second (15)");
   chart->add_option("--column", ca.column, "the column of a CSV or 2-D .npy (0-based)");
-  chart->add_option("--threads", ca.threads, "threads (default: all cores)");
+  chart->add_option("--threads", ca.threads, "threads (default: all cores)")->check(CLI::Range(1, 1024));
 
   app.add_subcommand("version", "print the version");
 

@@ -1,9 +1,11 @@
 #include "core/simd.hpp"
 
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "core/convert_kernels.hpp"
+#include "tessera/error.hpp"
 
 namespace tessera::detail {
 
@@ -15,10 +17,13 @@ Isa pick_isa() {
     const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
     if (const char* env = std::getenv("TESSERA_SIMD")) {
+      // A narrower set than the CPU's is honoured; a wider one falls back to
+      // the widest the CPU runs; anything else is a mistake worth saying.
       const std::string_view want(env);
       if (want == "baseline") return Isa::Baseline;
-      if (want == "avx2" && avx2) return Isa::Avx2;
-      if (want == "avx512" && avx512) return Isa::Avx512;
+      if (want == "avx2") return avx2 ? Isa::Avx2 : Isa::Baseline;
+      if (want == "avx512") return avx512 ? Isa::Avx512 : avx2 ? Isa::Avx2 : Isa::Baseline;
+      throw ValueError("TESSERA_SIMD must be baseline, avx2 or avx512, got '" + std::string(want) + "'");
     }
     if (avx512) return Isa::Avx512;
     if (avx2) return Isa::Avx2;

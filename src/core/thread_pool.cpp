@@ -1,5 +1,7 @@
 #include "core/thread_pool.hpp"
 
+#include "tessera/error.hpp"
+
 #include <pthread.h>
 
 #include <atomic>
@@ -124,8 +126,11 @@ class Pool {
 
 int default_thread_count() {
   if (const char* env = std::getenv("TESSERA_NUM_THREADS")) {
-    const int n = std::atoi(env);
-    if (n > 0) return std::min(n, 1024);
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (end == env || *end != '\0' || n < 1)
+      throw ValueError(std::string("TESSERA_NUM_THREADS must be a positive integer, got '") + env + "'");
+    return static_cast<int>(std::min<long>(n, 1024));
   }
   const unsigned hc = std::thread::hardware_concurrency();
   return hc ? static_cast<int>(hc) : 1;

@@ -27,6 +27,8 @@ std::string readable_format(const std::string& path) {
 }
 
 Image open(const std::string& path, const OpenOptions& options) {
+  if (options.page < -1)
+    throw ValueError(path + ": page must be a page number, 0 or more, got " + std::to_string(options.page));
   return io::format_to_read(path).open(path, options);
 }
 

@@ -200,3 +200,29 @@ def test_chart_refuses_a_file_with_no_line_ends(tmp_path):
                        timeout=60)
     assert r.returncode == 1 and "longer than 1 MiB" in r.stderr
     assert not (tmp_path / "o.gif").exists()
+
+
+def test_careless_settings_get_a_clear_error(tmp_path):
+    import os
+    import sys
+    a = np.ones((6, 6), np.float32)
+    np.save(tmp_path / "a.npy", a)
+    r = subprocess.run([str(CLI), "eval", "a * 2", "-i", f"a={tmp_path / 'a.npy'}", "-o", str(tmp_path / "o.npy"),
+                        "--threads", "-5"], capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "--threads" in r.stderr and not (tmp_path / "o.npy").exists()
+    with pytest.raises(ValueError, match="page must be a page number, 0 or more, got -5"):
+        tessera.open(tmp_path / "a.npy", page=-5)
+    with pytest.raises(ValueError, match=r"vmin \(10.*\) is above vmax \(5"):
+        tessera.StreamChart(8, 8, vmin=10, vmax=5)
+    (tmp_path / "s.csv").write_text("1\n2\n3\n")
+    r = subprocess.run([str(CLI), "chart", str(tmp_path / "s.csv"), str(tmp_path / "c.gif"), "--vmin", "10",
+                        "--vmax", "5"], capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "is above vmax" in r.stderr and not (tmp_path / "c.gif").exists()
+    for var, value, message in [("TESSERA_NUM_THREADS", "abc", "TESSERA_NUM_THREADS must be a positive integer"),
+                                ("TESSERA_NUM_THREADS", "0", "TESSERA_NUM_THREADS must be a positive integer"),
+                                ("TESSERA_SIMD", "sse9", "TESSERA_SIMD must be baseline, avx2 or avx512")]:
+        code = "import numpy as np, tessera\ntry:\n    tessera.evaluate('a + 1', a=np.ones(3))\n" \
+               "except ValueError as e:\n    print('ValueError:', e)\n"
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                           env={**os.environ, var: value})
+        assert message in r.stdout, r.stdout + r.stderr

@@ -36,6 +36,8 @@ ChartOptions checked_chart_options(ChartOptions o) {
     throw ValueError("chart: dtype must be uint8 or float32, got " + std::string(dtype_name(o.dtype)));
   for (const auto& [name, v] : {std::pair{"vmin", o.vmin}, std::pair{"vmax", o.vmax}})
     if (v && !std::isfinite(*v)) throw ValueError(std::string("chart: ") + name + " must be finite or None");
+  if (o.vmin && o.vmax && *o.vmin > *o.vmax)
+    throw ValueError("chart: vmin (" + std::to_string(*o.vmin) + ") is above vmax (" + std::to_string(*o.vmax) + ")");
   const std::size_t c = static_cast<std::size_t>(o.channels);
   if (!o.colormap.empty() && o.colormap.size() != 256 * c)
     throw ValueError("chart: a colormap must be a (256, " + std::to_string(c) + ") uint8 table, got " +
