@@ -16,10 +16,22 @@ PYBIND11_MODULE(_core, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const ExprSyntaxError& e) {
-      const std::string msg = e.message() + " at position " + std::to_string(e.position());
-      py::object err = py::reinterpret_steal<py::object>(PyObject_CallFunction(
-          PyExc_SyntaxError, "s(siis)", msg.c_str(), "<expression>", 1, static_cast<int>(e.position()) + 1,
-          e.expression().c_str()));
+      // Positions in characters, as Python counts them (the parser counts
+      // bytes of UTF-8); text decoded with replacement, and NULs kept, so that
+      // no byte of the expression can spoil the message.
+      const std::string& source = e.expression();
+      const std::size_t at = std::min(e.position(), source.size());
+      std::size_t chars = 0;
+      for (std::size_t i = 0; i < at; ++i) chars += (static_cast<unsigned char>(source[i]) & 0xC0) != 0x80;
+      auto text = [](const std::string& s) {
+        return py::reinterpret_steal<py::object>(
+            PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace"));
+      };
+      const py::object msg = text(e.message() + " at position " + std::to_string(chars));
+      const py::object details =
+          py::make_tuple("<expression>", 1, static_cast<int>(chars) + 1, text(source));
+      py::object err = py::reinterpret_steal<py::object>(
+          PyObject_CallFunctionObjArgs(PyExc_SyntaxError, msg.ptr(), details.ptr(), nullptr));
       PyErr_SetObject(PyExc_SyntaxError, err.ptr());
     } catch (const NameError& e) {
       PyErr_SetString(PyExc_NameError, e.what());

@@ -226,3 +226,12 @@ def test_careless_settings_get_a_clear_error(tmp_path):
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                            env={**os.environ, var: value})
         assert message in r.stdout, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("source, shown, offset", [("a + é", "'é'", 5), ("a + \x00 b", r"'\x00'", 5),
+                                                   ("é + a", "'é'", 1), ("ab + 2 * µ", "'µ'", 10)])
+def test_a_syntax_error_names_the_character_and_counts_characters(source, shown, offset):
+    with pytest.raises(SyntaxError) as e:
+        tessera.evaluate(source, a=np.ones(2), ab=np.ones(2))
+    assert e.value.msg.startswith(f"unexpected character {shown} at position {offset - 1}")
+    assert e.value.offset == offset and e.value.text == source

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 
 namespace tessera::detail {
@@ -42,7 +43,15 @@ class Lexer {
           if (s_.compare(i_, 2, t) == 0) op = t;
         if (op.size() == 1 && std::string("+-*/%<>&|^~(),").find(c) == std::string::npos) {
           if (c == '=') throw ExprSyntaxError("assignment '=' is not allowed; did you mean '=='?", s_, i_);
-          throw ExprSyntaxError(std::string("unexpected character '") + c + "'", s_, i_);
+          // The whole character (UTF-8 continues in bytes 10xxxxxx), or an
+          // escape for a control byte such as NUL.
+          std::size_t end = i_ + 1;
+          while (end < s_.size() && (static_cast<unsigned char>(s_[end]) & 0xC0) == 0x80) ++end;
+          const auto byte = static_cast<unsigned char>(c);
+          char escape[8];
+          std::snprintf(escape, sizeof escape, "\\x%02x", byte);
+          const std::string shown = byte < 0x20 || byte == 0x7f ? std::string(escape) : s_.substr(i_, end - i_);
+          throw ExprSyntaxError("unexpected character '" + shown + "'", s_, i_);
         }
         i_ += op.size();
         out.push_back({Token::Kind::Op, op, start});
