@@ -235,3 +235,12 @@ def test_a_syntax_error_names_the_character_and_counts_characters(source, shown,
         tessera.evaluate(source, a=np.ones(2), ab=np.ones(2))
     assert e.value.msg.startswith(f"unexpected character {shown} at position {offset - 1}")
     assert e.value.offset == offset and e.value.text == source
+
+
+def test_a_huge_map_tiles_halo_is_refused_before_any_tile():
+    calls = []
+    with pytest.raises(ValueError, match=r"map_tiles: a tile \(512, 512\) with halo .* at most 1 GiB a tile"):
+        tessera.map_tiles(lambda t: calls.append(1) or t, np.ones((50, 50), np.float32), halo=10**9)
+    assert calls == []
+    np.testing.assert_array_equal(tessera.map_tiles(lambda t: t * 2, np.ones((50, 50), np.float32), tile=(16, 16),
+                                                    halo=3), np.full((50, 50), 2, np.float32))

@@ -54,6 +54,26 @@ Image map_tiles(TileFunction function, const std::vector<Image>& inputs, const T
                      shape_to_string(o.tile));
   for (auto h : o.halo)
     if (h < 0) throw ValueError("map_tiles: halo must be non-negative");
+  // What one haloed tile of each input holds, checked before any is made:
+  // a halo of a billion is a mistake, not a request for gigabytes.
+  constexpr std::int64_t kMaxTileBytes = std::int64_t{1} << 30;
+  for (const Image& in : inputs) {
+    std::int64_t bytes = static_cast<std::int64_t>(itemsize(in.dtype()));
+    bool overflow = false;
+    for (std::size_t a = 0; a < in.ndim(); ++a) {
+      std::int64_t extent = in.shape()[a];
+      if (a < tiled) {
+        const std::int64_t h = a < o.halo.size() ? o.halo[a] : 0;
+        overflow = overflow || __builtin_mul_overflow(h, 2, &extent) ||
+                   __builtin_add_overflow(extent, std::min(o.tile[a], in.shape()[a]), &extent);
+      }
+      overflow = overflow || __builtin_mul_overflow(bytes, extent, &bytes);
+    }
+    if (overflow || bytes > kMaxTileBytes)
+      throw ValueError("map_tiles: a tile " + shape_to_string(o.tile) + " with halo " + shape_to_string(o.halo) +
+                       " would hold " + (overflow ? std::string("more than 2^63") : std::to_string(bytes)) +
+                       " bytes of an input; at most 1 GiB a tile (a smaller tile or halo)");
+  }
   const Shape& first = inputs[0].shape();
   if (first.size() < tiled)
     throw ValueError("map_tiles: tile " + shape_to_string(o.tile) + " has more axes than the input of shape " +
