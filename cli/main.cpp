@@ -151,13 +151,9 @@ struct OperationCommand {
   }
 };
 
-std::string operation_help(const tessera::Operation& op) {
-  return op.summary;
-}
-
 void add_operation_command(CLI::App& app, const tessera::Operation& op, OperationCommand& c) {
   c.op = &op;
-  c.cmd = app.add_subcommand(op.name, operation_help(op));
+  c.cmd = app.add_subcommand(op.name, op.summary);
   if (op.name.find('_') != std::string::npos) {
     std::string hyphened = op.name;
     for (auto& ch : hyphened)

@@ -1,9 +1,9 @@
 #include <set>
 
-#include "engine/array_source.hpp"
-#include "engine/copy.hpp"
 #include "core/convert_kernels.hpp"
 #include "core/thread_pool.hpp"
+#include "engine/array_source.hpp"
+#include "engine/copy.hpp"
 #include "engine/scheduler.hpp"
 #include "engine/tile_context.hpp"
 #include "tessera/image.hpp"
@@ -55,10 +55,10 @@ void Image::compute_into(const View& out, const ComputeOptions& options) const {
   // where an input overlapping `out` is read in any other way (a shifted view,
   // a neighbourhood), the result goes through a temporary, as in numpy.
   std::set<const ArraySource*> direct, deeper;
-  const bool root_is_expression = node_->elementwise();
+  const bool root_is_elementwise = node_->elementwise();
   for (const auto& input : node_->inputs()) {
     auto* s = dynamic_cast<const ArraySource*>(input.node().get());
-    if (s && root_is_expression && same_layout(s->view(), out)) direct.insert(s);
+    if (s && root_is_elementwise && same_layout(s->view(), out)) direct.insert(s);
     else sources(*input.node(), deeper);
   }
   if (auto* s = dynamic_cast<const ArraySource*>(node_.get())) deeper.insert(s);

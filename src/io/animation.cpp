@@ -5,7 +5,6 @@
 
 #include "engine/copy.hpp"
 #include "io/animation_encoder.hpp"
-#include "io/extension.hpp"
 #include "io/format.hpp"
 #include "tessera/animation.hpp"
 #include "tessera/error.hpp"
@@ -22,12 +21,12 @@ AnimationWriter::AnimationWriter(const std::string& path, std::int64_t height, s
   // GIF counts delays in centiseconds and APNG in 16-bit milliseconds.
   if (!(fps >= 0.1 && fps <= 100))
     throw ValueError("save_animation: fps must be from 0.1 to 100, got " + std::to_string(fps));
-  const std::string ext = io::lower_extension(path);
   const io::Format* format = nullptr;
-  for (const io::Format* f : io::formats())
-    if (f->encoder && std::find(f->extensions.begin(), f->extensions.end(), ext) != f->extensions.end()) format = f;
-  if (!format)
+  try {
+    format = &io::format_to_write(path, "encoder");
+  } catch (const ValueError&) {
     throw ValueError("save_animation: " + path + ": the extension must be " + io::extensions_that_can("encoder"));
+  }
   encoder_ = format->encoder(path, height, width, channels, fps);
 }
 
