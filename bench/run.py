@@ -362,6 +362,7 @@ def main():
     peak_rss_table("five_stages", ["tessera", "numexpr", "numpy"], size, 64,
                    f"a 5-stage pipeline on {size}x{size} float32")
 
+    interrupt_latency()
     stream_charts(q)
     # The cluster before the out-of-core cases: those stream 11 GB through the
     # page cache, after which every fresh page the workers touch is reclaimed
@@ -429,6 +430,17 @@ def out_of_core(q):
                  "equal to in memory" if exact else "MISMATCH vs in memory"])
     table("Out of core, file to file (s, best of 3 for the stack; peak RSS of the whole process, MB)",
           ["case", "tool", "time", "peak RSS", "speed", "memory", "target", "check"], rows)
+
+
+def interrupt_latency():
+    """Ctrl-C during a save (bench/interrupt.py)."""
+    import interrupt
+    lat, left = interrupt.latencies()
+    table("Ctrl-C in Python: SIGINT to KeyboardInterrupt during a save of 12 chained gaussian filters "
+          "(s, 5 runs, each 1 s into tens of seconds of work)",
+          ["median", "slowest", "runs", "files left", "target"],
+          [[f"{np.median(lat):.3f}", f"{max(lat):.3f}", " ".join(f"{t:.3f}" for t in lat), "yes" if left else "none",
+            verdict(max(lat) <= 0.5 and not left) + " (<=0.5 s, no file)"]])
 
 
 def dask_on_a_cluster(q):

@@ -53,6 +53,13 @@ class ExprSyntaxError : public Error {
   std::size_t position_;
 };
 
+// Work stopped by request_interrupt() (tessera/interrupt.hpp): Ctrl-C in
+// Python, a signal on the command line.
+class Interrupted : public Error {
+ public:
+  Interrupted() : Error("interrupted") {}
+};
+
 // A broken invariant inside tessera: a bug, never bad input.
 class InternalError : public Error {
  public:

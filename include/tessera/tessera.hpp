@@ -9,6 +9,7 @@
 #include "tessera/error.hpp"
 #include "tessera/evaluate.hpp"
 #include "tessera/filters.hpp"
+#include "tessera/interrupt.hpp"
 #include "tessera/io.hpp"
 #include "tessera/memory.hpp"
 #include "tessera/stacks.hpp"

@@ -1,6 +1,10 @@
 // numpy arrays <-> views, Python values as operands (see convert.hpp).
 #include "convert.hpp"
 
+#include <signal.h>
+
+#include <exception>
+
 namespace tessera::python {
 
 std::optional<DType> dtype_from_numpy(const py::dtype& dt) {
@@ -102,11 +106,53 @@ int threads_of(const py::object& threads) {
   return t;
 }
 
+namespace {
+unsigned long main_thread_id = 0;
+int sigint_routes = 0;  // nested EngineCalls on the main thread
+struct sigaction python_sigint;
+
+extern "C" void interrupt_on_sigint(int) { request_interrupt(); }
+}  // namespace
+
+void set_main_thread() {
+  main_thread_id = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
+}
+bool on_main_thread() { return PyThread_get_thread_ident() == main_thread_id; }
+
+EngineCall::EngineCall() {
+  // Only the main thread receives Python's SIGINT, and only Python's own C
+  // handler is replaced: SIG_IGN or SIG_DFL chosen by the program stay.
+  if (!on_main_thread()) return;
+  if (sigint_routes == 0) {
+    struct sigaction current;
+    if (sigaction(SIGINT, nullptr, &current) != 0) return;
+    if (!(current.sa_flags & SA_SIGINFO) && (current.sa_handler == SIG_IGN || current.sa_handler == SIG_DFL)) return;
+    struct sigaction route {};
+    route.sa_handler = interrupt_on_sigint;
+    sigemptyset(&route.sa_mask);
+    if (sigaction(SIGINT, &route, &python_sigint) != 0) return;
+  }
+  ++sigint_routes;
+  routes_sigint_ = true;
+}
+
+EngineCall::~EngineCall() {
+  if (!routes_sigint_) return;
+  if (--sigint_routes > 0) return;
+  sigaction(SIGINT, &python_sigint, nullptr);
+  if (interrupt_requested()) {
+    clear_interrupt();
+    // Stopped work throws Interrupted, raised as KeyboardInterrupt by the
+    // module; work that ended first leaves the signal to Python's handler.
+    if (std::uncaught_exceptions() == 0) PyErr_SetInterrupt();
+  }
+}
+
 py::object compute_to_python(const Image& img, const py::object& out, int threads) {
   if (out.is_none()) {
     Buffer b;
     {
-      py::gil_scoped_release release;
+      EngineCall call;
       b = img.compute({threads});
     }
     return array_of(b);
@@ -115,7 +161,7 @@ py::object compute_to_python(const Image& img, const py::object& out, int thread
   if (!a) throw TypeError("out must be a numpy array");
   const View v = view_of(a, true, "out");
   {
-    py::gil_scoped_release release;
+    EngineCall call;
     img.compute_into(v, {threads});
   }
   return std::move(a);

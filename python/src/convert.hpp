@@ -31,6 +31,28 @@ py::array array_of(const Buffer& b);
 Operand operand_of(const py::handle& h, const char* what = "operand");
 Image image_of(const py::handle& h, const char* what = "input");
 int threads_of(const py::object& threads);
+
+// Engine work called from Python: releases the GIL, and on the main thread
+// routes SIGINT to tessera::request_interrupt while it lasts, so that Ctrl-C
+// stops the work at its next tile (Python's own handler cannot run until the
+// call returns). The work then throws Interrupted, which the module raises as
+// KeyboardInterrupt through Python's handler; an interrupt that arrives too
+// late to stop the work is handed to Python as a pending SIGINT.
+class EngineCall {
+ public:
+  EngineCall();
+  ~EngineCall();
+  EngineCall(const EngineCall&) = delete;
+  EngineCall& operator=(const EngineCall&) = delete;
+
+ private:
+  bool routes_sigint_ = false;
+  py::gil_scoped_release release_;  // declared last: the GIL is back before the handler
+};
+// Records the interpreter's main thread (called at import); whether the
+// caller is on it (the only thread Python runs signal handlers on).
+void set_main_thread();
+bool on_main_thread();
 py::object compute_to_python(const Image& img, const py::object& out, int threads);
 
 // Each part of the module binds its own functions and classes.

@@ -59,7 +59,7 @@ void bind_io(py::module_& m) {
         fn(fraction);
       };
     }
-    py::gil_scoped_release release;
+    EngineCall call;
     tessera::save(img, path, o);
   }, py::arg("image"), py::arg("path"), py::arg("compression") = "none", py::arg("tile") = py::none(),
      py::arg("bigtiff") = "auto", py::arg("predictor") = "auto", py::arg("threads") = py::none(),

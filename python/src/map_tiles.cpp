@@ -58,7 +58,7 @@ py::object map_tiles_py(py::function func, py::args arrays, py::object tile, py:
   });
   Image result;
   {
-    py::gil_scoped_release release;  // the probe runs the first tile, which takes the GIL itself
+    EngineCall call;  // the probe runs the first tile, which takes the GIL itself
     result = map_tiles([fn](const Region& r, const std::vector<View>& in) { return call_tile(*fn, r, in); }, inputs, o,
                        dtype);
   }

@@ -11,6 +11,7 @@ using namespace tessera;
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "tessera's C++ engine";
+  tessera::python::set_main_thread();
 
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -33,6 +34,13 @@ PYBIND11_MODULE(_core, m) {
       py::object err = py::reinterpret_steal<py::object>(
           PyObject_CallFunctionObjArgs(PyExc_SyntaxError, msg.ptr(), details.ptr(), nullptr));
       PyErr_SetObject(PyExc_SyntaxError, err.ptr());
+    } catch (const Interrupted&) {
+      // Through Python's SIGINT handler, as if it had run: a program's own
+      // handler is honoured; the default raises KeyboardInterrupt.
+      // Elsewhere (work on another thread stopped by the same request), a
+      // plain KeyboardInterrupt.
+      if (python::on_main_thread()) PyErr_SetInterrupt();
+      if (!python::on_main_thread() || PyErr_CheckSignals() == 0) PyErr_SetNone(PyExc_KeyboardInterrupt);
     } catch (const NameError& e) {
       PyErr_SetString(PyExc_NameError, e.what());
     } catch (const TypeError& e) {

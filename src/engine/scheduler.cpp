@@ -7,6 +7,8 @@
 #include <tuple>
 
 #include "core/thread_pool.hpp"
+#include "tessera/error.hpp"
+#include "tessera/interrupt.hpp"
 
 namespace tessera::detail {
 
@@ -239,6 +241,7 @@ void GraphRunner::run(const Region& root_area, const View& out) {
       std::min<std::int64_t>({threads_, static_cast<std::int64_t>(tiles.size()), by_work}));
   if (contexts_.size() < static_cast<std::size_t>(workers)) contexts_.resize(static_cast<std::size_t>(workers));
   parallel_for(static_cast<std::int64_t>(tiles.size()), workers, [&](std::int64_t t, int worker) {
+    if (interrupt_requested()) throw Interrupted();
     TileContext& ctx = contexts_[static_cast<std::size_t>(worker)];
     ctx.begin_tile();
     const Region& r = tiles[static_cast<std::size_t>(t)];

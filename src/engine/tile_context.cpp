@@ -9,6 +9,8 @@
 #include <new>
 
 #include "core/cast.hpp"
+#include "tessera/error.hpp"
+#include "tessera/interrupt.hpp"
 
 namespace tessera::detail {
 
@@ -50,6 +52,9 @@ void TileContext::generate(const Node& node, const Region& region, const View& o
   views.reserve(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i)
     views.push_back(fetch(*inputs[i].node(), node.input_region(i, region), node.input_boundary(i)));
+  // Polled per node as well as per tile: a tile of a deep pipeline with wide
+  // halos can take a large part of a second.
+  if (!inputs.empty() && interrupt_requested()) throw Interrupted();
   node.generate(region, views, out, workspace_);
 }
 

@@ -3,6 +3,7 @@
 // kernel errors surface once, intermediates are never whole-image.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <numeric>
 #include <random>
 
@@ -144,6 +145,19 @@ TEST(Engine, KernelErrorsStopTheRunAndSurfaceOnce) {
   } catch (const ValueError& e) {
     EXPECT_NE(std::string(e.what()).find("kernel failed at"), std::string::npos);
   }
+}
+
+TEST(Engine, AnInterruptStopsEveryRunUntilWithdrawn) {
+  Buffer in = iota(DType::Float32, {600, 500});
+  const Image img = uniform_filter(Image::wrap(in.view()), {5, 5});
+  const Buffer expected = img.compute({2});
+  request_interrupt();
+  EXPECT_TRUE(interrupt_requested());
+  EXPECT_THROW(img.compute({2}), Interrupted);
+  EXPECT_THROW(img.compute({1}), Interrupted);
+  clear_interrupt();
+  const Buffer again = img.compute({2});
+  EXPECT_EQ(std::memcmp(again.data(), expected.data(), 600 * 500 * sizeof(float)), 0);
 }
 
 TEST(Engine, ComputeRegionAndOutShapeChecks) {
