@@ -40,6 +40,9 @@ class Image {
   std::size_t ndim() const { return node_->shape().size(); }
   const std::shared_ptr<const Node>& node() const { return node_; }
   explicit operator bool() const { return node_ != nullptr; }
+  // The file whose pixels this is (or a crop of them), for messages; empty
+  // for anything computed or in memory.
+  std::string file() const;
 
   // Element-wise conversion with tessera's rule: floats round to nearest (ties
   // to even), saturate at the target's limits, NaN becomes 0; integers

@@ -66,6 +66,9 @@ class Node {
   // that grid to get the same bits. Empty: none (every period 1).
   virtual Shape block_grid() const;
 
+  // The file whose pixels this node reads, for messages; empty if none.
+  virtual std::string file() const;
+
   // The tile shape this node wants its output cut into (leading axes), if any.
   virtual std::optional<Shape> preferred_tile() const;
 

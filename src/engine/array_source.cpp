@@ -5,7 +5,8 @@
 
 namespace tessera::detail {
 
-ArraySource::ArraySource(View view) : Node(view.shape, view.dtype, {}), view_(std::move(view)) {}
+ArraySource::ArraySource(View view, std::string file)
+    : Node(view.shape, view.dtype, {}), view_(std::move(view)), file_(std::move(file)) {}
 
 bool ArraySource::direct_view(const Region& region, View& out) const {
   out = view_.sub(region);

@@ -8,15 +8,18 @@ namespace tessera::detail {
 
 class ArraySource final : public Node {
  public:
-  explicit ArraySource(View view);
+  // `file`: the file the memory maps, if any (for messages).
+  explicit ArraySource(View view, std::string file = {});
   const View& view() const { return view_; }
 
-  std::string name() const override { return "array"; }
+  std::string name() const override { return file_.empty() ? "array" : "array of " + file_; }
+  std::string file() const override { return file_; }
   bool direct_view(const Region& region, View& out) const override;
   void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override;
 
  private:
   View view_;
+  std::string file_;
 };
 
 }  // namespace tessera::detail

@@ -29,6 +29,12 @@ Image::Image(std::shared_ptr<const Node> node) : node_(std::move(node)) {
 
 Image Image::wrap(const View& view) { return Image(std::make_shared<ArraySource>(view)); }
 
+std::string Image::file() const {
+  const Node* n = node_.get();
+  while (n && n->is_crop()) n = n->inputs()[0].node().get();
+  return n ? n->file() : std::string();
+}
+
 namespace {
 
 // Every in-memory source the graph reads.

@@ -27,5 +27,6 @@ std::vector<std::int64_t> Node::seams(std::size_t) const { return {}; }
 Shape Node::block_grid() const { return {}; }
 
 std::optional<Shape> Node::preferred_tile() const { return std::nullopt; }
+std::string Node::file() const { return {}; }
 
 }  // namespace tessera

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "engine/array_source.hpp"
 #include "engine/copy.hpp"
 #include "io/atomic_file.hpp"
 #include "io/byteswap.hpp"
@@ -156,7 +157,8 @@ Image open_npy(const std::string& path) {
   // Big-endian data cannot be read in place, nor data at an offset that is
   // not a multiple of the item size (typed loads would be misaligned): read
   // it (rare: numpy writes native order, aligned).
-  if (h.swap || bytes == 0 || h.data_offset % item != 0) return Image::wrap(read_npy(path).view());
+  if (h.swap || bytes == 0 || h.data_offset % item != 0)
+    return Image(std::make_shared<detail::ArraySource>(read_npy(path).view(), path));
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) bad(path, "cannot open (" + sys_error() + ")");
   const std::size_t length = h.data_offset + bytes;
@@ -174,7 +176,7 @@ Image open_npy(const std::string& path) {
     v.strides.assign(s.rbegin(), s.rend());
   }
   v.owner = std::shared_ptr<void>(map, [length](void* p) { ::munmap(p, length); });
-  return Image::wrap(v);
+  return Image(std::make_shared<detail::ArraySource>(v, path));
 }
 
 namespace {

@@ -52,6 +52,7 @@ class TiffSource final : public Node {
   }
 
   std::string name() const override { return "TIFF " + path_; }
+  std::string file() const override { return path_; }
 
   void generate(const Region& region, const std::vector<View>&, const View& out, Workspace& workspace) const override {
     // Per page: the out view as (rows, cols, channels).

@@ -143,7 +143,7 @@ def test_steepest_on_multipage_tiff(tmp_path, rng):
 
 @pytest.mark.parametrize("args, message", [
     (["mean", "-o", "{t}/o.tif", "{t}/in0.tif", "{t}/missing.tif"], "missing.tif: no such file"),
-    (["mean", "-o", "{t}/o.tif", "{t}/in0.tif", "{t}/small.tif"], "image 1 has shape"),
+    (["mean", "-o", "{t}/o.tif", "{t}/in0.tif", "{t}/small.tif"], "small.tif) has shape (5, 5), but image 0 ("),
     (["wsum", "-o", "{t}/o.tif", "--weights", "1,x", "{t}/in0.tif", "{t}/in1.tif"], "--weights"),
     (["wsum", "-o", "{t}/o.tif", "--weights", "1", "{t}/in0.tif", "{t}/in1.tif"], "1 weights for 2 images"),
     (["mean", "-o", "{t}/o.tif", "{t}/in0.tif", "--compression", "rar"], "unknown compression"),

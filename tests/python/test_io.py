@@ -231,6 +231,11 @@ def test_stack_errors(tmp_path, rng):
     a, b = np.zeros((4, 5), np.uint8), np.zeros((4, 6), np.uint8)
     with pytest.raises(ValueError, match=r"image 1 has shape \(4, 6\), but image 0 has shape \(4, 5\)"):
         tessera.stack_mean([a, b])
+    # A file is named by its path (the hardening issue: "image 1" alone did not say which).
+    np.save(tmp_path / "a.npy", a)
+    tifffile.imwrite(tmp_path / "b.tif", b)
+    with pytest.raises(ValueError, match=r"image 1 \(\S*b\.tif\) has shape \(4, 6\), but image 0 \(\S*a\.npy\)"):
+        tessera.stack_mean([tessera.open(tmp_path / "a.npy"), tessera.open(tmp_path / "b.tif")[:, :]])
     with pytest.raises(ValueError, match="2 weights for 3 images"):
         tessera.weighted_sum([a, a, a], [1, 2])
     with pytest.raises(ValueError, match="at least one"):
