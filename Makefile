@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-cpp test-python demo bench clean
+.PHONY: all deps build test test-cpp test-python demo bench fuzz sanitize clean
 
 all: build
 
@@ -40,5 +40,12 @@ demo: build
 bench: build
 	@$(PY) bench/run.py
 
+# Checking targets, not part of `make test` (README, "Reliability").
+fuzz:
+	@bash scripts/fuzz.sh
+
+sanitize:
+	@bash scripts/sanitize.sh
+
 clean:
-	rm -rf $(BUILD) $(VENV) python/tessera/_core*.so demo-out
+	rm -rf $(BUILD) build-fuzz build-asan build-tsan $(VENV) python/tessera/_core*.so demo-out

@@ -19,6 +19,11 @@ packages=(
   # peak RSS of a command, in `make bench`
   time
 )
+# Extra tools of the checking targets: `install-deps.sh fuzz` (make fuzz:
+# clang's libFuzzer; the seed corpora's writers libtiff's tiffcp and GDAL).
+if [ "${1:-}" = fuzz ]; then
+  packages+=(clang libclang-rt-dev libtiff-tools gdal-bin)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

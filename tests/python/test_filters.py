@@ -1,6 +1,7 @@
 """Neighbourhood and speckle filters against scipy.ndimage and float64 numpy
 formulas written here: every mode, dtypes, odd/prime shapes, shapes smaller
 than the window, views, edge cases, laziness, errors and the CLI."""
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -304,7 +305,7 @@ def test_speckle_errors(name):
 
 # ------------------------------------------------------------------- CLI ----
 
-CLI = str(Path(sys.executable).parent / "tessera")
+CLI = os.environ.get("TESSERA_CLI") or str(Path(sys.executable).parent / "tessera")  # make sanitize sets it
 
 
 @pytest.mark.parametrize("name,func", [("enhanced-lee", "enhanced_lee_filter"), ("lee", "lee_filter"),

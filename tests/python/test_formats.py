@@ -13,7 +13,7 @@ import tifffile
 import tessera
 from test_chart import read_frames
 
-CLI = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tessera"
+CLI = Path(os.environ.get("TESSERA_CLI") or Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tessera")
 
 
 def test_the_registry_lists_every_format():

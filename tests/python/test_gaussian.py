@@ -1,6 +1,7 @@
 """gaussian_filter against scipy.ndimage.gaussian_filter: every mode, every
 dtype, odd and prime sizes, orders 0 to 2, per-axis sigma and order,
 non-contiguous views, lazy chains, Dask and the CLI."""
+import os
 import subprocess
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import tessera.dask as tdask
 from conftest import NUMERIC, random_array
 
 MODES = ["reflect", "mirror", "nearest", "wrap", "constant"]
-CLI = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tessera"
+CLI = Path(os.environ.get("TESSERA_CLI") or Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tessera")
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -1,6 +1,7 @@
 """Hostile and careless input (the hardening issue): headers whose sizes
 overflow or claim more than their bytes can hold are refused with the file's
 name before anything is allocated; nothing crashes or reads garbage."""
+import os
 import struct
 import subprocess
 import time
@@ -12,7 +13,7 @@ import pytest
 
 import tessera
 
-CLI = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tessera"
+CLI = Path(os.environ.get("TESSERA_CLI") or Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tessera")
 
 
 def write_npy_header(path, shape, descr="<u1", data=b"\0" * 64):

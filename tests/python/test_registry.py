@@ -3,6 +3,7 @@ operation has a Python function with the registry's signature, a Dask twin
 equal to the in-memory result on two chunkings, and a CLI subcommand; called
 with defaults, every face gives the same result, and a bad argument the same
 message."""
+import os
 import inspect
 import subprocess
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 import tessera
 import tessera.dask as tdask
 
-CLI = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tessera"
+CLI = Path(os.environ.get("TESSERA_CLI") or Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tessera")
 SPECS = {spec["name"]: spec for spec in tessera.operations()}
 
 
