@@ -16,7 +16,7 @@ build() {  # build DIR SANITIZERS [cmake options...]
   local dir=$1 sanitizers=$2
   shift 2
   [ -f "$dir/CMakeCache.txt" ] || cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DTESSERA_SANITIZE="$sanitizers" -DTESSERA_BUILD_EXTRAS=OFF "$@" >/dev/null
+    -DTESSERA_SANITIZE="$sanitizers" -DTESSERA_BUILD_EXTRAS=OFF -DPYTHON_EXECUTABLE=/usr/bin/python3 "$@" >/dev/null
   cmake --build "$dir" -j "$jobs" > "$dir/build.log" 2>&1 || {
     grep -E 'error' -A5 "$dir/build.log" | head -40; echo "build failed ($dir/build.log)" >&2; exit 1; }
 }
@@ -32,7 +32,9 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 echo "== C++ tests, ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1 build-asan/tessera_tests --gtest_brief=1 | tail -n 3
 echo "== Python tests, ASan+UBSan"
-LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 \
+# libstdc++ too: Python does not link it, and ASan's throw interceptor must
+# find it at start-up.
+LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libstdc++.so)" ASAN_OPTIONS=detect_leaks=0 \
   PYTHONPATH="$PWD/build-asan/python" TESSERA_CLI="$PWD/build-asan/tessera" \
   .venv/bin/python -m pytest -q -p no:cacheprovider -x tests/python | tail -n 3
 

@@ -184,7 +184,18 @@ struct VectorFn {
   __m256d (*d4)(__m256d);
   __m256 (*f8)(__m256);
 };
+// Whether libmvec has F, asked without comparing addresses to null (not a
+// constant expression under GCC's sanitizers).
+template <UnaryFn F> constexpr bool has_vector_fn() {
+  switch (F) {
+    case UnaryFn::Exp: case UnaryFn::Log: case UnaryFn::Log10: case UnaryFn::Log1p: case UnaryFn::Expm1:
+    case UnaryFn::Sin: case UnaryFn::Cos: case UnaryFn::Tan: case UnaryFn::Arcsin: case UnaryFn::Arccos:
+    case UnaryFn::Arctan: case UnaryFn::Sinh: case UnaryFn::Cosh: case UnaryFn::Tanh: return true;
+    default: return false;
+  }
+}
 template <UnaryFn F> constexpr VectorFn vector_fn() {
+  static_assert(has_vector_fn<F>());
   switch (F) {
     case UnaryFn::Exp: return {&_ZGVdN4v_exp, &_ZGVdN8v_expf};
     case UnaryFn::Log: return {&_ZGVdN4v_log, &_ZGVdN8v_logf};
@@ -200,7 +211,7 @@ template <UnaryFn F> constexpr VectorFn vector_fn() {
     case UnaryFn::Sinh: return {&_ZGVdN4v_sinh, &_ZGVdN8v_sinhf};
     case UnaryFn::Cosh: return {&_ZGVdN4v_cosh, &_ZGVdN8v_coshf};
     case UnaryFn::Tanh: return {&_ZGVdN4v_tanh, &_ZGVdN8v_tanhf};
-    default: return {nullptr, nullptr};
+    default: return {nullptr, nullptr};  // unreachable (has_vector_fn)
   }
 }
 
@@ -419,7 +430,7 @@ KernelTable build() {
       constexpr auto F = static_cast<UnaryFn>(decltype(f)::value);
       if constexpr (unary_ok<F, T>()) t.unary[f][dtype_index<T>()] = &unary_kernel<F, T>;
 #ifdef __AVX2__
-      if constexpr (is_flt<T> && vector_fn<F>().d4 != nullptr) t.unary[f][dtype_index<T>()] = &unary_vector_kernel<F, T>;
+      if constexpr (is_flt<T> && has_vector_fn<F>()) t.unary[f][dtype_index<T>()] = &unary_vector_kernel<F, T>;
 #endif
     });
     for_each_index(std::make_integer_sequence<int, kBinaryCount>{}, [&](auto f) {
