@@ -47,8 +47,27 @@ std::shared_ptr<const void> keep_alive(py::object o) {
   });
 }
 
-View view_of(const py::array& a, bool writable, const char* what) {
-  if (writable && !a.writeable()) throw ValueError(std::string(what) + " is read-only");
+namespace {
+// numpy allows arrays whose data or strides are no multiple of the item size
+// (unpickled from a byte stream, as Dask's workers do, or a view of a
+// packed record); typed loads from them are undefined behaviour.
+bool aligned(const py::array& a) {
+  const auto item = static_cast<std::uintptr_t>(a.itemsize());
+  if (reinterpret_cast<std::uintptr_t>(a.data()) % item != 0) return false;
+  for (py::ssize_t i = 0; i < a.ndim(); ++i)  // as numpy: length-1 axes' strides do not count
+    if (a.shape(i) > 1 && static_cast<std::uintptr_t>(a.strides(i)) % item != 0) return false;
+  return true;
+}
+}  // namespace
+
+View view_of(const py::array& array, bool writable, const char* what) {
+  if (writable && !array.writeable()) throw ValueError(std::string(what) + " is read-only");
+  py::array a = array;
+  if (!aligned(a)) {
+    if (writable)
+      throw ValueError(std::string(what) + " is not aligned to its item size; give an aligned array (a copy)");
+    a = py::array::ensure(a.attr("copy")());  // an input: read an aligned copy
+  }
   View v;
   v.dtype = checked_dtype(a.dtype(), what);
   v.data = static_cast<std::byte*>(const_cast<void*>(a.data()));
