@@ -67,7 +67,8 @@ int cmd_info(const std::string& path) {
   return 0;
 }
 
-int cmd_eval(const std::string& expr, const std::vector<std::string>& inputs, const OutputArgs& out) {
+int cmd_eval(const std::string& expr, const std::vector<std::string>& inputs, const tessera::Boundary& boundary,
+             const OutputArgs& out) {
   tessera::Variables vars;
   for (const auto& spec : inputs) {
     const auto eq = spec.find('=');
@@ -75,7 +76,7 @@ int cmd_eval(const std::string& expr, const std::vector<std::string>& inputs, co
       throw tessera::ValueError("--input takes NAME=FILE, got '" + spec + "'");
     vars.emplace(spec.substr(0, eq), tessera::open(spec.substr(eq + 1)));
   }
-  out.save(tessera::expression(expr, vars));
+  out.save(tessera::expression(expr, vars, boundary));
   return 0;
 }
 
@@ -419,12 +420,19 @@ int main(int argc, char** argv) {
   std::string info_path;
   info->add_option("FILE", info_path, "the file")->required();
 
-  auto* eval = app.add_subcommand("eval", "evaluate an element-wise expression over image files, streaming");
+  auto* eval = app.add_subcommand("eval", "evaluate an expression over image files, streaming");
   std::string expr;
   std::vector<std::string> inputs;
+  std::string eval_mode = "reflect";
+  double eval_cval = 0.0;
   OutputArgs eval_out;
-  eval->add_option("EXPR", expr, "the expression, e.g. 'where(a > 240, 0, a)'")->required();
+  eval->add_option("EXPR", expr,
+                   "the expression, e.g. 'where(a > 240, 0, a)'; a[..., 0] picks a channel, a[-1, 0] reads a "
+                   "neighbour")->required();
   eval->add_option("-i,--input", inputs, "NAME=FILE, once per variable");
+  eval->add_option("--mode", eval_mode,
+                   "outside the image, for neighbours: reflect, mirror, nearest, wrap, constant (default reflect)");
+  eval->add_option("--cval", eval_cval, "the value outside the image for --mode constant (default 0)");
   eval_out.add_to(eval);
 
   auto* ops = app.add_subcommand("ops", "list every operation with its parameters and defaults");
@@ -479,7 +487,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     if (info->parsed()) return cmd_info(info_path);
-    if (eval->parsed()) return cmd_eval(expr, inputs, eval_out);
+    if (eval->parsed()) return cmd_eval(expr, inputs, {tessera::parse_boundary_mode(eval_mode), eval_cval}, eval_out);
     if (ops->parsed()) return cmd_ops(ops_markdown);
     for (const auto& c : op_commands)
       if (c.cmd->parsed()) return run_operation(*c.op, c);

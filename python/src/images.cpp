@@ -155,24 +155,22 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
 
   m.def("expression_names", &expression_names, py::arg("expression"));
 
-  m.def("evaluate", [](const std::string& expr, const py::dict& variables, py::object out, py::object threads) {
+  // The variables, and the boundary of neighbour reads (a[-1, 0]).
+  auto lazy = [](const std::string& expr, const py::dict& variables, const std::string& mode, double cval) {
     Variables vars;
     for (auto [k, v] : variables) {
       const std::string name = k.cast<std::string>();
       vars.emplace(name, operand_of(v, ("variable '" + name + "'").c_str()));
     }
-    const Image img = expression(expr, vars);
-    return compute_to_python(img, out, threads_of(threads));
-  }, py::arg("expression"), py::arg("variables"), py::arg("out") = py::none(), py::arg("threads") = py::none());
-
-  m.def("expression", [](const std::string& expr, const py::dict& variables) {
-    Variables vars;
-    for (auto [k, v] : variables) {
-      const std::string name = k.cast<std::string>();
-      vars.emplace(name, operand_of(v, ("variable '" + name + "'").c_str()));
-    }
-    return expression(expr, vars);
-  }, py::arg("expression"), py::arg("variables"));
+    return expression(expr, vars, Boundary{parse_boundary_mode(mode), cval});
+  };
+  m.def("evaluate", [lazy](const std::string& expr, const py::dict& variables, py::object out, py::object threads,
+                           const std::string& mode, double cval) {
+    return compute_to_python(lazy(expr, variables, mode, cval), out, threads_of(threads));
+  }, py::arg("expression"), py::arg("variables"), py::arg("out") = py::none(), py::arg("threads") = py::none(),
+     py::arg("mode") = "reflect", py::arg("cval") = 0.0);
+  m.def("expression", lazy, py::arg("expression"), py::arg("variables"), py::arg("mode") = "reflect",
+        py::arg("cval") = 0.0);
 }
 
 }  // namespace tessera::python

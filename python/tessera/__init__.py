@@ -70,22 +70,35 @@ def _variables(expression, variables, depth):
     return variables
 
 
-def evaluate(expression, out=None, threads=None, **variables):
-    """Evaluates an element-wise expression over arrays, fused, on all cores.
+def evaluate(expression, out=None, threads=None, mode="reflect", cval=0.0, **variables):
+    """Evaluates an expression over arrays, fused, on all cores.
 
-    Names not given as keyword arguments are looked up in the caller's frame.
+    Names not given as keyword arguments are looked up in the caller's frame
+    (``out``, ``threads``, ``mode`` and ``cval`` are this function's own).
     Operators: ``+ - * / // % **``, unary ``-``, comparisons, ``& | ^ ~``;
     functions: ``where(c, a, b)``, ``clip(x, lo, hi)``, ``minimum``,
     ``maximum``, ``arctan2``, ``abs``, ``sqrt``, ``exp``, ``log``, ``log10``,
     ``log1p``, ``expm1``, trigonometric and hyperbolic functions, ``floor``,
     ``ceil``. Returns a new array, or ``out`` (converted by tessera's rule).
+
+    Subscripts of a variable, with constant integers:
+
+    * ``a[..., 0]``, ``a[..., 0:3]``: numpy's indexing of the last axes
+      (channel picks);
+    * ``a[-1, 0]``: a neighbour, ``a``'s element at (y - 1, x) for each
+      (y, x); one offset per leading axis given, the remaining axes
+      (channels) stay with the element. Outside ``a``, ``mode`` decides, as
+      in scipy.ndimage: ``reflect``, ``mirror``, ``nearest``, ``wrap`` or
+      ``constant`` (``cval``). ``evaluate("a[0, 1] + a[0, -1] + a[1, 0] +
+      a[-1, 0] - 4 * a", mode="nearest")`` is ``scipy.ndimage.laplace(a,
+      mode="nearest")``; it runs tile by tile, as any filter.
     """
-    return _core.evaluate(expression, _variables(expression, variables, 1), out, threads)
+    return _core.evaluate(expression, _variables(expression, variables, 1), out, threads, mode, cval)
 
 
-def expression(expression, **variables):
+def expression(expression, mode="reflect", cval=0.0, **variables):
     """Like :func:`evaluate`, but returns a lazy :class:`Image`."""
-    return _core.expression(expression, _variables(expression, variables, 1))
+    return _core.expression(expression, _variables(expression, variables, 1), mode, cval)
 
 
 def block(arrays):

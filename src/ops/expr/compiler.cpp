@@ -14,12 +14,16 @@
 
 namespace tessera::detail {
 
-namespace {
+bool LeafRef::reads(const ExprTree& leaf) const {
+  if (leaf.leaf.node().get() != node || leaf.offset != offset) return false;
+  return offset.empty() || (leaf.boundary.mode == boundary.mode && leaf.boundary.cval == boundary.cval);
+}
 
+namespace {
 
 class Compiler {
  public:
-  Compiler(const ExprPtr& root, const std::vector<const Node*>& leaves, const std::vector<bool>& row_leaf)
+  Compiler(const ExprPtr& root, const std::vector<LeafRef>& leaves, const std::vector<bool>& row_leaf)
       : leaves_(leaves), row_leaf_(row_leaf) {
     count_uses(root.get());
     preallocate(root.get());
@@ -30,7 +34,7 @@ class Compiler {
     std::set<int> leaves_used;
     for (const auto& ld : p_.loads) leaves_used.insert(ld.leaf);
     if (leaves_used.size() == 1 && (costly_ || p_.steps.size() > 8)) {
-      const DType d = leaves_[static_cast<std::size_t>(*leaves_used.begin())]->dtype();
+      const DType d = leaves_[static_cast<std::size_t>(*leaves_used.begin())].node->dtype();
       if (itemsize(d) == 1) p_.lookup_leaf = *leaves_used.begin();
     }
   }
@@ -55,7 +59,7 @@ class Compiler {
     bool row = false;
     if (is_leaf_load(t)) {
       const ExprTree* leaf = t->op == ExprOp::Leaf ? t : t->args[0].get();
-      row = row_leaf_[static_cast<std::size_t>(leaf_index(leaf->leaf.node().get()))];
+      row = row_leaf_[static_cast<std::size_t>(leaf_index(*leaf))];
     } else if (t->op != ExprOp::Const) {
       bool all = true;
       for (const auto& a : t->args) {
@@ -129,8 +133,8 @@ class Compiler {
     return r;
   }
 
-  int leaf_index(const Node* n) const {
-    auto it = std::find(leaves_.begin(), leaves_.end(), n);
+  int leaf_index(const ExprTree& leaf) const {
+    auto it = std::find_if(leaves_.begin(), leaves_.end(), [&](const LeafRef& r) { return r.reads(leaf); });
     if (it == leaves_.end()) throw InternalError("expression leaf missing from the node inputs");
     return static_cast<int>(it - leaves_.begin());
   }
@@ -149,7 +153,7 @@ class Compiler {
         if (t->op == ExprOp::Leaf || t->args[0]->op == ExprOp::Leaf) {
           // A leaf, or a leaf converted: one load, shared by every use.
           const ExprTree* leaf = t->op == ExprOp::Leaf ? t : t->args[0].get();
-          const auto key = std::make_pair(leaf_index(leaf->leaf.node().get()), t->dtype);
+          const auto key = std::make_pair(leaf_index(*leaf), t->dtype);
           if (auto it = load_reg_.find(key); it != load_reg_.end()) {
             r = it->second;
           } else {
@@ -201,7 +205,7 @@ class Compiler {
     return r;
   }
 
-  const std::vector<const Node*>& leaves_;
+  const std::vector<LeafRef>& leaves_;
   const std::vector<bool>& row_leaf_;
   std::map<const ExprTree*, bool> row_of_;
   std::map<const ExprTree*, int> expanded_of_;
@@ -229,11 +233,11 @@ std::vector<std::byte> lookup_table(const Program& p, DType in_dtype, DType dtyp
   return table;
 }
 
-Program compile_program(const ExprPtr& root, const std::vector<const Node*>& leaves,
+Program compile_program(const ExprPtr& root, const std::vector<LeafRef>& leaves,
                         const std::vector<bool>& row_leaf) {
   Program p = Compiler(root, leaves, row_leaf).take();
   if (p.lookup_leaf >= 0) {
-    const DType in = leaves[static_cast<std::size_t>(p.lookup_leaf)]->dtype();
+    const DType in = leaves[static_cast<std::size_t>(p.lookup_leaf)].node->dtype();
     auto lookup = std::make_shared<Program::Lookup>();
     lookup->table = lookup_table(p, in, p.result_dtype, leaves.size());
     if (itemsize(p.result_dtype) == 1 && in != DType::Bool) {
@@ -247,14 +251,14 @@ Program compile_program(const ExprPtr& root, const std::vector<const Node*>& lea
   return p;
 }
 
-Programs compile_programs(const ExprPtr& root, const std::vector<const Node*>& leaves, const Shape& shape) {
+Programs compile_programs(const ExprPtr& root, const std::vector<LeafRef>& leaves, const Shape& shape) {
   Programs p{compile_program(root, leaves), std::nullopt};
   if (shape.empty() || shape.back() <= 1) return p;
   // A row leaf: length 1 (or absent) on the last axis, not broadcast everywhere.
   std::vector<bool> row_leaf(leaves.size(), false);
   bool any = false;
   for (std::size_t i = 0; i < leaves.size(); ++i) {
-    const Shape& s = leaves[i]->shape();
+    const Shape& s = leaves[i].node->shape();
     const bool last_broadcast = s.empty() || s.back() == 1;
     const bool varies = std::any_of(s.begin(), s.end(), [](std::int64_t d) { return d > 1; });
     row_leaf[i] = last_broadcast && varies;

@@ -3,61 +3,110 @@
 #include <algorithm>
 #include <set>
 
+#include "tessera/error.hpp"
+
 namespace tessera::detail {
 
 namespace {
-void collect_leaves(const ExprTree* t, std::vector<Image>& out, std::set<const ExprTree*>& seen) {
+
+void collect_leaves(const ExprTree* t, std::vector<const ExprTree*>& out, std::set<const ExprTree*>& seen) {
   if (!seen.insert(t).second) return;
   if (t->op == ExprOp::Leaf) {
-    const bool known = std::any_of(out.begin(), out.end(),
-                                   [&](const Image& i) { return i.node() == t->leaf.node(); });
-    if (!known) out.push_back(t->leaf);
+    out.push_back(t);
     return;
   }
   for (const auto& a : t->args) collect_leaves(a.get(), out, seen);
 }
 
-std::vector<Image> leaves_of(const ExprPtr& tree) {
-  std::vector<Image> leaves;
+bool same_boundary(const Boundary& a, const Boundary& b) { return a.mode == b.mode && a.cval == b.cval; }
+
+// Leaves at an offset first: each (node, boundary) is one input, widened by
+// its leaves' offsets; a leaf read in place then joins an input of its node
+// (offset 0 lies inside any halo), or is an input of its own.
+ExprNode::Plan plan_of(const ExprPtr& tree) {
+  std::vector<const ExprTree*> leaves;
   std::set<const ExprTree*> seen;
   collect_leaves(tree.get(), leaves, seen);
-  return leaves;
+  std::stable_partition(leaves.begin(), leaves.end(), [](const ExprTree* l) { return !l->offset.empty(); });
+  ExprNode::Plan p;
+  for (const ExprTree* l : leaves) {
+    const Node* node = l->leaf.node().get();
+    LeafRef ref{node, l->offset, l->boundary};
+    if (std::any_of(p.leaves.begin(), p.leaves.end(), [&](const LeafRef& r) { return r.reads(*l); })) continue;
+    std::size_t input = p.inputs.size();
+    for (std::size_t i = 0; i < p.inputs.size(); ++i)
+      if (p.inputs[i].node().get() == node && (l->offset.empty() || same_boundary(p.boundaries[i], l->boundary)))
+        input = i;
+    if (input == p.inputs.size()) {
+      p.inputs.push_back(l->leaf);
+      p.boundaries.push_back(l->offset.empty() ? Boundary{} : l->boundary);
+      p.before.emplace_back(l->leaf.ndim(), 0);
+      p.after.emplace_back(l->leaf.ndim(), 0);
+    }
+    for (std::size_t a = 0; a < l->offset.size(); ++a) {
+      p.before[input][a] = std::max(p.before[input][a], -l->offset[a]);
+      p.after[input][a] = std::max(p.after[input][a], l->offset[a]);
+    }
+    p.leaves.push_back(std::move(ref));
+    p.input_of.push_back(input);
+  }
+  return p;
 }
 
-std::vector<const Node*> leaf_nodes(const std::vector<Image>& leaves) {
-  std::vector<const Node*> nodes;
-  for (const auto& l : leaves) nodes.push_back(l.node().get());
-  return nodes;
-}
 }  // namespace
 
-ExprNode::ExprNode(ExprPtr tree)
-    : Node(tree->shape, tree->dtype, leaves_of(tree)),
+ExprNode::ExprNode(ExprPtr tree) : ExprNode(tree, plan_of(tree)) {}
+
+ExprNode::ExprNode(ExprPtr tree, Plan plan)
+    : Node(tree->shape, tree->dtype, plan.inputs),
       tree_(std::move(tree)),
-      programs_(compile_programs(tree_, leaf_nodes(inputs()), shape())) {}
+      plan_(std::move(plan)),
+      programs_(compile_programs(tree_, plan_.leaves, shape())) {
+  for (std::size_t i = 0; i < plan_.inputs.size(); ++i) {
+    const Shape& in = plan_.inputs[i].shape();
+    const std::size_t lead = shape().size() - in.size();
+    for (std::size_t a = 0; a < in.size(); ++a) {
+      if (plan_.before[i][a] == 0 && plan_.after[i][a] == 0) continue;
+      stencil_ = true;
+      if (in[a] == 1 && shape()[a + lead] != 1)
+        throw ValueError("a neighbour along axis " + std::to_string(a) + " of an input of shape " +
+                         shape_to_string(in) + ", which broadcasts along it to " + shape_to_string(shape()));
+    }
+  }
+}
 
 // A leaf's axes align with the output's last axes; an axis of length 1
-// broadcasts, so only its single element is needed.
+// broadcasts, so only its single element is needed. Neighbours widen it.
 Region ExprNode::input_region(std::size_t i, const Region& out) const {
   const Shape& in = inputs()[i].shape();
   const std::size_t lead = shape().size() - in.size();
   Region r{Shape(in.size()), Shape(in.size())};
   for (std::size_t a = 0; a < in.size(); ++a) {
     const bool broadcast = in[a] == 1 && shape()[a + lead] != 1;
-    r.offset[a] = broadcast ? 0 : out.offset[a + lead];
-    r.size[a] = broadcast ? 1 : out.size[a + lead];
+    r.offset[a] = broadcast ? 0 : out.offset[a + lead] - plan_.before[i][a];
+    r.size[a] = broadcast ? 1 : out.size[a + lead] + plan_.before[i][a] + plan_.after[i][a];
   }
   return r;
 }
 
+Boundary ExprNode::input_boundary(std::size_t i) const { return plan_.boundaries[i]; }
+
 void ExprNode::generate(const Region& region, const std::vector<View>& inputs,
                         const View& out, Workspace& workspace) const {
   std::vector<View> leaves;
-  leaves.reserve(inputs.size());
-  for (const View& in : inputs) {
-    // Broadcast to the output region: new leading axes and length-1 axes get stride 0.
+  leaves.reserve(plan_.leaves.size());
+  for (std::size_t l = 0; l < plan_.leaves.size(); ++l) {
+    const std::size_t i = plan_.input_of[l];
+    const View& in = inputs[i];
+    const Shape& offset = plan_.leaves[l].offset;
+    // The leaf's window of its input's (widened) region, broadcast to the
+    // output region: new leading axes and length-1 axes get stride 0.
     View v = in;
     const std::size_t lead = region.ndim() - in.ndim();
+    for (std::size_t a = 0; a < in.ndim(); ++a) {
+      const std::int64_t start = plan_.before[i][a] + (a < offset.size() ? offset[a] : 0);
+      v.data += start * in.strides[a];
+    }
     v.shape = region.size;
     v.strides.assign(region.ndim(), 0);
     for (std::size_t a = 0; a < in.ndim(); ++a)

@@ -1,5 +1,9 @@
-// An element-wise expression as an engine node: its inputs are the tree's
-// leaf images, its halo is zero, and its tile kernel is the compiled program.
+// An expression as an engine node: its inputs are the tree's leaf images,
+// its tile kernel is the compiled program. Leaves read in place make it
+// element-wise (no halo); a leaf read at an offset (a neighbour, a[-1, 0])
+// widens its input's region by the offsets, padded by the leaf's boundary,
+// and is read from that one padded region at its offset: a stencil of any
+// number of neighbours fetches each input once per tile.
 #pragma once
 
 #include "ops/expr/program.hpp"
@@ -13,13 +17,27 @@ class ExprNode final : public Node {
   const ExprPtr& tree() const { return tree_; }
 
   std::string name() const override { return "expression"; }
-  bool elementwise() const override { return true; }
+  bool elementwise() const override { return !stencil_; }
   Region input_region(std::size_t i, const Region& out) const override;
+  Boundary input_boundary(std::size_t i) const override;
   void generate(const Region& region, const std::vector<View>& inputs,
                 const View& out, Workspace& workspace) const override;
 
+  // How a tree's leaves become the node's inputs (built before the Node).
+  struct Plan {
+    std::vector<Image> inputs;
+    std::vector<Boundary> boundaries;   // per input
+    std::vector<Shape> before, after;   // per input: its halo per axis (its own axes)
+    std::vector<LeafRef> leaves;        // the program's leaves
+    std::vector<std::size_t> input_of;  // per leaf
+  };
+
  private:
+  ExprNode(ExprPtr tree, Plan plan);
+
   ExprPtr tree_;
+  Plan plan_;
+  bool stencil_ = false;
   Programs programs_;
 };
 

@@ -185,6 +185,19 @@ ExprPtr make_leaf(const Image& image) {
   return t;
 }
 
+ExprPtr make_shifted_leaf(const Image& image, const Shape& offset, const Boundary& boundary) {
+  if (std::all_of(offset.begin(), offset.end(), [](std::int64_t o) { return o == 0; })) return make_leaf(image);
+  if (offset.size() > image.ndim())
+    throw ValueError(std::to_string(offset.size()) + " neighbour offsets for an image of " +
+                     std::to_string(image.ndim()) + " axes");
+  auto t = node(ExprOp::Leaf, image.dtype());
+  t->shape = image.shape();
+  t->leaf = image;
+  t->offset = offset;
+  t->boundary = boundary;
+  return t;
+}
+
 ExprPtr make_const(const Scalar& value) {
   auto t = node(ExprOp::Const, value.dtype);
   t->is_scalar = true;
@@ -319,7 +332,7 @@ ExprPtr from_operand(const Operand& x) {
 }
 
 Image image_of(const ExprPtr& x) {
-  if (x->op == ExprOp::Leaf) return x->leaf;
+  if (x->op == ExprOp::Leaf && x->offset.empty()) return x->leaf;
   return Image(std::make_shared<ExprNode>(x));
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ops/expr/kernels.hpp"
+#include "tessera/boundary.hpp"
 #include "tessera/image.hpp"
 
 namespace tessera::detail {
@@ -28,6 +29,10 @@ struct ExprTree {
   bool is_scalar = false;
   Scalar value;  // Const
   Image leaf;    // Leaf
+  // Leaf: read at this offset along the leaf's first axes (a neighbour,
+  // a[-1, 0]), outside the leaf by `boundary`; empty: in place.
+  Shape offset;
+  Boundary boundary;
   UnaryFn unary = UnaryFn::Neg;
   BinaryFn binary = BinaryFn::Add;
   CompareFn compare = CompareFn::Lt;
@@ -45,6 +50,10 @@ struct ExprTree {
 Shape broadcast_shapes(const Shape& a, const Shape& b);
 
 ExprPtr make_leaf(const Image& image);  // an expression image contributes its tree
+// A neighbour of `image`: element (i + offset) along its first offset.size()
+// axes, padded by `boundary`. An expression image stays one leaf (shifting
+// its tree would pad each of its inputs, not its values).
+ExprPtr make_shifted_leaf(const Image& image, const Shape& offset, const Boundary& boundary);
 ExprPtr make_const(const Scalar& value);
 ExprPtr make_cast(const ExprPtr& x, DType dtype);
 // op: an operator ("+", "-", ..., "u-" unary minus, "u+", "~") or a function

@@ -41,7 +41,8 @@ class Lexer {
         std::string op(1, c);
         for (const char* t : two)
           if (s_.compare(i_, 2, t) == 0) op = t;
-        if (op.size() == 1 && std::string("+-*/%<>&|^~(),").find(c) == std::string::npos) {
+        if (s_.compare(i_, 3, "...") == 0) op = "...";
+        if (op.size() == 1 && std::string("+-*/%<>&|^~(),[]:").find(c) == std::string::npos) {
           if (c == '=') throw ExprSyntaxError("assignment '=' is not allowed; did you mean '=='?", s_, i_);
           // The whole character (UTF-8 continues in bytes 10xxxxxx), or an
           // escape for a control byte such as NUL.
@@ -138,6 +139,7 @@ class Parser {
     c->number = s.number;
     c->begin = s.begin;
     c->end = s.end;
+    c->items = s.items;
     for (const auto& a : s.args) c->args.push_back(clone(*a));
     return c;
   }
@@ -176,6 +178,7 @@ class Parser {
 
   std::unique_ptr<Syntax> power() {
     auto base = atom();
+    while (is_op("[")) base = subscript(std::move(base));
     if (!is_op("**")) return base;
     const Nest nest(*this, peek().pos);
     ++k_;
@@ -237,6 +240,62 @@ class Parser {
         throw ExprSyntaxError("unexpected end of expression", s_, tok.pos);
     }
     throw ExprSyntaxError("unexpected token", s_, tok.pos);
+  }
+
+  // base[item, ...]: constant integers (signed), slices of them, '...'.
+  std::unique_ptr<Syntax> subscript(std::unique_ptr<Syntax> base) {
+    const Token open = peek();
+    const Nest nest(*this, open.pos);
+    ++k_;
+    auto n = std::make_unique<Syntax>();
+    n->kind = Syntax::Kind::Subscript;
+    n->begin = base->begin;
+    n->args.push_back(std::move(base));
+    for (;;) {
+      Syntax::Item item;
+      item.begin = peek().pos;
+      if (is_op("...")) {
+        ++k_;
+        item.kind = Syntax::Item::Kind::Ellipsis;
+      } else {
+        item.start = optional_integer();
+        if (is_op(":")) {
+          item.kind = Syntax::Item::Kind::Slice;
+          ++k_;
+          item.stop = optional_integer();
+          if (is_op(":")) {
+            ++k_;
+            item.step = optional_integer();
+          }
+        } else if (!item.start) {
+          throw ExprSyntaxError("a subscript takes constant integers, slices and '...' (a[-1, 0], a[..., 0:3])",
+                                s_, peek().pos);
+        }
+      }
+      n->items.push_back(item);
+      if (!is_op(",")) break;
+      ++k_;
+      if (is_op("]")) break;  // a trailing comma, as Python allows
+    }
+    expect("]", open);
+    n->end = t_[k_ - 1].pos + 1;
+    return n;
+  }
+
+  // An integer constant with an optional sign, if one is next.
+  std::optional<std::int64_t> optional_integer() {
+    static const char* kWhat = "a subscript takes constant integers, slices and '...' (a[-1, 0], a[..., 0:3])";
+    const bool sign = is_op("-") || is_op("+");
+    const bool negative = is_op("-");
+    if (sign) ++k_;
+    if (peek().kind != Token::Kind::Number) {
+      if (sign) throw ExprSyntaxError(kWhat, s_, peek().pos);
+      return std::nullopt;
+    }
+    const Scalar v = parse_number(peek());
+    if (is_float(v.dtype)) throw ExprSyntaxError(kWhat, s_, peek().pos);
+    ++k_;
+    return negative ? -v.i : v.i;
   }
 
   void expect(const char* op, const Token& opener) {

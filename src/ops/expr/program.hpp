@@ -66,12 +66,21 @@ struct Programs {
 // Elements per block: four live float64 registers fill 32 KiB, an L1 cache.
 inline constexpr std::int64_t kBlock = 1024;
 
-// `leaves` lists the leaf nodes in input order; every Leaf of the tree is one.
+// One leaf of a program: a node read in place, or at an offset (a neighbour).
+struct LeafRef {
+  const Node* node = nullptr;
+  Shape offset;       // empty: in place
+  Boundary boundary;  // outside the node, when offset is not empty
+  // Whether `leaf` (an ExprOp::Leaf) reads this.
+  bool reads(const ExprTree& leaf) const;
+};
+
+// `leaves` lists the program's leaves in order; every Leaf of the tree is one.
 // `row_leaf[i]` marks leaves constant along the output's innermost axis.
-Program compile_program(const ExprPtr& root, const std::vector<const Node*>& leaves,
+Program compile_program(const ExprPtr& root, const std::vector<LeafRef>& leaves,
                         const std::vector<bool>& row_leaf = {});
 // Both programs for an output of `shape`.
-Programs compile_programs(const ExprPtr& root, const std::vector<const Node*>& leaves, const Shape& shape);
+Programs compile_programs(const ExprPtr& root, const std::vector<LeafRef>& leaves, const Shape& shape);
 
 // The 256 (or 2, for bool) results of a lookup program (Program::lookup_leaf)
 // in `dtype`, computed by the program itself (compiler.cpp).

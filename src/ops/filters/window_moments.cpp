@@ -33,7 +33,7 @@ class WindowMomentsNode final : public Node {
  public:
   // The formula as an expression of the Moments placeholders.
   WindowMomentsNode(const Image& input, Shape size, Boundary boundary, const ExprPtr& formula,
-                    std::vector<const Node*> placeholders, std::vector<Image> keep, std::string name,
+                    std::vector<LeafRef> placeholders, std::vector<Image> keep, std::string name,
                     DType moments_dtype)
       : Node(input.shape(), formula->dtype, {input}),
         size_(std::move(size)),
@@ -168,7 +168,7 @@ Image window_moments_image(const Image& input, const Shape& size_arg, const Boun
   const Image mean(std::make_shared<Placeholder>(input.shape(), moments_dtype));
   const Image variance(std::make_shared<Placeholder>(input.shape(), moments_dtype));
   const Image result = formula(Moments{centre, mean, variance});
-  std::vector<const Node*> placeholders{centre.node().get(), mean.node().get(), variance.node().get()};
+  std::vector<LeafRef> placeholders{{centre.node().get()}, {mean.node().get()}, {variance.node().get()}};
   return Image(std::make_shared<WindowMomentsNode>(filter_input(input, boundary), size, boundary, make_leaf(result),
                                                    placeholders, std::vector<Image>{centre, mean, variance}, name,
                                                    moments_dtype));
