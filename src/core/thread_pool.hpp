@@ -44,6 +44,20 @@ std::future<void> run_in_background(std::function<void()> job);
 // trees as deep as a user's expression is long (a 100,000-term sum).
 void run_on_deep_stack(std::size_t stack_bytes, const std::function<void()>& job);
 
+// How much larger stack frames are in this build: AddressSanitizer's
+// redzones make them about four times the size (make sanitize).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr std::size_t kStackFrameScale = 4;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr std::size_t kStackFrameScale = 4;
+#else
+inline constexpr std::size_t kStackFrameScale = 1;
+#endif
+#else
+inline constexpr std::size_t kStackFrameScale = 1;
+#endif
+
 // Runs `job` on the background thread once `delay` has passed (between
 // other jobs); an exception from it is dropped.
 void run_later(std::chrono::milliseconds delay, std::function<void()> job);

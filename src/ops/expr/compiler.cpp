@@ -85,7 +85,10 @@ class Compiler {
   // Loads run at the start of every block and constants are filled once, so
   // their registers are claimed before any step's: no step may share them.
   void preallocate(const ExprTree* t) {
-    if (reg_of_.count(t)) return;
+    // Once per node: a tree is a graph whose shared parts (a kernel's running
+    // maximum, read by each next step twice) would otherwise be walked once
+    // per path, exponentially often.
+    if (reg_of_.count(t) || !preallocated_.insert(t).second) return;
     if (t->op == ExprOp::Leaf || (t->op == ExprOp::Cast && t->args[0]->op == ExprOp::Leaf) ||
         t->op == ExprOp::Const) {
       emit(t);
@@ -211,6 +214,7 @@ class Compiler {
   std::map<const ExprTree*, int> expanded_of_;
   Program p_;
   std::vector<bool> free_, pinned_;
+  std::set<const ExprTree*> preallocated_;
   bool costly_ = false;
   std::map<const ExprTree*, int> uses_, remaining_, reg_of_;
   std::map<std::pair<int, DType>, int> load_reg_;

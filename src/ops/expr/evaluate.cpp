@@ -181,7 +181,8 @@ template <typename F> auto on_stack_for(const std::string& source, F&& f) {
   constexpr std::size_t kSmall = 4096;  // short expressions: the caller's stack is plenty
   if (source.size() < kSmall) return f();
   decltype(f()) result;
-  detail::run_on_deep_stack(std::max<std::size_t>(8 << 20, source.size() * 2048), [&] { result = f(); });
+  detail::run_on_deep_stack(std::max<std::size_t>(8 << 20, source.size() * 2048 * detail::kStackFrameScale),
+                            [&] { result = f(); });
   return result;
 }
 

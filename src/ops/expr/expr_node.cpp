@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
+
+#include "core/thread_pool.hpp"
 
 #include "tessera/error.hpp"
 
@@ -60,8 +63,7 @@ ExprNode::ExprNode(ExprPtr tree) : ExprNode(tree, plan_of(tree)) {}
 ExprNode::ExprNode(ExprPtr tree, Plan plan)
     : Node(tree->shape, tree->dtype, plan.inputs),
       tree_(std::move(tree)),
-      plan_(std::move(plan)),
-      programs_(compile_programs(tree_, plan_.leaves, shape())) {
+      plan_(std::move(plan)) {
   for (std::size_t i = 0; i < plan_.inputs.size(); ++i) {
     const Shape& in = plan_.inputs[i].shape();
     const std::size_t lead = shape().size() - in.size();
@@ -89,6 +91,41 @@ Region ExprNode::input_region(std::size_t i, const Region& out) const {
   return r;
 }
 
+// The longest path from the root to a leaf, without recursion (memoised:
+// a tree is a graph with shared parts).
+std::size_t tree_depth(const ExprTree* root) {
+  std::unordered_map<const ExprTree*, std::size_t> depth;
+  std::vector<std::pair<const ExprTree*, bool>> stack{{root, false}};
+  while (!stack.empty()) {
+    auto [t, expanded] = stack.back();
+    stack.pop_back();
+    if (depth.count(t)) continue;
+    if (!expanded) {
+      stack.push_back({t, true});
+      for (const auto& a : t->args)
+        if (!depth.count(a.get())) stack.push_back({a.get(), false});
+      continue;
+    }
+    std::size_t d = 0;
+    for (const auto& a : t->args) d = std::max(d, depth.at(a.get()));
+    depth[t] = d + 1;
+  }
+  return depth.at(root);
+}
+
+const Programs& ExprNode::programs() const {
+  std::call_once(compiled_, [&] {
+    auto compile = [&] { programs_ = compile_programs(tree_, plan_.leaves, shape()); };
+    // The compiler recurses over the tree, as deep as a long chain is long
+    // (a + b + ... from a 100,000-term expression): deep trees get a stack
+    // of their own, reserved, touched only as deep as it goes.
+    const std::size_t depth = tree_depth(tree_.get());
+    if (depth < 1000) return compile();
+    run_on_deep_stack(std::max<std::size_t>(8 << 20, depth * 4096 * kStackFrameScale), compile);
+  });
+  return *programs_;
+}
+
 Boundary ExprNode::input_boundary(std::size_t i) const { return plan_.boundaries[i]; }
 
 void ExprNode::generate(const Region& region, const std::vector<View>& inputs,
@@ -113,7 +150,7 @@ void ExprNode::generate(const Region& region, const std::vector<View>& inputs,
       v.strides[a + lead] = (in.shape[a] == 1 && region.size[a + lead] != 1) ? 0 : in.strides[a];
     leaves.push_back(std::move(v));
   }
-  run_programs(programs_, out, leaves, workspace);
+  run_programs(programs(), out, leaves, workspace);
 }
 
 }  // namespace tessera::detail

@@ -6,6 +6,9 @@
 // number of neighbours fetches each input once per tile.
 #pragma once
 
+#include <mutex>
+#include <optional>
+
 #include "ops/expr/program.hpp"
 #include "tessera/node.hpp"
 
@@ -35,10 +38,16 @@ class ExprNode final : public Node {
  private:
   ExprNode(ExprPtr tree, Plan plan);
 
+  // Compiled when first run, not when built: every operator applied in
+  // Python makes an expression image, most of which are only merged into a
+  // larger tree (a kernel's graph makes thousands).
+  const Programs& programs() const;
+
   ExprPtr tree_;
   Plan plan_;
   bool stencil_ = false;
-  Programs programs_;
+  mutable std::once_flag compiled_;
+  mutable std::optional<Programs> programs_;
 };
 
 }  // namespace tessera::detail
