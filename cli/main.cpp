@@ -404,7 +404,24 @@ extern "C" void on_terminating_signal(int sig) {
   _exit(128 + sig);
 }
 
+// `tessera kernel FILE.py:NAME ...` runs a @tessera.kernel written in Python:
+// the command hands itself to the Python face (tessera/_cli_kernel.py), run by
+// the interpreter and the package this build belongs to.
+[[noreturn]] void run_python_kernel(int argc, char** argv) {
+  std::vector<char*> args{const_cast<char*>(TESSERA_PYTHON), const_cast<char*>("-m"),
+                          const_cast<char*>("tessera._cli_kernel")};
+  for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+  args.push_back(nullptr);
+  const char* path = std::getenv("PYTHONPATH");
+  const std::string python_path = std::string(TESSERA_PYTHON_PACKAGES) + (path && *path ? ":" + std::string(path) : "");
+  setenv("PYTHONPATH", python_path.c_str(), 1);
+  execv(TESSERA_PYTHON, args.data());
+  std::cerr << "tessera: error: kernel: cannot run " << TESSERA_PYTHON << " (" << std::strerror(errno) << ")\n";
+  std::exit(1);
+}
+
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "kernel") run_python_kernel(argc, argv);
   // A file-size limit ends a write with EFBIG and a message, not a signal.
   std::signal(SIGXFSZ, SIG_IGN);
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
@@ -434,6 +451,10 @@ int main(int argc, char** argv) {
                    "outside the image, for neighbours: reflect, mirror, nearest, wrap, constant (default reflect)");
   eval->add_option("--cval", eval_cval, "the value outside the image for --mode constant (default 0)");
   eval_out.add_to(eval);
+
+  // Listed for --help; `main` hands the command to Python before parsing.
+  app.add_subcommand("kernel", "run a @tessera.kernel from a Python file: kernel FILE.py:NAME -i v=in.tif -o out.tif "
+                               "[--mode nearest] [--dtype uint8] [--const k=4] (kernel --help for more)");
 
   auto* ops = app.add_subcommand("ops", "list every operation with its parameters and defaults");
   bool ops_markdown = false;

@@ -28,6 +28,7 @@ from ._core import (Image, asarray, default_threads, function_names, release_mem
                     set_retained_limit, simd)
 from .io import formats, info, open, save  # noqa: A004
 from .chart import StreamChart, height_colormap, render_windows, save_animation, window_frames
+from .kernel import Kernel, kernel
 from . import registry as _registry
 from .registry import operations
 
@@ -36,7 +37,7 @@ from .registry import operations
 globals().update({_n: getattr(_registry, _n) for _n in _registry.__all__})
 
 __all__ = [
-    "Image", "asarray", "block", "evaluate", "expression", "map_tiles", *function_names(),
+    "Image", "asarray", "block", "evaluate", "expression", "map_tiles", "kernel", "Kernel", *function_names(),
     "default_threads", "simd", "retained_bytes", "release_memory", "retained_limit", "set_retained_limit",
     *_registry.__all__,
     "open", "info", "save", "formats",

@@ -35,7 +35,7 @@ from ._files import from_tiff, from_zarr, to_tiff, to_zarr
 from ._halo import _as_dask, _Cropped, _fit_kept_memory_to_worker, _neighbourhood, _probe_dtype
 from ._halo import source_indices  # noqa: F401 (public: the boundary table as indices)
 
-__all__ = ["evaluate", *(spec["name"] for spec in tessera.operations()), "weighted_sum", "stack_mean",
+__all__ = ["evaluate", "kernel", *(spec["name"] for spec in tessera.operations()), "weighted_sum", "stack_mean",
            "stack_min", "stack_max", "map_tiles", "from_tiff", "to_tiff", "from_zarr", "to_zarr"]
 
 
@@ -134,6 +134,49 @@ def map_tiles(func, array, halo=0, mode="reflect", cval=0.0, dtype=None):
     x = _as_dask(array)
     dtype = np.dtype(dtype) if dtype is not None else _probe_dtype(func, x)
     return _neighbourhood(x, halo, mode, cval, func, dtype, tessera_fn=False)
+
+
+# ---- user kernels ----
+
+def kernel(k, *arrays, mode="reflect", cval=0.0, dtype=None, threads=None, **constants):
+    """A @tessera.kernel over Dask arrays, chunk by chunk, equal to the
+    in-memory result for any chunking. Its halo and block grid come from the
+    engine (the kernel's lazy result on stand-ins), as for every twin. A
+    kernel that reads neighbours takes one Dask input; element-wise kernels
+    take any number (broadcast and aligned)."""
+    if not isinstance(k, tessera.Kernel):
+        raise TypeError(f"tessera.dask.kernel: expected a @tessera.kernel function, got {type(k).__name__}")
+    xs = [_as_dask(a, f"kernel {k.__name__}: input {i}") for i, a in enumerate(arrays)]
+
+    def lazy(*images):
+        return k(*images, mode=mode, cval=cval, dtype=dtype, **constants)
+    # The kernel on stand-ins of the whole arrays (one zero each) checks the
+    # call and tells the geometry and the dtype.
+    probe = lazy(*[tessera.asarray(np.broadcast_to(np.zeros((), x.dtype), x.shape)) for x in xs])
+    results = probe if isinstance(probe, tuple) else (probe,)
+    ndim = results[0].ndim
+    halo = tuple(max(r.halo()[a] for r in results) for a in range(ndim))
+    align = tuple(np.lcm.reduce([r.alignment()[a] for r in results]) for a in range(ndim))
+    leading = (len(results),) if len(results) > 1 else ()
+    if any(halo):
+        if len(xs) != 1:
+            raise NotImplementedError(f"tessera.dask.kernel: {k.__name__} reads neighbours of {len(xs)} inputs; "
+                                      "on Dask a kernel with neighbours takes one input (stack them)")
+        out = _neighbourhood(xs[0], halo, "wrap" if mode == "wrap" else None, 0.0, _Cropped(lazy, threads),
+                             results[0].dtype, leading=leading, align=align)
+    else:
+        xs = da.broadcast_arrays(*xs)
+
+        def run(*blocks):
+            _fit_kept_memory_to_worker()
+            r = lazy(*[tessera.asarray(b) for b in blocks])
+            if isinstance(r, tuple):
+                return np.stack([x.compute(threads=threads) for x in r])
+            return r.compute(threads=threads)
+        out = da.map_blocks(run, *xs, dtype=results[0].dtype,
+                            new_axis=[0] if leading else None,
+                            chunks=(((leading[0],),) + xs[0].chunks) if leading else None)
+    return tuple(out[i] for i in range(len(results))) if leading else out
 
 
 # ---- element-wise ----
