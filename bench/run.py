@@ -357,6 +357,8 @@ def main():
            ["", "", "scipy gaussian_filter", f"{g_sp * 1e3:.0f}", f"{g_sp / g_tes:.1f}x (>=10)",
             verdict(g_sp / g_tes >= 10)]])
 
+    kernels_table(q)
+
     peak_rss_table("steepest", ["tessera"], vol, 64, f"steepest_neighbor on {vol}^3 float32")
     peak_rss_table("enhanced_lee", ["tessera", "seed"], size, 100, f"enhanced_lee_filter on {size}x{size} float32")
     peak_rss_table("five_stages", ["tessera", "numexpr", "numpy"], size, 64,
@@ -430,6 +432,29 @@ def out_of_core(q):
                  "equal to in memory" if exact else "MISMATCH vs in memory"])
     table("Out of core, file to file (s, best of 3 for the stack; peak RSS of the whole process, MB)",
           ["case", "tool", "time", "peak RSS", "speed", "memory", "target", "check"], rows)
+
+
+def kernels_table(q):
+    """@tessera.kernel beside numba, the built-ins and scipy (bench/kernels.py, one fresh process)."""
+    here = os.path.join(HERE, "kernels.py")
+    out = subprocess.run([sys.executable, here, "--bench", "quick" if q else "full"], capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"\n## Kernels: FAILED\n{out.stderr[-2000:]}")
+        return
+    rows = json.loads(out.stdout.strip().splitlines()[-1])
+    table("User kernels (@tessera.kernel) beside numba, the built-ins and scipy (ms; tessera best of 5, "
+          "numba best of 3 after its compile, scipy one run)",
+          ["case", "tessera", "peer", "peer time", "ratio", "target", "verdict", "same result"],
+          [[case, f"{t * 1e3:.0f}" if t is not None else "", peer, f"{tp * 1e3:.0f}", f"{ratio:.2f}x", target,
+            verdict(ok), "yes" if same else "NO"] for case, t, peer, tp, ratio, target, ok, same in rows])
+    n = 2000 if q else 10000
+    r = subprocess.run([sys.executable, here, "--rss", str(n)], capture_output=True, text=True)
+    m = json.loads(r.stdout.strip().splitlines()[-1])
+    mb = m["extra"] / 2 ** 20
+    table(f"Peak RSS of a kernel (Sobel magnitude on {n}x{n} float32) beyond its input and output (MB)",
+          ["extra", "input", "output", "target"],
+          [[f"{mb:.0f}", f"{m['input'] / 2 ** 20:.0f}", f"{m['output'] / 2 ** 20:.0f}",
+            verdict(mb <= 64) + " (<=64)"]])
 
 
 def interrupt_latency():

@@ -293,6 +293,22 @@ def seed_004(small):
         "one pass, input + output + tiles in memory")
     row("", "", "tessera.map_tiles + numpy, halo 1", t_tes, f"{t_tes / t_nat:.0f}x slower, tile-sized temporaries")
     row("", "", "numpy, vectorised (whole volume)", t_np, f"{t_np / t_nat:.0f}x slower, 27 full-size temporaries")
+    # The rule as the user writes it, in Python (bench/kernels.py), compiled
+    # by @tessera.kernel; and the same loops in numba.
+    import kernels
+    t_k, user = timed(lambda: kernels.steepest(vol, mode="nearest", dtype="uint8"), repeat=2)
+    same = np.mean(user[inner] == labels[inner])
+    row("", "", "@tessera.kernel, the rule in Python", t_k,
+        f"{t_k / t_nat:.1f}x the built-in; " + ("labels equal" if same == 1 else f"{same:.6f} of labels equal"))
+    try:
+        steepest_nb = kernels.numba_versions()[0]
+        steepest_nb(vol[:4, :4, :4])  # compile, not timed
+        t_nb, nb = timed(lambda: steepest_nb(vol), repeat=2)
+        same = np.mean(nb == user)
+        row("", "", "numba njit(parallel), the same loops", t_nb, f"{t_nb / t_k:.1f}x the kernel's time; "
+            + ("labels equal" if same == 1 else f"{same:.6f} of labels equal"))
+    except ImportError:
+        row("", "", "numba", None, "not installed")
     write_png(os.path.join(OUT, "004_labels_slice.png"), (labels[n // 2].astype(np.float32) * (255 / 26)).astype(np.uint8))
 
 

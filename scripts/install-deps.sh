@@ -11,7 +11,7 @@ packages=(
   # tessera.dask and its cluster tests
   python3-dask python3-distributed python3-zarr
   # peers measured beside tessera in `make bench` and `make demo`
-  python3-opencv libvips-tools libvips-dev python3-tifffile python3-pil
+  python3-opencv libvips-tools libvips-dev python3-tifffile python3-pil python3-numba
   # TIFF input and output
   libtiff-dev
   # animations: GIF (giflib) and APNG (libpng, zlib)
