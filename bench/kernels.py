@@ -154,6 +154,29 @@ def bench(best_time, q):
     return rows
 
 
+def per_pixel_rule(tile):
+    """The 001 seed's loop, pure Python (it holds the GIL)."""
+    out = tile.copy()
+    for y in range(tile.shape[0]):
+        for x in range(tile.shape[1]):
+            if tile[y, x, 0] > 240 and tile[y, x, 1] > 240 and tile[y, x, 2] > 240:
+                out[y, x] = 0
+    return out
+
+
+def processes_speedup(best_time, q):
+    """map_tiles(workers="processes") of per_pixel_rule on 1 and 2 processes."""
+    n = 256 if q else 1024
+    img = np.random.default_rng(1).integers(0, 256, (n, n, 4), dtype=np.uint8)
+    img[::3, ::2, :3] = 250
+    run = {k: (lambda k=k: tessera.map_tiles(per_pixel_rule, img, tile=(128, 128), workers="processes", threads=k))
+           for k in (1, 2)}
+    t1 = best_time(run[1], repeat=2)
+    t2 = best_time(run[2], repeat=2)
+    ref = np.where((img[..., 0:1] > 240) & (img[..., 1:2] > 240) & (img[..., 2:3] > 240), 0, img)
+    return n, t1, t2, bool(np.array_equal(run[2](), ref))
+
+
 def rss_case(n):
     """Peak RSS beyond the input and the output of the Sobel kernel on n x n float32."""
     sys.path.insert(0, __file__.rsplit("/", 1)[0])
@@ -171,3 +194,7 @@ if __name__ == "__main__":
         sys.path.insert(0, __file__.rsplit("/", 1)[0])
         from run import best_time
         print(json.dumps(bench(best_time, sys.argv[2] == "quick")))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--processes":
+        sys.path.insert(0, __file__.rsplit("/", 1)[0])
+        from run import best_time
+        print(json.dumps(processes_speedup(best_time, sys.argv[2] == "quick")))

@@ -447,6 +447,12 @@ def kernels_table(q):
           ["case", "tessera", "peer", "peer time", "ratio", "target", "verdict", "same result"],
           [[case, f"{t * 1e3:.0f}" if t is not None else "", peer, f"{tp * 1e3:.0f}", f"{ratio:.2f}x", target,
             verdict(ok), "yes" if same else "NO"] for case, t, peer, tp, ratio, target, ok, same in rows])
+    out = subprocess.run([sys.executable, here, "--processes", "quick" if q else "full"], capture_output=True, text=True)
+    n, t1, t2, same = json.loads(out.stdout.strip().splitlines()[-1])
+    table("map_tiles(workers=\"processes\") with the 001 seed's pure-Python per-pixel loop (s, best of 2)",
+          ["case", "1 process", "2 processes", "speed-up", "target", "same as numpy"],
+          [[f"{n}x{n}x4 uint8, 128x128 tiles", f"{t1:.2f}", f"{t2:.2f}", f"{t1 / t2:.2f}x", verdict(t1 / t2 >= 1.7)
+            + " (>=1.7)", "yes" if same else "NO"]])
     n = 2000 if q else 10000
     r = subprocess.run([sys.executable, here, "--rss", str(n)], capture_output=True, text=True)
     m = json.loads(r.stdout.strip().splitlines()[-1])

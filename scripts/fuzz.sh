@@ -38,4 +38,5 @@ done
 if [ "$status" -ne 0 ]; then
   echo "fuzz: findings saved under fuzz/crashes/ (logs in build-fuzz/*.log)" >&2
 fi
+rm -f /dev/shm/tessera-fuzz-* /tmp/tessera-fuzz-*  # the harnesses' input files
 exit "$status"

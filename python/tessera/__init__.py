@@ -134,7 +134,7 @@ def block(arrays):
 
 
 def map_tiles(func, *arrays, tile=(512, 512), halo=0, mode="reflect", cval=0.0,
-              out_dtype=None, threads=None):
+              out_dtype=None, threads=None, workers="threads"):
     """Runs ``func`` on tiles of the arrays in parallel threads and assembles
     the result.
 
@@ -148,7 +148,23 @@ def map_tiles(func, *arrays, tile=(512, 512), halo=0, mode="reflect", cval=0.0,
     engine waits, so functions that spend their time in numpy scale with
     ``threads``. An exception in ``func`` propagates with the tile's position
     added as a note.
+
+    ``workers="processes"`` runs ``func`` in ``threads`` forked worker
+    processes instead (default: one per core), for functions that hold the
+    GIL (per-pixel Python loops): the inputs are placed once in shared
+    memory, each worker pads its own tiles, results are written into a
+    shared output; only tile coordinates travel between processes. The
+    function needs no pickling (the workers are forked). An exception in a
+    tile, or Ctrl-C, stops every worker; no process or shared-memory segment
+    is left. The result is a numpy array.
     """
+    if workers == "processes":
+        from ._processes import map_tiles_processes
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be a positive integer or None, got {threads}")
+        return map_tiles_processes(func, arrays, tile, halo, mode, cval, out_dtype, threads or default_threads())
+    if workers != "threads":
+        raise ValueError(f"map_tiles: workers must be 'threads' or 'processes', got {workers!r}")
     return _core.map_tiles(func, *arrays, tile=tuple(tile) if not isinstance(tile, int) else tile,
                            halo=halo, mode=mode, cval=cval, out_dtype=out_dtype, threads=threads)
 

@@ -1,0 +1,129 @@
+"""map_tiles(..., workers="processes"): a pure-Python tile function (one that
+holds the GIL, such as per-pixel loops) on worker processes.
+
+The inputs are placed once in shared memory (lazy images computed straight
+into it) and the output is assembled in shared memory: no pixel is pickled,
+only tile coordinates. Workers are forked, so the function needs no pickling
+(a lambda works). Each worker pads its own tiles by tessera's boundary table,
+as the engine pads them for threads. An exception in a tile, or Ctrl-C, stops
+the pool; no process and no shared-memory segment outlives the call.
+"""
+import multiprocessing
+import signal
+from itertools import product
+from multiprocessing import shared_memory
+
+import numpy as np
+
+from . import _core
+from ._core import Image
+
+_WORK = {}  # in each worker: the function and the shared arrays (set before the fork)
+
+
+def _shared(shape, dtype):
+    size = max(1, int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize)
+    shm = shared_memory.SharedMemory(create=True, size=size)
+    return shm, np.ndarray(shape, dtype, buffer=shm.buf)
+
+
+def _padded_tile(array, region, halo, mode, cval):
+    """The tile `region` (per tiled axis: start, stop) grown by `halo`,
+    padded outside the array by tessera's boundary table."""
+    index, outside = [], []
+    for axis, ((start, stop), h) in enumerate(zip(region, halo)):
+        idx = np.asarray(_core.boundary_indices(start - h, stop + h, array.shape[axis], mode))
+        outside.append(idx < 0)
+        index.append(np.where(idx < 0, 0, idx))
+    tile = array[np.ix_(*index)] if len(index) == array.ndim else array[np.ix_(*index) + (Ellipsis,)]
+    if mode == "constant":
+        for axis, mask in enumerate(outside):
+            if mask.any():
+                tile[(slice(None),) * axis + (mask,)] = cval
+    tile.flags.writeable = False
+    return tile
+
+
+def _run_tile(k):
+    w = _WORK
+    region = w["tiles"][k]
+    inputs = [_padded_tile(a, region, w["halo"], w["mode"], w["cval"]) for a in w["inputs"]]
+    try:
+        result = np.asarray(w["func"](*inputs))
+    except Exception as e:  # named, and sent back whole (tracebacks do not cross processes)
+        note = f"tessera.map_tiles: raised by the function in the tile at {region}"
+        if hasattr(e, "add_note"):
+            e.add_note(note)
+        raise
+    w["out"][_core_slices(region)] = _trimmed(result, region, w["halo"], inputs[0].shape)
+    return k
+
+
+def _core_slices(region):
+    return tuple(slice(a, b) for a, b in region)
+
+
+def _trimmed(result, region, halo, haloed_shape):
+    n = len(region)
+    tile = tuple(b - a for a, b in region)
+    if result.shape[:n] == tuple(haloed_shape[:n]):
+        return result[tuple(slice(h, h + t) for h, t in zip(halo, tile))]
+    if result.shape[:n] == tile:
+        return result
+    raise ValueError(f"map_tiles: the function returned shape {result.shape} for the tile at {region}; its leading "
+                     f"axes must be the haloed tile's {tuple(haloed_shape[:n])} or the tile's {tile}")
+
+
+def _init_worker():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
+def map_tiles_processes(func, arrays, tile, halo, mode, cval, out_dtype, processes):
+    _core.boundary_indices(0, 1, 1, mode)  # a bad mode, before any work
+    if not arrays:
+        raise ValueError("map_tiles needs at least one input array")
+    tile = (tile,) if isinstance(tile, int) else tuple(tile)
+    halo = (halo,) * len(tile) if isinstance(halo, int) else tuple(halo)
+    if len(halo) != len(tile) or any(t < 1 for t in tile) or any(h < 0 for h in halo):
+        raise ValueError(f"map_tiles: tile {tile} and halo {halo} must be positive and non-negative, one per tiled axis")
+    segments = []
+    pool = None
+    inputs, out, view = [], None, None
+    try:
+        for a in arrays:
+            img = a if isinstance(a, Image) else _core.asarray(np.asarray(a))
+            shm, view = _shared(img.shape, img.dtype)
+            segments.append(shm)
+            img.compute(out=view)
+            inputs.append(view)
+        shape = inputs[0].shape
+        if len(tile) > len(shape) or any(x.shape[:len(tile)] != shape[:len(tile)] for x in inputs):
+            raise ValueError("map_tiles: the inputs must share the tiled axes' lengths "
+                             f"({[x.shape for x in inputs]}, tile {tile})")
+        axes = [[(s, min(s + t, n)) for s in range(0, n, t)] for t, n in zip(tile, shape)]
+        tiles = list(product(*axes))
+        # The first tile, here: it tells the output's dtype and trailing axes.
+        _WORK.update(func=func, inputs=inputs, halo=halo, mode=mode, cval=cval, tiles=tiles)
+        first_in = None
+        first_in = [_padded_tile(a, tiles[0], halo, mode, cval) for a in inputs]
+        first = _trimmed(np.asarray(func(*first_in)), tiles[0], halo, first_in[0].shape)
+        dtype = np.dtype(out_dtype) if out_dtype is not None else first.dtype
+        shm, out = _shared(shape[:len(tile)] + first.shape[len(tile):], dtype)
+        segments.append(shm)
+        out[_core_slices(tiles[0])] = first
+        _WORK["out"] = out
+        if len(tiles) > 1:
+            pool = multiprocessing.get_context("fork").Pool(processes, initializer=_init_worker)
+            for _ in pool.imap_unordered(_run_tile, range(1, len(tiles)), chunksize=1):
+                pass
+            pool.close()
+        return np.array(out)  # out of shared memory, which is released below
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        _WORK.clear()
+        inputs = out = view = first_in = None  # noqa: F841 (no view of a segment may outlive it)
+        for shm in segments:
+            shm.close()
+            shm.unlink()
