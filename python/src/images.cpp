@@ -120,6 +120,8 @@ numpy.asarray() runs it tile by tile on all cores with no full-size intermediate
       TESSERA_BINARY("__and__", "__rand__", "&")
       TESSERA_BINARY("__or__", "__ror__", "|")
       TESSERA_BINARY("__xor__", "__rxor__", "^")
+      TESSERA_BINARY("__lshift__", "__rlshift__", "<<")
+      TESSERA_BINARY("__rshift__", "__rrshift__", ">>")
 #undef TESSERA_BINARY
       .def("__lt__", [](const py::object& a, const py::object& b) { return binary_op("<", a, b); }, py::is_operator())
       .def("__le__", [](const py::object& a, const py::object& b) { return binary_op("<=", a, b); }, py::is_operator())

@@ -76,11 +76,15 @@ def evaluate(expression, out=None, threads=None, mode="reflect", cval=0.0, **var
 
     Names not given as keyword arguments are looked up in the caller's frame
     (``out``, ``threads``, ``mode`` and ``cval`` are this function's own).
-    Operators: ``+ - * / // % **``, unary ``-``, comparisons, ``& | ^ ~``;
-    functions: ``where(c, a, b)``, ``clip(x, lo, hi)``, ``minimum``,
-    ``maximum``, ``arctan2``, ``abs``, ``sqrt``, ``exp``, ``log``, ``log10``,
-    ``log1p``, ``expm1``, trigonometric and hyperbolic functions, ``floor``,
-    ``ceil``. Returns a new array, or ``out`` (converted by tessera's rule).
+    Operators: ``+ - * / // % **``, unary ``-``, comparisons, ``& | ^ ~``,
+    ``<< >>`` (numpy's shifts: by the width or more gives 0, or -1 shifting
+    a negative value right); functions: ``where(c, a, b)``, ``clip(x, lo,
+    hi)``, ``minimum``, ``maximum``, ``arctan2``, ``fmod`` (numpy's; 0 for an
+    integer divided by zero), ``abs``, ``sqrt``, ``exp``, ``log``, ``log10``,
+    ``log1p``, ``expm1``, trigonometric and hyperbolic functions and their
+    inverses (``arcsinh``, ...), ``floor``, ``ceil``, ``copy``,
+    ``ones_like``. Returns a new array, or ``out`` (converted by tessera's
+    rule).
 
     Subscripts of a variable, with constant integers:
 

@@ -40,6 +40,7 @@ __all__ = ["kernel", "Kernel"]
 _FUNCTIONS = set(_core.function_names())
 # Names under which Python and numpy users spell the language's functions.
 _ALIASES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2", "fabs": "abs",
+            "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh",
             "absolute": "abs", "fmin": "minimum", "fmax": "maximum"}
 _CONSTANTS = {"inf": math.inf, "nan": math.nan, "pi": math.pi, "e": math.e, "True": True, "False": False}
 _MODULES = {"math": math, "np": np, "numpy": np}
@@ -429,7 +430,7 @@ class _Interpreter:
     def binary(self, op, a, b, node):
         ops = {ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.Div: "__truediv__",
                ast.FloorDiv: "__floordiv__", ast.Mod: "__mod__", ast.Pow: "__pow__", ast.BitAnd: "__and__",
-               ast.BitOr: "__or__", ast.BitXor: "__xor__"}
+               ast.BitOr: "__or__", ast.BitXor: "__xor__", ast.LShift: "__lshift__", ast.RShift: "__rshift__"}
         name = ops.get(type(op))
         if name is None:
             self.fail(node, f"the operator {type(op).__name__} is not supported in a kernel")

@@ -152,6 +152,9 @@ const std::map<std::string, FunctionInfo, std::less<>>& functions() {
       {"arctan", {1, UnaryFn::Arctan}}, {"sinh", {1, UnaryFn::Sinh}},
       {"cosh", {1, UnaryFn::Cosh}},     {"tanh", {1, UnaryFn::Tanh}},
       {"floor", {1, UnaryFn::Floor}},   {"ceil", {1, UnaryFn::Ceil}},
+      {"arcsinh", {1, UnaryFn::Arcsinh}}, {"arccosh", {1, UnaryFn::Arccosh}},
+      {"arctanh", {1, UnaryFn::Arctanh}}, {"fmod", {2, UnaryFn::Count}},
+      {"copy", {1, UnaryFn::Count}},     {"ones_like", {1, UnaryFn::Count}},
       {"arctan2", {2, UnaryFn::Count}}, {"minimum", {2, UnaryFn::Count}},
       {"maximum", {2, UnaryFn::Count}}, {"where", {3, UnaryFn::Count}},
       {"clip", {3, UnaryFn::Count}},
@@ -304,6 +307,32 @@ ExprPtr make_op(std::string_view op, const std::vector<ExprPtr>& args) {
     const DType t = result_type(args);
     const ExprPtr lo = make_cast(args[1], t), hi = make_cast(args[2], t);
     return make_op("minimum", {make_op("maximum", {make_cast(args[0], t), lo}), hi});
+  }
+  if (op == "<<" || op == ">>") {
+    need(2);
+    const DType t = result_type(args);
+    if (!is_integer(t) || t == DType::Bool)
+      throw TypeError("'" + std::string(op) + "' needs integer operands, got " + kind_word(args[0]->dtype) + " and " +
+                      kind_word(args[1]->dtype));
+    return binary(op == "<<" ? BinaryFn::LeftShift : BinaryFn::RightShift, t, args[0], args[1]);
+  }
+  if (op == "fmod") {
+    need(2);
+    DType t = result_type(args);
+    if (t == DType::Bool) t = DType::Int8;
+    return binary(BinaryFn::Fmod, t, args[0], args[1]);
+  }
+  if (op == "copy") {
+    need(1);
+    return args[0];
+  }
+  if (op == "ones_like") {  // 1 in x's dtype and shape, whatever x holds (NaN included)
+    need(1);
+    auto w = node(ExprOp::Where, args[0]->dtype);
+    w->shape = args[0]->shape;
+    w->args = {compare(CompareFn::Eq, args[0], args[0]), make_cast(make_const(Scalar::of(std::int64_t{1})), args[0]->dtype),
+               make_cast(make_const(Scalar::of(std::int64_t{1})), args[0]->dtype)};
+    return fold(w);
   }
   if (op == "arctan2") {
     need(2);

@@ -15,11 +15,11 @@ namespace tessera::detail {
 enum class UnaryFn : std::uint8_t {
   Neg, Abs, Invert, Square, Reciprocal,
   Sqrt, Exp, Log, Log10, Log1p, Expm1, Sin, Cos, Tan, Arcsin, Arccos, Arctan,
-  Sinh, Cosh, Tanh, Floor, Ceil,
+  Sinh, Cosh, Tanh, Floor, Ceil, Arcsinh, Arccosh, Arctanh,
   Count
 };
 enum class BinaryFn : std::uint8_t {
-  Add, Sub, Mul, Div, FloorDiv, Mod, Pow, Minimum, Maximum, And, Or, Xor, Arctan2,
+  Add, Sub, Mul, Div, FloorDiv, Mod, Pow, Minimum, Maximum, And, Or, Xor, Arctan2, Fmod, LeftShift, RightShift,
   Count
 };
 enum class CompareFn : std::uint8_t { Lt, Le, Gt, Ge, Eq, Ne, Count };

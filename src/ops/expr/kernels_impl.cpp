@@ -155,6 +155,9 @@ template <UnaryFn F, typename T> inline T unary_op(T x) {
   else if constexpr (F == UnaryFn::Tanh) return std::tanh(x);
   else if constexpr (F == UnaryFn::Floor) return std::floor(x);
   else if constexpr (F == UnaryFn::Ceil) return std::ceil(x);
+  else if constexpr (F == UnaryFn::Arcsinh) return std::asinh(x);
+  else if constexpr (F == UnaryFn::Arccosh) return std::acosh(x);
+  else if constexpr (F == UnaryFn::Arctanh) return std::atanh(x);
   else return x;
 }
 
@@ -254,11 +257,14 @@ template <BinaryFn F, typename T> constexpr bool binary_ok() {
     case BinaryFn::Pow:
     case BinaryFn::Minimum:
     case BinaryFn::Maximum: return is_num<T>;
+    case BinaryFn::Fmod: return is_num<T>;
     case BinaryFn::Div:
     case BinaryFn::Arctan2: return is_flt<T>;
     case BinaryFn::And:
     case BinaryFn::Or:
     case BinaryFn::Xor: return !is_flt<T>;
+    case BinaryFn::LeftShift:
+    case BinaryFn::RightShift: return is_int<T>;
     default: return false;
   }
 }
@@ -298,6 +304,27 @@ template <BinaryFn F, typename T> inline T binary_op(T a, T b) {
     return static_cast<T>(a ^ b);
   } else if constexpr (F == BinaryFn::Arctan2) {
     return std::atan2(a, b);
+  } else if constexpr (F == BinaryFn::Fmod) {
+    // C's remainder, the sign of the dividend (numpy.fmod); by zero: 0 for integers, as numpy gives.
+    if constexpr (is_int<T>) {
+      if (b == 0) return T(0);
+      if constexpr (std::is_signed_v<T>)
+        if (b == T(-1)) return T(0);  // INT_MIN % -1 overflows in C
+      return static_cast<T>(a % b);
+    } else {
+      return std::fmod(a, b);
+    }
+  } else if constexpr (F == BinaryFn::LeftShift || F == BinaryFn::RightShift) {
+    // numpy's npy_lshift/npy_rshift: a shift by the width or more (or by a
+    // negative amount) gives 0, or -1 for a negative value shifted right.
+    using U = std::make_unsigned_t<T>;
+    constexpr U bits = sizeof(T) * 8;
+    if (static_cast<U>(b) >= bits) {
+      if constexpr (F == BinaryFn::RightShift && std::is_signed_v<T>) return a < 0 ? T(-1) : T(0);
+      return T(0);
+    }
+    if constexpr (F == BinaryFn::LeftShift) return static_cast<T>(static_cast<U>(a) << static_cast<U>(b));
+    else return static_cast<T>(a >> b);
   } else {
     return a;
   }

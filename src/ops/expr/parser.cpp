@@ -37,7 +37,7 @@ class Lexer {
         while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_')) ++i_;
         out.push_back({Token::Kind::Name, s_.substr(start, i_ - start), start});
       } else {
-        static const char* two[] = {"**", "//", "<=", ">=", "==", "!="};
+        static const char* two[] = {"**", "//", "<=", ">=", "==", "!=", "<<", ">>"};
         std::string op(1, c);
         for (const char* t : two)
           if (s_.compare(i_, 2, t) == 0) op = t;
@@ -144,10 +144,10 @@ class Parser {
     return c;
   }
 
-  // Binary levels, loosest first: | ^ & (+ -) (* / // %).
+  // Binary levels, loosest first, as Python's: | ^ & (<< >>) (+ -) (* / // %).
   std::unique_ptr<Syntax> level(int depth) {
     static const std::vector<std::vector<const char*>> levels = {
-        {"|"}, {"^"}, {"&"}, {"+", "-"}, {"*", "/", "//", "%"}};
+        {"|"}, {"^"}, {"&"}, {"<<", ">>"}, {"+", "-"}, {"*", "/", "//", "%"}};
     if (depth == static_cast<int>(levels.size())) return unary();
     auto left = level(depth + 1);
     for (;;) {
