@@ -3,7 +3,7 @@ Pillow, libtiff's tiffcp, GDAL's gdal_translate (each used when installed),
 numpy's own .npy writer; and expressions in the language's whole grammar.
 Small images (a few KB): the fuzzer mutates them, and small inputs run fast.
 
-    /usr/bin/python3 fuzz/make_seeds.py fuzz/seeds      # -> fuzz/seeds/{tiff,npy,expr}, fuzz/seeds/expr.dict
+    /usr/bin/python3 fuzz/make_seeds.py fuzz/seeds   # -> fuzz/seeds/{tiff,npy,expr,png,jpeg}, fuzz/seeds/expr.dict
 """
 import io
 import itertools
@@ -92,6 +92,19 @@ def gdal_tiffs(out, sources):
             subprocess.run(["gdal_translate", "-q", *georef, *co, src, dst], capture_output=True)
 
 
+def pngs_and_jpegs(png_out, jpeg_out):
+    from PIL import Image
+    rng = np.random.default_rng(3)
+    rgb = Image.fromarray(rng.integers(0, 256, (13, 17, 3), dtype=np.uint8))
+    for i, im in enumerate([rgb, rgb.convert("L"), rgb.convert("RGBA"), rgb.convert("LA"), rgb.quantize(8),
+                            rgb.convert("1"), Image.fromarray(rng.integers(0, 65535, (9, 11), dtype=np.uint16))]):
+        im.save(os.path.join(png_out, f"pillow-{i}.png"))
+    rgb.save(os.path.join(png_out, "pillow-interlaced.png"), interlace=1)
+    for i, (im, kw) in enumerate([(rgb, {}), (rgb.convert("L"), {}), (rgb, {"progressive": True}),
+                                  (rgb.convert("CMYK"), {}), (rgb, {"quality": 20, "subsampling": 2})]):
+        im.save(os.path.join(jpeg_out, f"pillow-{i}.jpg"), **kw)
+
+
 def npys(out):
     rng = np.random.default_rng(2)
     arrays = [rng.integers(0, 100, (5, 7)).astype(d) for d in ["u1", "i2", "<u4", ">i4", ">f8", "f4", "?", "i8"]]
@@ -130,7 +143,7 @@ def expressions(out, dict_path):
 
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "seeds")
-    dirs = {k: os.path.join(root, k) for k in ("tiff", "npy", "expr")}
+    dirs = {k: os.path.join(root, k) for k in ("tiff", "npy", "expr", "png", "jpeg")}
     for d in dirs.values():
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
@@ -148,6 +161,7 @@ def main():
         if os.path.getsize(os.path.join(dirs["tiff"], f)) == 0:
             os.remove(os.path.join(dirs["tiff"], f))
     npys(dirs["npy"])
+    pngs_and_jpegs(dirs["png"], dirs["jpeg"])
     expressions(dirs["expr"], os.path.join(root, "expr.dict"))
     for k, d in dirs.items():
         print(f"{k}: {len(os.listdir(d))} seeds")

@@ -15,11 +15,11 @@ if [ ! -f build-fuzz/CMakeCache.txt ]; then
 fi
 cmake --build build-fuzz -j "$(nproc)" > build-fuzz/build.log 2>&1 || {
   grep -E 'error' -A5 build-fuzz/build.log | head -40; echo "fuzz build failed (build-fuzz/build.log)" >&2; exit 1; }
-[ -f fuzz/seeds/expr.dict ] || /usr/bin/python3 fuzz/make_seeds.py fuzz/seeds
+[ -d fuzz/seeds/jpeg ] || /usr/bin/python3 fuzz/make_seeds.py fuzz/seeds
 
 mkdir -p fuzz/crashes
 status=0
-for harness in ${FUZZERS:-tiff npy expr}; do
+for harness in ${FUZZERS:-tiff npy expr png jpeg}; do
   corpus=build-fuzz/corpus/$harness
   mkdir -p "$corpus"
   dict=()

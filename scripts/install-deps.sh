@@ -14,8 +14,8 @@ packages=(
   python3-opencv libvips-tools libvips-dev python3-tifffile python3-pil python3-numba
   # TIFF input and output
   libtiff-dev
-  # animations: GIF (giflib) and APNG (libpng, zlib)
-  libgif-dev libpng-dev zlib1g-dev
+  # PNG (libpng), JPEG (libjpeg-turbo), animations: GIF (giflib) and APNG (libpng, zlib)
+  libgif-dev libpng-dev zlib1g-dev libjpeg-dev
   # peak RSS of a command, in `make bench`
   time
 )

@@ -173,8 +173,8 @@ std::unique_ptr<AnimationWriter::Encoder> make_apng_encoder(const std::string& p
 namespace {
 const bool registered = register_format({
     .name = "apng",
-    .extensions = {".apng", ".png"},
-    .magics = {"\x89PNG"},
+    .extensions = {".apng"},  // .png is png_format.cpp's: still images, and animations through this encoder
+    .magics = {},
     .open = nullptr,
     .info = nullptr,
     .sink = &make_animation_sink,

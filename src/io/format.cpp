@@ -70,6 +70,10 @@ const Format& format_to_write(const std::string& path, const std::string& what) 
   for (const Format* f : formats())
     if (can(*f, what) && std::find(f->extensions.begin(), f->extensions.end(), ext) != f->extensions.end())
       return *f;
+  for (const Format* f : formats())  // known, but read only (JPEG)
+    if (std::find(f->extensions.begin(), f->extensions.end(), ext) != f->extensions.end())
+      throw ValueError(path + ": tessera reads " + f->name + " files but does not write them (tessera writes " +
+                       extensions_that_can(what) + ")");
   throw ValueError(path + ": unknown file type '" + ext + "' (tessera writes " + extensions_that_can(what) + ")");
 }
 

@@ -37,7 +37,7 @@ def test_files_are_known_by_their_first_bytes(tmp_path, rng):
     r = subprocess.run([str(CLI), "info", str(tmp_path / "arr.bin")], capture_output=True, text=True)
     assert r.returncode == 0 and "npy" in r.stdout, r.stderr
     (tmp_path / "junk.dat").write_bytes(b"not an image at all")
-    with pytest.raises(ValueError, match=r"unknown file type '\.dat' \(tessera reads \.npy, \.tif and \.tiff\)"):
+    with pytest.raises(ValueError, match=r"unknown file type '\.dat' \(tessera reads \.jpg, \.jpeg, \.npy, \.png, \.tif and \.tiff\)"):
         tessera.open(tmp_path / "junk.dat")
     with pytest.raises(ValueError, match="unknown file type '.bmp'"):
         tessera.save(a, tmp_path / "out.bmp")

@@ -251,8 +251,10 @@ def test_stack_errors(tmp_path, rng):
 def test_missing_and_unknown(tmp_path):
     with pytest.raises(OSError, match="missing.tif: no such file"):
         tessera.open(tmp_path / "missing.tif")
-    with pytest.raises(ValueError, match="unknown file type"):
+    with pytest.raises(OSError, match="x.png: no such file"):
         tessera.open(tmp_path / "x.png")
+    with pytest.raises(ValueError, match="unknown file type"):
+        tessera.open(tmp_path / "x.bmp")
     (tmp_path / "d.tif").mkdir()
     with pytest.raises(OSError, match="is a directory"):
         tessera.open(tmp_path / "d.tif")

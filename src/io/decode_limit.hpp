@@ -1,0 +1,31 @@
+// What a file decoded whole when opened (PNG, JPEG) may take: its header's
+// size, in checked arithmetic, must fit in half of this machine's memory, so
+// that a crafted header is refused with the file's name instead of an
+// allocation that fails or swaps.
+#pragma once
+
+#include <unistd.h>
+
+#include <string>
+
+#include "tessera/error.hpp"
+#include "tessera/view.hpp"
+
+namespace tessera::io {
+
+inline void check_decoded_size(const std::string& path, const Shape& shape, DType dtype) {
+  for (const std::int64_t n : shape)
+    if (n < 1) throw IOError(path + ": corrupt header (shape " + shape_to_string(shape) + ")");
+  std::int64_t bytes = 0;
+  try {
+    bytes = byte_count(shape, itemsize(dtype));
+  } catch (const Error&) {
+    throw IOError(path + ": corrupt header (shape " + shape_to_string(shape) + " overflows)");
+  }
+  const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  if (static_cast<double>(bytes) > memory / 2)
+    throw IOError(path + ": decoded, shape " + shape_to_string(shape) + " would take " +
+                  std::to_string(bytes >> 20) + " MiB, more than half of this machine's memory");
+}
+
+}  // namespace tessera::io

@@ -1,0 +1,222 @@
+// PNG through libpng: read (any bit depth and colour type: palettes and
+// low bit depths expanded to 8 bits, tRNS to an alpha channel, 16 bits kept
+// as uint16), written as a still image from (H, W) or (H, W, C) with C of
+// 1-4, uint8 or uint16, streamed row by row; an image of frames (n, H, W[,
+// C]) is written as an animated PNG (apng_encoder.cpp). A PNG is decoded
+// whole when opened (the format has no random access to rows).
+#include <png.h>
+
+#include <cerrno>
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "engine/array_source.hpp"
+#include "io/animation_encoder.hpp"
+#include "io/atomic_file.hpp"
+#include "io/decode_limit.hpp"
+#include "io/format.hpp"
+#include "tessera/error.hpp"
+
+namespace tessera::io {
+
+namespace {
+
+struct PngError {
+  char why[256] = "unknown error";
+};
+
+void error_to_jump(png_structp png, png_const_charp message) {
+  auto* e = static_cast<PngError*>(png_get_error_ptr(png));
+  std::snprintf(e->why, sizeof e->why, "%s", message);
+  png_longjmp(png, 1);
+}
+void ignore_warning(png_structp, png_const_charp) {}
+
+struct File {
+  FILE* f = nullptr;
+  ~File() {
+    if (f) std::fclose(f);
+  }
+};
+
+// libpng reports errors by longjmp: each step that may fail is its own
+// function with only plain locals, and the reader frees its structs.
+struct Reader {
+  png_structp png = nullptr;
+  png_infop info = nullptr;
+  PngError err;
+  Reader() {
+    png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &err, error_to_jump, ignore_warning);
+    if (png) info = png_create_info_struct(png);
+  }
+  ~Reader() {
+    if (png) png_destroy_read_struct(&png, &info, nullptr);
+  }
+};
+
+bool read_header(Reader& r, FILE* f, png_uint_32* width, png_uint_32* height, int* channels, int* depth) {
+  if (setjmp(png_jmpbuf(r.png))) return false;
+  png_init_io(r.png, f);
+  png_read_info(r.png, r.info);
+  png_set_expand(r.png);  // palette -> RGB, gray < 8 bits -> 8 bits, tRNS -> alpha
+  png_set_swap(r.png);    // 16-bit samples in this machine's (little-endian) order
+  png_set_interlace_handling(r.png);
+  png_read_update_info(r.png, r.info);
+  *width = png_get_image_width(r.png, r.info);
+  *height = png_get_image_height(r.png, r.info);
+  *channels = png_get_channels(r.png, r.info);
+  *depth = png_get_bit_depth(r.png, r.info);
+  return true;
+}
+
+bool read_rows(Reader& r, png_bytepp rows) {
+  if (setjmp(png_jmpbuf(r.png))) return false;
+  png_read_image(r.png, rows);
+  png_read_end(r.png, nullptr);
+  return true;
+}
+
+Buffer read_png(const std::string& path) {
+  File file;
+  file.f = std::fopen(path.c_str(), "rb");
+  if (!file.f) throw IOError(path + (errno == ENOENT ? std::string(": no such file")
+                                                  : ": cannot open (" + std::string(std::strerror(errno)) + ")"));
+  Reader r;
+  if (!r.info) throw IOError(path + ": cannot read PNG (out of memory)");
+  png_uint_32 width = 0, height = 0;
+  int channels = 0, depth = 0;
+  if (!read_header(r, file.f, &width, &height, &channels, &depth))
+    throw IOError(path + ": corrupt or truncated PNG (" + r.err.why + ")");
+  const DType dtype = depth == 16 ? DType::UInt16 : DType::UInt8;
+  const Shape shape = channels == 1 ? Shape{height, width} : Shape{height, width, channels};
+  check_decoded_size(path, shape, dtype);
+  Buffer pixels(dtype, shape);
+  const std::size_t row_bytes = static_cast<std::size_t>(width) * static_cast<std::size_t>(channels) * itemsize(dtype);
+  std::vector<png_bytep> rows(height);
+  for (png_uint_32 y = 0; y < height; ++y) rows[y] = reinterpret_cast<png_bytep>(pixels.data()) + y * row_bytes;
+  if (!read_rows(r, rows.data())) throw IOError(path + ": corrupt or truncated PNG (" + r.err.why + ")");
+  return pixels;
+}
+
+FileInfo png_info(const std::string& path) {
+  const Buffer b = read_png(path);  // a PNG's header says little about its decoded layout; decode
+  FileInfo i;
+  i.format = "png";
+  i.shape = b.shape();
+  i.dtype = b.dtype();
+  i.layout = "decoded whole";
+  return i;
+}
+
+// A still PNG, written row by row as the bands arrive.
+class PngSink final : public detail::Sink {
+ public:
+  PngSink(const std::string& path, const Shape& shape, DType dtype) : file_(path), shape_(shape) {
+    f_ = std::fopen(file_.temp_path().c_str(), "wb");
+    if (!f_) throw IOError(path + ": cannot write (" + std::strerror(errno) + ")");
+    png_ = png_create_write_struct(PNG_LIBPNG_VER_STRING, &err_, error_to_jump, ignore_warning);
+    info_ = png_ ? png_create_info_struct(png_) : nullptr;
+    if (!info_) fail("out of memory");
+    const int channels = shape.size() == 3 ? static_cast<int>(shape[2]) : 1;
+    const int type = channels == 1   ? PNG_COLOR_TYPE_GRAY
+                     : channels == 2 ? PNG_COLOR_TYPE_GRAY_ALPHA
+                     : channels == 3 ? PNG_COLOR_TYPE_RGB
+                                     : PNG_COLOR_TYPE_RGBA;
+    const int depth = dtype == DType::UInt16 ? 16 : 8;
+    if (!start(type, depth)) fail(err_.why);
+  }
+  ~PngSink() override {
+    if (png_) png_destroy_write_struct(&png_, &info_);
+    if (f_) std::fclose(f_);
+  }
+
+  std::size_t row_axis() const override { return 0; }
+  void write(const Region& band, const View& data) override {
+    const std::size_t row_bytes = data.strides.empty() ? 0 : static_cast<std::size_t>(data.strides[0]);
+    for (std::int64_t y = 0; y < band.size[0]; ++y)
+      if (!row(reinterpret_cast<png_const_bytep>(data.data + static_cast<std::size_t>(y) * row_bytes)))
+        fail(err_.why);
+  }
+  void commit() override {
+    if (!end()) fail(err_.why);
+    const bool closed = std::fclose(f_) == 0;
+    f_ = nullptr;
+    if (!closed) throw IOError(file_.path() + ": cannot write (" + std::strerror(errno) + ")");
+    file_.commit();
+  }
+  void abort() noexcept override {
+    if (f_) std::fclose(f_);
+    f_ = nullptr;
+    file_.abort();
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& why) {
+    throw IOError(file_.path() + ": cannot write PNG (" + why + ")");
+  }
+  bool start(int type, int depth) {
+    if (setjmp(png_jmpbuf(png_))) return false;
+    png_init_io(png_, f_);
+    png_set_IHDR(png_, info_, static_cast<png_uint_32>(shape_[1]), static_cast<png_uint_32>(shape_[0]), depth, type,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_compression_level(png_, 6);
+    png_write_info(png_, info_);
+    if (depth == 16) png_set_swap(png_);  // the rows are little-endian uint16
+    return true;
+  }
+  bool row(png_const_bytep data) {
+    if (setjmp(png_jmpbuf(png_))) return false;
+    png_write_row(png_, data);
+    return true;
+  }
+  bool end() {
+    if (setjmp(png_jmpbuf(png_))) return false;
+    png_write_end(png_, info_);
+    if (std::fflush(f_) != 0) {
+      std::snprintf(err_.why, sizeof err_.why, "%s", std::strerror(errno));
+      return false;
+    }
+    return true;
+  }
+
+  AtomicFile file_;
+  Shape shape_;
+  FILE* f_ = nullptr;
+  png_structp png_ = nullptr;
+  png_infop info_ = nullptr;
+  PngError err_;
+};
+
+// (H, W) and (H, W, C) with C <= 4 are still images; more axes are frames.
+std::unique_ptr<detail::Sink> make_png_sink(const std::string& path, const Shape& shape, DType dtype,
+                                            const SaveOptions& options) {
+  const bool still = shape.size() == 2 || (shape.size() == 3 && shape[2] >= 1 && shape[2] <= 4);
+  if (!still) return make_animation_sink(path, shape, dtype, options);
+  if (options.compression != "none" || options.tile) throw ValueError(path + ": PNG takes no compression or tiles");
+  if (dtype != DType::UInt8 && dtype != DType::UInt16)
+    throw ValueError(path + ": PNG holds uint8 or uint16 samples, got " + std::string(dtype_name(dtype)) +
+                     " (convert with dtype=)");
+  if (shape[0] < 1 || shape[1] < 1 || shape[0] > 0x7fffffff || shape[1] > 0x7fffffff)
+    throw ValueError(path + ": a PNG is 1 to 2^31-1 pixels high and wide, got shape " + shape_to_string(shape));
+  return std::make_unique<PngSink>(path, shape, dtype);
+}
+
+const bool registered = register_format({
+    .name = "png",
+    .extensions = {".png"},
+    .magics = {"\x89PNG\r\n\x1a\n"},
+    .open =
+        [](const std::string& path, const OpenOptions& o) {
+          if (o.page >= 0) throw ValueError(path + ": page= applies to TIFF files only");
+          return Image(std::make_shared<detail::ArraySource>(read_png(path).view(), path));
+        },
+    .info = &png_info,
+    .sink = &make_png_sink,
+    .encoder = &make_apng_encoder,
+});
+
+}  // namespace
+
+}  // namespace tessera::io

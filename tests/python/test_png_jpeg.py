@@ -1,0 +1,138 @@
+"""PNG and JPEG (the files issue, part 7): files written by Pillow read as
+Pillow decodes them (palettes and low bit depths expanded, transparency as
+alpha, 16 bits kept); PNGs tessera writes read back in Pillow; corrupt,
+truncated and hostile files get errors naming the file; the 001 seed's job
+runs from the command line."""
+import os
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import tessera
+
+CLI = os.environ.get("TESSERA_CLI") or str(Path(sys.executable).parent / "tessera")
+
+
+def pillow_png(path, array, mode=None, **kw):
+    Image.fromarray(array, mode).save(path, **kw) if mode else Image.fromarray(array).save(path, **kw)
+
+
+@pytest.mark.parametrize("case", ["L", "LA", "RGB", "RGBA", "I;16", "P", "P+tRNS", "1", "odd"])
+def test_pngs_from_pillow_read_as_pillow_decodes_them(case, tmp_path, rng):
+    h, w = (31, 47) if case != "odd" else (1, 1)
+    path = tmp_path / "in.png"
+    if case in ("L", "odd"):
+        a = rng.integers(0, 256, (h, w), dtype=np.uint8)
+        pillow_png(path, a)
+        expected = a
+    elif case in ("LA", "RGB", "RGBA"):
+        a = rng.integers(0, 256, (h, w, len(case)), dtype=np.uint8)
+        Image.fromarray(a, case).save(path)
+        expected = a
+    elif case == "I;16":
+        a = rng.integers(0, 65536, (h, w), dtype=np.uint16)
+        Image.fromarray(a, "I;16").save(path)
+        expected = np.asarray(Image.open(path)).astype(np.uint16)
+        assert np.array_equal(expected, a)
+    elif case == "1":
+        a = rng.random((h, w)) < 0.5
+        Image.fromarray(a).save(path)
+        expected = np.asarray(Image.open(path).convert("L"))  # 1-bit expands to 0/255
+    else:
+        rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        im = Image.fromarray(rgb).quantize(16)
+        if case == "P+tRNS":
+            im.info["transparency"] = 3
+            im.save(path, transparency=3)
+            expected = np.asarray(Image.open(path).convert("RGBA"))
+        else:
+            im.save(path)
+            expected = np.asarray(Image.open(path).convert("RGB"))
+    got = np.asarray(tessera.open(path))
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)
+    assert tessera.info(path)["format"] == "png"
+
+
+@pytest.mark.parametrize("shape, dtype", [((29, 41), np.uint8), ((29, 41, 2), np.uint8), ((29, 41, 3), np.uint8),
+                                          ((29, 41, 4), np.uint8), ((29, 41), np.uint16), ((7, 5, 3), np.uint16),
+                                          ((1, 1), np.uint8)])
+def test_pngs_tessera_writes_read_back_in_pillow(shape, dtype, tmp_path, rng):
+    a = rng.integers(0, np.iinfo(dtype).max, shape, dtype=dtype, endpoint=True)
+    tessera.save(a[..., ::-1] if len(shape) == 3 else a[:, ::-1], tmp_path / "o.png")  # a non-contiguous view
+    back = np.asarray(Image.open(tmp_path / "o.png"))
+    want = a[..., ::-1] if len(shape) == 3 else a[:, ::-1]
+    if dtype == np.uint16:
+        back = back.astype(np.uint16) if back.ndim == 2 else None
+        if back is None:  # Pillow reads 16-bit RGB as 8-bit: check ours instead
+            back = np.asarray(tessera.open(tmp_path / "o.png"))
+    np.testing.assert_array_equal(back, want)
+    assert [f.name for f in tmp_path.iterdir()] == ["o.png"]
+
+
+def test_a_png_of_another_dtype_is_refused_and_frames_are_an_animation(tmp_path, rng):
+    with pytest.raises(ValueError, match=r"PNG holds uint8 or uint16 samples, got float32 \(convert with dtype=\)"):
+        tessera.save(np.zeros((4, 5), np.float32), tmp_path / "f.png")
+    frames = rng.integers(0, 256, (3, 16, 20, 3), dtype=np.uint8)
+    tessera.save(frames, tmp_path / "anim.png", fps=5)
+    im = Image.open(tmp_path / "anim.png")
+    assert getattr(im, "n_frames", 1) == 3
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["anim.png"]
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_jpegs_read_as_pillow_decodes_them(mode, tmp_path, rng):
+    a = rng.integers(0, 256, (45, 61, 3), dtype=np.uint8)
+    im = Image.fromarray(a).convert(mode)
+    im.save(tmp_path / "in.jpg", quality=90)
+    got = np.asarray(tessera.open(tmp_path / "in.jpg"))
+    np.testing.assert_array_equal(got, np.asarray(Image.open(tmp_path / "in.jpg")))
+    info = tessera.info(tmp_path / "in.jpg")
+    assert info["format"] == "jpeg" and info["shape"] == got.shape
+    Image.fromarray(a).convert("CMYK").save(tmp_path / "c.jpeg")
+    assert np.asarray(tessera.open(tmp_path / "c.jpeg")).shape == (45, 61, 4)
+
+
+def test_the_001_job_from_a_jpeg_on_the_command_line(tmp_path, rng):
+    a = rng.integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    a[rng.random((64, 80)) < 0.4] = 255
+    Image.fromarray(a).save(tmp_path / "in.jpg", quality=95)
+    rule = "where((a[..., 0:1] > 240) & (a[..., 1:2] > 240) & (a[..., 2:3] > 240), 0, a)"
+    r = subprocess.run([CLI, "eval", rule, "-i", f"a={tmp_path / 'in.jpg'}", "-o", str(tmp_path / "out.png")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    d = np.asarray(Image.open(tmp_path / "in.jpg"))
+    want = np.where((d[..., 0:1] > 240) & (d[..., 1:2] > 240) & (d[..., 2:3] > 240), 0, d)
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out.png")), want)
+
+
+def png_with_header(width, height, bit_depth=8, colour=2):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+def test_bad_files_get_errors_naming_them(tmp_path, rng):
+    a = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    Image.fromarray(a).save(tmp_path / "ok.png")
+    Image.fromarray(a).save(tmp_path / "ok.jpg")
+    for name, cut in [("ok.png", 60), ("ok.jpg", 200)]:
+        data = (tmp_path / name).read_bytes()
+        (tmp_path / ("cut_" + name)).write_bytes(data[:cut])
+        with pytest.raises(OSError, match=f"cut_{name}: corrupt or truncated"):
+            np.asarray(tessera.open(tmp_path / ("cut_" + name)))
+    (tmp_path / "huge.png").write_bytes(png_with_header(1_000_000, 1_000_000))
+    with pytest.raises(OSError, match="huge.png"):
+        tessera.open(tmp_path / "huge.png")
+    (tmp_path / "short.png").write_bytes(png_with_header(100, 100))  # far fewer pixels than it claims
+    with pytest.raises(OSError, match="short.png: corrupt or truncated PNG"):
+        tessera.open(tmp_path / "short.png")
+    with pytest.raises(ValueError, match="tessera reads jpeg files but does not write them"):
+        tessera.save(a, tmp_path / "out.jpg")
