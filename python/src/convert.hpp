@@ -35,9 +35,12 @@ int threads_of(const py::object& threads);
 // Engine work called from Python: releases the GIL, and on the main thread
 // routes SIGINT to tessera::request_interrupt while it lasts, so that Ctrl-C
 // stops the work at its next tile (Python's own handler cannot run until the
-// call returns). The work then throws Interrupted, which the module raises as
-// KeyboardInterrupt through Python's handler; an interrupt that arrives too
-// late to stop the work is handed to Python as a pending SIGINT.
+// call returns). The work then throws Interrupted, which the module raises
+// through Python's SIGINT handler: the default raises KeyboardInterrupt, a
+// program's own handler runs (and if it returns instead of raising, the
+// abandoned work still ends in KeyboardInterrupt: it cannot be resumed). An
+// interrupt that arrives too late to stop the work is left pending for
+// Python's handler. A SIGINT the program ignores (SIG_IGN) stays ignored.
 class EngineCall {
  public:
   EngineCall();
@@ -47,7 +50,7 @@ class EngineCall {
 
  private:
   bool routes_sigint_ = false;
-  py::gil_scoped_release release_;  // declared last: the GIL is back before the handler
+  py::gil_scoped_release release_;  // (the handler is restored without the GIL: sigaction needs none)
 };
 // Records the interpreter's main thread (called at import); whether the
 // caller is on it (the only thread Python runs signal handlers on).

@@ -10,6 +10,8 @@ the pool; no process and no shared-memory segment outlives the call.
 """
 import multiprocessing
 import signal
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from itertools import product
 from multiprocessing import shared_memory
 
@@ -19,6 +21,13 @@ from . import _core
 from ._core import Image
 
 _WORK = {}  # in each worker: the function and the shared arrays (set before the fork)
+_FORKING = threading.Lock()  # one call at a time sets _WORK and forks its workers
+
+
+def _convert(values, dtype):
+    """values in `dtype` by tessera's rule (round half to even, saturate,
+    NaN to 0), as the threads version stores them."""
+    return np.asarray(_core.asarray(np.asarray(values)).astype(np.dtype(dtype).name))
 
 
 def _shared(shape, dtype):
@@ -37,9 +46,10 @@ def _padded_tile(array, region, halo, mode, cval):
         index.append(np.where(idx < 0, 0, idx))
     tile = array[np.ix_(*index)] if len(index) == array.ndim else array[np.ix_(*index) + (Ellipsis,)]
     if mode == "constant":
+        fill = _convert(np.float64(cval), array.dtype)
         for axis, mask in enumerate(outside):
             if mask.any():
-                tile[(slice(None),) * axis + (mask,)] = cval
+                tile[(slice(None),) * axis + (mask,)] = fill
     tile.flags.writeable = False
     return tile
 
@@ -55,7 +65,7 @@ def _run_tile(k):
         if hasattr(e, "add_note"):
             e.add_note(note)
         raise
-    w["out"][_core_slices(region)] = _trimmed(result, region, w["halo"], inputs[0].shape)
+    w["out"][_core_slices(region)] = _convert(_trimmed(result, region, w["halo"], inputs[0].shape), w["out"].dtype)
     return k
 
 
@@ -103,27 +113,40 @@ def map_tiles_processes(func, arrays, tile, halo, mode, cval, out_dtype, process
         axes = [[(s, min(s + t, n)) for s in range(0, n, t)] for t, n in zip(tile, shape)]
         tiles = list(product(*axes))
         # The first tile, here: it tells the output's dtype and trailing axes.
-        _WORK.update(func=func, inputs=inputs, halo=halo, mode=mode, cval=cval, tiles=tiles)
-        first_in = None
         first_in = [_padded_tile(a, tiles[0], halo, mode, cval) for a in inputs]
         first = _trimmed(np.asarray(func(*first_in)), tiles[0], halo, first_in[0].shape)
+        first_in = None
         dtype = np.dtype(out_dtype) if out_dtype is not None else first.dtype
         shm, out = _shared(shape[:len(tile)] + first.shape[len(tile):], dtype)
         segments.append(shm)
-        out[_core_slices(tiles[0])] = first
-        _WORK["out"] = out
+        out[_core_slices(tiles[0])] = _convert(first, dtype)
         if len(tiles) > 1:
-            pool = multiprocessing.get_context("fork").Pool(processes, initializer=_init_worker)
-            for _ in pool.imap_unordered(_run_tile, range(1, len(tiles)), chunksize=1):
-                pass
-            pool.close()
+            # A pool that notices a worker that dies (BrokenProcessPool), not one that waits for it.
+            with _FORKING:
+                _WORK.update(func=func, inputs=inputs, halo=halo, mode=mode, cval=cval, tiles=tiles, out=out)
+                pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                                           initializer=_init_worker)
+                # Each of the first submissions forks a worker (with _WORK as it is now).
+                futures = [pool.submit(_run_tile, k) for k in range(1, min(len(tiles), processes + 1))]
+                _WORK.clear()
+            futures += [pool.submit(_run_tile, k) for k in range(min(len(tiles), processes + 1), len(tiles))]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            for f in done:
+                f.result()  # the first exception, raised here with its tile's note
+            pool.shutdown()
+            pool = None
         return np.array(out)  # out of shared memory, which is released below
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-        _WORK.clear()
+        if pool is not None:  # an error or Ctrl-C: workers still in tiles are stopped, not waited for
+            workers = list((pool._processes or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for p in workers:
+                p.terminate()
+                p.join()
         inputs = out = view = first_in = None  # noqa: F841 (no view of a segment may outlive it)
         for shm in segments:
-            shm.close()
-            shm.unlink()
+            shm.unlink()  # first: a view still alive (in a traceback) must not keep the segment
+            try:
+                shm.close()
+            except BufferError:
+                pass  # the mapping goes with the last view; the name is already gone

@@ -41,7 +41,7 @@ _FUNCTIONS = set(_core.function_names())
 # Names under which Python and numpy users spell the language's functions.
 _ALIASES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2", "fabs": "abs",
             "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh",
-            "absolute": "abs", "fmin": "minimum", "fmax": "maximum"}
+            "absolute": "abs"}
 _CONSTANTS = {"inf": math.inf, "nan": math.nan, "pi": math.pi, "e": math.e, "True": True, "False": False}
 _MODULES = {"math": math, "np": np, "numpy": np}
 
@@ -65,7 +65,7 @@ class Kernel:
             raise TypeError(f"kernel: the source of {func.__name__} cannot be read ({e})") from None
         tree = ast.parse(source)
         self._def = next(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
-        self._line_offset = func.__code__.co_firstlineno - self._def.lineno
+        self._line_offset = func.__code__.co_firstlineno - 1  # the source starts at the first decorator
         self._file = func.__code__.co_filename
         if isinstance(self._def, ast.AsyncFunctionDef):
             raise self._error(self._def, "an async function cannot be a kernel")
@@ -80,9 +80,7 @@ class Kernel:
             if d is None:
                 raise self._error(a, f"the constant '{a.arg}' needs a default (keyword-only constants)")
         self._constants = dict(func.__kwdefaults__ or {})  # as Python evaluated them
-        self._globals = dict(func.__globals__)
-        if func.__closure__:
-            self._globals.update(inspect.getclosurevars(func).nonlocals)
+        self._func = func
 
     def _error(self, node, message):
         line = getattr(node, "lineno", self._def.lineno) + getattr(self, "_line_offset", 0)
@@ -102,6 +100,11 @@ class Kernel:
         lazy = any(isinstance(x, Image) for x in inputs)
         images = [x if isinstance(x, Image) else _core.asarray(x) for x in inputs]
         values = dict(self._constants, **constants)
+        # Names as Python resolves them, now (not when decorated): the
+        # function's closure, then its module's globals.
+        self._globals = dict(self._func.__globals__)
+        if self._func.__closure__:
+            self._globals.update(inspect.getclosurevars(self._func).nonlocals)
         result = _Interpreter(self, images, values, mode, float(cval)).run()
         dtype = dtype if dtype is not None else self._dtype
         results = tuple(self._as_image(r, images, dtype) for r in (result if isinstance(result, tuple) else (result,)))
@@ -325,7 +328,8 @@ class _Interpreter:
         self.loops.append(loop)
         try:
             for item in items:
-                self.assign(s.target, item, always=True)
+                # Pixels that broke out (or skip the loop's path) keep the value they had.
+                self.assign(s.target, item)
                 self.block(s.body)
                 loop.skipped = False
                 if loop.broken is True:
@@ -353,15 +357,18 @@ class _Interpreter:
 
     # ---- expressions ------------------------------------------------------
     def load(self, node):
+        # Locals, then the function's globals and closure, then the kernel
+        # language's own names (inf, nan, pi, e) and builtins, as Python would.
         name = node.id
         if name in self.env:
             return self.env[name]
-        if name in _CONSTANTS:
+        if name in self.k._globals:
+            g = self.k._globals[name]
+        elif name in _CONSTANTS:
             return _CONSTANTS[name]
-        g = self.k._globals.get(name, getattr(builtins, name, None) if name in ("range", "abs", "min", "max",
-                                                                                 "round", "len", "float", "int",
-                                                                                 "bool") else None)
-        if g is None and name not in self.k._globals:
+        elif name in ("range", "abs", "min", "max", "round", "len", "float", "int", "bool"):
+            g = getattr(builtins, name)
+        else:
             self.fail(node, f"name '{name}' is not defined")
         if isinstance(g, (int, float, bool, tuple, np.number)) or _is_module(g) or callable(g):
             return g
@@ -389,16 +396,23 @@ class _Interpreter:
                 return +x if not _is_image(x) else x
             return ~x
         if isinstance(e, ast.BoolOp):
-            values = [self.expr(v) for v in e.values]
-            if not any(_is_image(v) for v in values):  # Python's own semantics
-                out = values[0]
-                for v in values[1:]:
-                    out = (out and v) if isinstance(e.op, ast.And) else (out or v)
-                return out
-            combine = _and if isinstance(e.op, ast.And) else _or
-            out = _truth(values[0])
-            for v in values[1:]:
-                out = combine(out, _truth(v))
+            # Operands one by one, stopping where Python stops: a constant
+            # that decides (False for and, True for or) ends it, so that
+            # `n > 0 and s / n > a` never divides by a zero n.
+            is_and = isinstance(e.op, ast.And)
+            out, seen_image = None, False
+            for node in e.values:
+                v = self.expr(node)
+                if not seen_image and not _is_image(v):  # Python's own semantics, values kept
+                    if (not v) if is_and else bool(v):
+                        return v
+                    out = v
+                    continue
+                t = _truth(v)
+                out = t if not seen_image else (_and(out, t) if is_and else _or(out, t))
+                seen_image = True
+                if out is (False if is_and else True):
+                    return out
             return out
         if isinstance(e, ast.Compare):
             out, left = True, self.expr(e.left)
@@ -472,12 +486,16 @@ class _Interpreter:
             if len(args) != 1:
                 self.fail(e, "round() takes one argument in a kernel")
             return _round(args[0])
-        if f in (builtins.min, builtins.max) or name in ("minimum", "maximum", "fmin", "fmax"):
+        if name in ("fmin", "fmax") and images and len(args) == 2:  # numpy's: NaN only where both are
+            a, b = args
+            pick = _core.apply("minimum" if name == "fmin" else "maximum", a, b)
+            return _core.apply("where", a != a, b, _core.apply("where", b != b, a, pick))
+        if f in (builtins.min, builtins.max) or name in ("minimum", "maximum"):
             if len(args) == 1 and isinstance(args[0], tuple):
                 args = list(args[0])
             if not images and not any(_is_image(a) for a in args):
-                return (min if f is builtins.min or name in ("minimum", "fmin") else max)(args)
-            fn = "minimum" if f is builtins.min or name in ("minimum", "fmin") else "maximum"
+                return (min if f is builtins.min or name == "minimum" else max)(args)
+            fn = "minimum" if f is builtins.min or name == "minimum" else "maximum"
             out = args[0]
             for a in args[1:]:
                 out = _core.apply(fn, out, a)
@@ -486,7 +504,7 @@ class _Interpreter:
             return f(*args)
         fn = _ALIASES.get(name, name)
         if not images:
-            if callable(f) and (f.__module__ in ("math", "numpy") or isinstance(f, np.ufunc)):
+            if callable(f) and (isinstance(f, np.ufunc) or getattr(f, "__module__", None) in ("math", "numpy")):
                 v = f(*args)
                 return v.item() if isinstance(v, np.generic) else v
             self.fail(e, f"'{ast.unparse(e.func)}' cannot be called in a kernel")
@@ -494,7 +512,12 @@ class _Interpreter:
                                  or isinstance(f, np.ufunc)):
             return _core.apply(fn, *args)
         if fn == "hypot" and len(args) == 2:
-            return _core.apply("sqrt", args[0] * args[0] + args[1] * args[1])
+            # In float64 (no integer wrap-around, no float32 overflow), then
+            # numpy's result dtype for the operands.
+            x, y = (a.astype("float64") if _is_image(a) else float(a) for a in args)
+            dtype = np.hypot(*(np.zeros(1, a.dtype) if _is_image(a) else a for a in args)).dtype
+            dtype = np.dtype(np.float32) if dtype == np.float16 else dtype  # tessera has no float16
+            return _core.apply("sqrt", x * x + y * y).astype(dtype.name)
         if fn in ("isnan",) and len(args) == 1:
             return args[0] != args[0]
         self.fail(e, f"'{ast.unparse(e.func)}' cannot be applied to pixel values; the kernel language has "

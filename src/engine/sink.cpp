@@ -64,7 +64,15 @@ void stream_to_sink(const Image& image, Sink& sink, const StreamOptions& options
       v.strides = c_strides(band.size, itemsize(image.dtype()));
       return v;
     };
+    // A band being written reads its buffer and the sink: whatever ends the
+    // loop (an error, Ctrl-C) waits for it before either goes away.
     std::future<void> writing;
+    struct WaitForWrite {
+      std::future<void>& f;
+      ~WaitForWrite() {
+        if (f.valid()) f.wait();
+      }
+    } wait_for_write{writing};
     const double total = static_cast<double>(std::max<std::int64_t>(1, element_count(image.shape())));
     std::int64_t done = 0;
     for (std::size_t k = 0; k < bands.size(); ++k) {

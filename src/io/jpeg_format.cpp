@@ -33,7 +33,12 @@ void error_exit(j_common_ptr cinfo) {
   (*cinfo->err->format_message)(cinfo, e->why);
   std::longjmp(e->jump, 1);
 }
-void no_output(j_common_ptr) {}
+// libjpeg only warns where data is cut short or corrupt (it fills the rest
+// with grey and goes on): every warning is an error here, never a quietly
+// wrong image. Trace messages (level > 0) are ignored.
+void warning_is_error(j_common_ptr cinfo, int level) {
+  if (level < 0) error_exit(cinfo);
+}
 
 struct Decoder {
   jpeg_decompress_struct cinfo{};
@@ -47,7 +52,9 @@ struct Decoder {
 };
 
 // Each step that may fail has only plain locals (longjmp skips destructors).
-bool start(Decoder& d, JDIMENSION* width, JDIMENSION* height, int* channels) {
+// The header and the output's dimensions, before libjpeg allocates anything
+// of the image's size (a progressive file's coefficient buffers).
+bool read_header(Decoder& d, JDIMENSION* width, JDIMENSION* height, int* channels) {
   if (setjmp(d.err.jump)) return false;
   jpeg_create_decompress(&d.cinfo);
   d.created = true;
@@ -56,10 +63,16 @@ bool start(Decoder& d, JDIMENSION* width, JDIMENSION* height, int* channels) {
   if (d.cinfo.jpeg_color_space == JCS_GRAYSCALE) d.cinfo.out_color_space = JCS_GRAYSCALE;
   else if (d.cinfo.jpeg_color_space == JCS_CMYK || d.cinfo.jpeg_color_space == JCS_YCCK) d.cinfo.out_color_space = JCS_CMYK;
   else d.cinfo.out_color_space = JCS_RGB;
-  jpeg_start_decompress(&d.cinfo);
+  jpeg_calc_output_dimensions(&d.cinfo);
   *width = d.cinfo.output_width;
   *height = d.cinfo.output_height;
   *channels = d.cinfo.output_components;
+  return true;
+}
+
+bool start(Decoder& d) {
+  if (setjmp(d.err.jump)) return false;
+  jpeg_start_decompress(&d.cinfo);
   return true;
 }
 
@@ -80,12 +93,14 @@ Buffer read_jpeg(const std::string& path) {
                                                   : ": cannot open (" + std::string(std::strerror(errno)) + ")"));
   d.cinfo.err = jpeg_std_error(&d.err.mgr);
   d.err.mgr.error_exit = error_exit;
-  d.err.mgr.output_message = no_output;
+  d.err.mgr.emit_message = warning_is_error;
   JDIMENSION width = 0, height = 0;
   int channels = 0;
-  if (!start(d, &width, &height, &channels)) throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
+  if (!read_header(d, &width, &height, &channels))
+    throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
   const Shape shape = channels == 1 ? Shape{height, width} : Shape{height, width, channels};
   check_decoded_size(path, shape, DType::UInt8);
+  if (!start(d)) throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
   Buffer pixels(DType::UInt8, shape);
   const std::size_t row_bytes = static_cast<std::size_t>(width) * static_cast<std::size_t>(channels);
   if (!read_rows(d, reinterpret_cast<std::uint8_t*>(pixels.data()), row_bytes))

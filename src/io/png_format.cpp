@@ -50,6 +50,9 @@ struct Reader {
   Reader() {
     png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &err, error_to_jump, ignore_warning);
     if (png) info = png_create_info_struct(png);
+    // PNG's own limit (2^31-1) rather than libpng's default of a million
+    // pixels a side: check_decoded_size bounds what is allocated.
+    if (png) png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
   }
   ~Reader() {
     if (png) png_destroy_read_struct(&png, &info, nullptr);
@@ -118,14 +121,15 @@ class PngSink final : public detail::Sink {
     if (!f_) throw IOError(path + ": cannot write (" + std::strerror(errno) + ")");
     png_ = png_create_write_struct(PNG_LIBPNG_VER_STRING, &err_, error_to_jump, ignore_warning);
     info_ = png_ ? png_create_info_struct(png_) : nullptr;
-    if (!info_) fail("out of memory");
+    if (!info_) release_and_fail("out of memory");
+    png_set_user_limits(png_, 0x7fffffff, 0x7fffffff);
     const int channels = shape.size() == 3 ? static_cast<int>(shape[2]) : 1;
     const int type = channels == 1   ? PNG_COLOR_TYPE_GRAY
                      : channels == 2 ? PNG_COLOR_TYPE_GRAY_ALPHA
                      : channels == 3 ? PNG_COLOR_TYPE_RGB
                                      : PNG_COLOR_TYPE_RGBA;
     const int depth = dtype == DType::UInt16 ? 16 : 8;
-    if (!start(type, depth)) fail(err_.why);
+    if (!start(type, depth)) release_and_fail(err_.why);
   }
   ~PngSink() override {
     if (png_) png_destroy_write_struct(&png_, &info_);
@@ -153,6 +157,13 @@ class PngSink final : public detail::Sink {
   }
 
  private:
+  // A constructor that throws runs no destructor: free what it made first.
+  [[noreturn]] void release_and_fail(const std::string& why) {
+    if (png_) png_destroy_write_struct(&png_, &info_);
+    if (f_) std::fclose(f_);
+    f_ = nullptr;
+    fail(why);
+  }
   [[noreturn]] void fail(const std::string& why) {
     throw IOError(file_.path() + ": cannot write PNG (" + why + ")");
   }

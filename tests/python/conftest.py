@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -33,3 +35,25 @@ def rng():
 def tessera_dtype(numpy_result_dtype):
     """tessera's documented result dtype where numpy's would be float16."""
     return np.dtype(np.float32) if numpy_result_dtype == np.float16 else numpy_result_dtype
+
+
+# Under `make sanitize` the interpreter runs with the ASan runtime preloaded
+# (LD_PRELOAD), which every child inherits. Child interpreters and tessera's
+# own (instrumented) command line need it or tolerate it; other programs the
+# tests run to check tessera's files (libvips, GDAL, libtiff's tools) can
+# hang under it, and are not what is being checked: they run without it.
+if os.environ.get("TESSERA_SANITIZED"):
+    import subprocess as _subprocess
+
+    _popen_init = _subprocess.Popen.__init__
+
+    def _popen_init_without_preload_for_other_programs(self, args, *a, **kw):
+        program = os.path.basename(str(args[0] if isinstance(args, (list, tuple)) else str(args).split()[0]))
+        ours = program.startswith("python") or program == "tessera"
+        if not ours:
+            env = dict(kw.get("env") or os.environ)
+            env.pop("LD_PRELOAD", None)
+            kw["env"] = env
+        _popen_init(self, args, *a, **kw)
+
+    _subprocess.Popen.__init__ = _popen_init_without_preload_for_other_programs

@@ -86,3 +86,32 @@ def pointwise(x, y):
 
 
 pointwise_kernel = tessera.kernel(pointwise)
+
+
+e = 0.5  # a module global named like a kernel constant: Python's rule, the global wins
+
+
+@tessera.kernel
+def first_below(a):
+    i = -1
+    for i in range(5):
+        if a > i:
+            break
+    return i * e
+
+
+@tessera.kernel
+def guarded(a, *, n=0):
+    if n > 0 and a > np.log(n):  # log(0) is never computed: `and` stops as Python's does
+        return a
+    return -a
+
+
+@tessera.kernel
+def nan_aware(a, b):
+    return np.fmin(a, b), np.fmax(a, b), np.hypot(a, b)
+
+
+@tessera.kernel
+def uses_attribute(a):
+    return a.shape

@@ -186,3 +186,36 @@ def test_bad_calls_get_clear_errors(rng):
         ks.pointwise_kernel(a, np.zeros((4, 6)))
     with pytest.raises(TypeError, match="complex"):
         ks.laplace(a.astype(np.complex64))
+
+
+def test_python_semantics_kept_where_they_are_easy_to_lose():
+    a = np.array([0.5, 1.5, 2.5, 3.5, 7.0, -1.0, -3.0])
+
+    def first_below(x):  # the kernel's body, per pixel
+        i = -1
+        for i in range(5):
+            if x > i:
+                break
+        return i * ks.e
+    np.testing.assert_array_equal(ks.first_below(a), [first_below(x) for x in a])
+    np.testing.assert_array_equal(ks.guarded(a), -a)
+    np.testing.assert_array_equal(ks.guarded(a, n=2), np.where(a > np.log(2), a, -a))
+    x = np.array([np.nan, 1, 3, np.nan, 200], np.float32)
+    y = np.array([2, np.nan, -4, np.nan, 100], np.float32)
+    lo, hi, h = ks.nan_aware(x, y)
+    np.testing.assert_array_equal(lo, np.fmin(x, y))
+    np.testing.assert_array_equal(hi, np.fmax(x, y))
+    assert h.dtype == np.float32
+    np.testing.assert_allclose(h, np.hypot(x, y), rtol=1e-6)
+    u = np.array([200, 250], np.uint8)  # u * u would wrap in uint8
+    h = ks.nan_aware(u, u)[2]  # numpy's float16 is float32 in tessera
+    assert h.dtype == np.float32
+    np.testing.assert_allclose(h, np.hypot(u.astype(np.float32), u.astype(np.float32)), rtol=1e-6)
+
+
+def test_errors_name_the_line_of_a_decorated_kernel():
+    import inspect
+    line = inspect.getsource(ks).splitlines().index("    return a.shape") + 1
+    with pytest.raises(SyntaxError, match=f"line {line}: 'a.shape' cannot be used") as info:
+        ks.uses_attribute(np.zeros((3, 3)))
+    assert info.value.lineno == line and info.value.filename.endswith("kernels_sample.py")

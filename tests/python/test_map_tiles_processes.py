@@ -108,3 +108,29 @@ def test_ctrl_c_stops_every_worker_and_leaves_nothing(tmp_path):
     time.sleep(0.5)
     leftovers = subprocess.run(["pgrep", "-f", str(script)], capture_output=True, text=True).stdout.split()
     assert leftovers == []
+
+
+def test_values_convert_by_tesseras_rule_as_with_threads(rng):
+    a = rng.integers(0, 256, (40, 30), dtype=np.uint8)
+    kw = dict(tile=(16, 16), halo=2, mode="constant", cval=-0.7, out_dtype="uint8")
+
+    def f(t):
+        return t * 1.5  # float results stored as uint8: rounded and saturated
+
+    np.testing.assert_array_equal(tessera.map_tiles(f, a, workers="processes", threads=2, **kw),
+                                  np.asarray(tessera.map_tiles(f, a, **kw)))
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang(rng):
+    from concurrent.futures.process import BrokenProcessPool
+    a = rng.random((64, 64))
+
+    def dies(t):
+        if t[0, 0] == a[32, 0]:
+            os._exit(3)
+        return t
+
+    before = segments()
+    with pytest.raises(BrokenProcessPool):
+        tessera.map_tiles(dies, a, tile=(32, 32), workers="processes", threads=2)
+    assert segments() == before and not multiprocessing.active_children()

@@ -136,3 +136,13 @@ def test_bad_files_get_errors_naming_them(tmp_path, rng):
         tessera.open(tmp_path / "short.png")
     with pytest.raises(ValueError, match="tessera reads jpeg files but does not write them"):
         tessera.save(a, tmp_path / "out.jpg")
+
+
+def test_a_jpeg_cut_inside_its_image_data_is_an_error(tmp_path, rng):
+    # libjpeg only warns (and fills the rest with grey); tessera refuses.
+    a = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    Image.fromarray(a).save(tmp_path / "ok.jpg", quality=90)
+    data = (tmp_path / "ok.jpg").read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(OSError, match="cut.jpg: corrupt or truncated JPEG"):
+        tessera.open(tmp_path / "cut.jpg")

@@ -3,6 +3,8 @@
 #include "tessera/evaluate.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <map>
 
 #include "core/thread_pool.hpp"
 #include "ops/expr/expr_tree.hpp"
@@ -65,7 +67,11 @@ class Resolver {
     const ExprPtr value = resolve(base);
     if (value->is_scalar || value->shape.empty())
       throw TypeError("'" + text(base) + "' is a scalar: it has no channels or neighbours (in '" + text(s) + "')");
-    const Image image = detail::image_of(value);
+    // One image per subscripted value: a[0, 1] + a[0, -1] of an expression
+    // variable reads one node (fetched once per tile), not one node per read.
+    auto known = images_.find(value.get());
+    if (known == images_.end()) known = images_.emplace(value.get(), std::make_pair(value, detail::image_of(value))).first;
+    const Image& image = known->second.second;
     const auto ellipsis = std::find_if(s.items.begin(), s.items.end(),
                                        [](const Item& i) { return i.kind == Item::Kind::Ellipsis; });
     if (ellipsis != s.items.end()) return channels(s, image, ellipsis);
@@ -77,7 +83,14 @@ class Resolver {
       throw ValueError("'" + text(s) + "' gives " + std::to_string(s.items.size()) + " neighbour offsets, but '" +
                        text(base) + "' has " + std::to_string(image.ndim()) + " axes");
     Shape offset;
-    for (const Item& i : s.items) offset.push_back(*i.start);
+    for (const Item& i : s.items) {
+      // A reach beyond this is a tile of that many elements per worker: a typo, not a stencil.
+      constexpr std::int64_t kMaxOffset = 1 << 20;
+      if (*i.start > kMaxOffset || *i.start < -kMaxOffset)
+        throw ValueError("a neighbour offset of " + std::to_string(*i.start) + " reaches too far (at most " +
+                         std::to_string(kMaxOffset) + "; at position " + std::to_string(i.begin) + ")");
+      offset.push_back(*i.start);
+    }
     return detail::make_shifted_leaf(image, offset, boundary_);
   }
 
@@ -122,9 +135,10 @@ class Resolver {
     };
     const std::int64_t start = clamp(item.start, step > 0 ? 0 : n - 1);
     const std::int64_t stop = clamp(item.stop, step > 0 ? n : -1);
-    std::int64_t count = 0;
-    if (step > 0 && stop > start) count = (stop - start + step - 1) / step;
-    if (step < 0 && start > stop) count = (start - stop + (-step) - 1) / (-step);
+    std::int64_t count = 0;  // as Python counts, without overflow for any step
+    if (step > 0 && stop > start) count = (stop - start - 1) / step + 1;
+    if (step < 0 && start > stop)  // -step overflows for the most negative step, which takes one element
+      count = step == std::numeric_limits<std::int64_t>::min() ? 1 : (start - stop - 1) / -step + 1;
     return {AxisIndex::Kind::Slice, start, step, count};
   }
 
@@ -169,6 +183,8 @@ class Resolver {
   const std::string& src_;
   const Variables& vars_;
   Boundary boundary_;
+  // The image made for each subscripted value (its tree kept alive with it).
+  std::map<const detail::ExprTree*, std::pair<ExprPtr, Image>> images_;
 };
 
 }  // namespace
