@@ -35,7 +35,7 @@ echo "== Python tests, ASan+UBSan"
 # libstdc++ too: Python does not link it, and ASan's throw interceptor must
 # find it at start-up.
 LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libstdc++.so)" ASAN_OPTIONS=detect_leaks=0 \
-  PYTHONPATH="$PWD/build-asan/python" TESSERA_CLI="$PWD/build-asan/tessera" \
+  TESSERA_SANITIZED=1 PYTHONPATH="$PWD/build-asan/python" TESSERA_CLI="$PWD/build-asan/tessera" \
   .venv/bin/python -m pytest -q -p no:cacheprovider -x tests/python | tail -n 3
 
 echo "== TSan build (build-tsan)"
