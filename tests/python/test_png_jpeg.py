@@ -146,3 +146,17 @@ def test_a_jpeg_cut_inside_its_image_data_is_an_error(tmp_path, rng):
     (tmp_path / "cut.jpg").write_bytes(data[: len(data) * 2 // 3])
     with pytest.raises(OSError, match="cut.jpg: corrupt or truncated JPEG"):
         tessera.open(tmp_path / "cut.jpg")
+
+
+def test_the_001_job_in_python_jpeg_to_a_transparent_png(tmp_path, rng):
+    a = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    a[rng.random((48, 64)) < 0.4] = 255
+    Image.fromarray(a).save(tmp_path / "in.jpg", quality=95)
+    rgb = tessera.open(tmp_path / "in.jpg")
+    white = (rgb[..., 0:1] > 240) & (rgb[..., 1:2] > 240) & (rgb[..., 2:3] > 240)
+    tessera.block([[[rgb, tessera.where(white, 0, 255).astype("uint8")]]]).save(tmp_path / "out.png")
+    d = np.asarray(Image.open(tmp_path / "in.jpg"))
+    out = Image.open(tmp_path / "out.png")
+    assert out.mode == "RGBA"
+    alpha = np.where((d[..., 0] > 240) & (d[..., 1] > 240) & (d[..., 2] > 240), 0, 255)
+    np.testing.assert_array_equal(np.asarray(out), np.dstack([d, alpha.astype(np.uint8)]))
