@@ -168,7 +168,8 @@ Image window_moments_image(const Image& input, const Shape& size_arg, const Boun
   const Image mean(std::make_shared<Placeholder>(input.shape(), moments_dtype));
   const Image variance(std::make_shared<Placeholder>(input.shape(), moments_dtype));
   const Image result = formula(Moments{centre, mean, variance});
-  std::vector<LeafRef> placeholders{{centre.node().get()}, {mean.node().get()}, {variance.node().get()}};
+  std::vector<LeafRef> placeholders;
+  for (const Image* p : {&centre, &mean, &variance}) placeholders.push_back(LeafRef{p->node().get(), {}, {}});
   return Image(std::make_shared<WindowMomentsNode>(filter_input(input, boundary), size, boundary, make_leaf(result),
                                                    placeholders, std::vector<Image>{centre, mean, variance}, name,
                                                    moments_dtype));
