@@ -301,7 +301,11 @@ TEST(LargeBlocks, IdleBlocksGoBackToTheSystemAfterTheRetentionTime) {
   while (retained_bytes() != 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(retained_bytes(), 0u);
+#if !defined(__SANITIZE_THREAD__)
+  // (Under TSan the runtime maps memory of its own right away, often at the
+  // address just returned; the count above is the check there.)
   EXPECT_FALSE(mapped(p, 10 * kMiB));
+#endif
 }
 
 TEST(LargeBlocks, AReusedBlockGivesTheSameResultAsFreshMemory) {
