@@ -8,45 +8,18 @@ compile time is excluded (each is called once before timing).
 """
 import json
 import math
+import os
 import sys
-from math import inf, sqrt
 
 import numpy as np
 
 import tessera
 
 
-# ---- the kernels, as a user writes them ----
-
-@tessera.kernel
-def steepest(v):
-    best, label = -inf, 13
-    for dz in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
-                if (dz, dy, dx) != (0, 0, 0):
-                    s = (v[0, 0, 0] - v[dz, dy, dx]) / sqrt(dz * dz + dy * dy + dx * dx)
-                    if s > best:
-                        best, label = s, (dz + 1) * 9 + (dy + 1) * 3 + (dx + 1)
-    return label if best >= 0 else 13
-
-
-@tessera.kernel
-def laplace(a):
-    return a[0, 1] + a[0, -1] + a[1, 0] + a[-1, 0] - 4 * a
-
-
-@tessera.kernel
-def sobel_magnitude(a):
-    gx = (a[-1, 1] + 2 * a[0, 1] + a[1, 1]) - (a[-1, -1] + 2 * a[0, -1] + a[1, -1])
-    gy = (a[1, -1] + 2 * a[1, 0] + a[1, 1]) - (a[-1, -1] + 2 * a[-1, 0] + a[-1, 1])
-    return np.sqrt(gx * gx + gy * gy)
-
-
-@tessera.kernel
-def white_to_transparent(rgba):
-    white = rgba[..., 0:1] > 240 and rgba[..., 1:2] > 240 and rgba[..., 2:3] > 240
-    return np.where(white, 0, rgba)
+# ---- the kernels, as a user writes them (examples/seed_kernels.py) ----
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples"))
+from seed_kernels import (laplace, sobel_magnitude, steepest, white_to_transparent,  # noqa: E402
+                          white_to_transparent_loop)
 
 
 # ---- the same in numba ----
@@ -154,22 +127,12 @@ def bench(best_time, q):
     return rows
 
 
-def per_pixel_rule(tile):
-    """The 001 seed's loop, pure Python (it holds the GIL)."""
-    out = tile.copy()
-    for y in range(tile.shape[0]):
-        for x in range(tile.shape[1]):
-            if tile[y, x, 0] > 240 and tile[y, x, 1] > 240 and tile[y, x, 2] > 240:
-                out[y, x] = 0
-    return out
-
-
 def processes_speedup(best_time, q):
-    """map_tiles(workers="processes") of per_pixel_rule on 1 and 2 processes."""
+    """map_tiles(workers="processes") of the 001 seed's per-pixel loop on 1 and 2 processes."""
     n = 256 if q else 1024
     img = np.random.default_rng(1).integers(0, 256, (n, n, 4), dtype=np.uint8)
     img[::3, ::2, :3] = 250
-    run = {k: (lambda k=k: tessera.map_tiles(per_pixel_rule, img, tile=(128, 128), workers="processes", threads=k))
+    run = {k: (lambda k=k: tessera.map_tiles(white_to_transparent_loop, img, tile=(128, 128), workers="processes", threads=k))
            for k in (1, 2)}
     t1 = best_time(run[1], repeat=2)
     t2 = best_time(run[2], repeat=2)

@@ -293,7 +293,7 @@ def seed_004(small):
         "one pass, input + output + tiles in memory")
     row("", "", "tessera.map_tiles + numpy, halo 1", t_tes, f"{t_tes / t_nat:.0f}x slower, tile-sized temporaries")
     row("", "", "numpy, vectorised (whole volume)", t_np, f"{t_np / t_nat:.0f}x slower, 27 full-size temporaries")
-    # The rule as the user writes it, in Python (bench/kernels.py), compiled
+    # The rule as the user writes it, in Python (examples/seed_kernels.py), compiled
     # by @tessera.kernel; and the same loops in numba.
     import kernels
     t_k, user = timed(lambda: kernels.steepest(vol, mode="nearest", dtype="uint8"), repeat=2)

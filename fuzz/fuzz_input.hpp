@@ -41,4 +41,17 @@ inline void look_at(const tessera::Image& image) {
   for (const bool at_end : {false, true}) (void)corner(image, 48, at_end).compute({1});
 }
 
+// A reader under fuzzing: the bytes as a file of that extension -> info,
+// open -> both corners computed. A tessera::Error is the expected answer to
+// a bad file; anything else (a crash, a sanitizer report) is a finding.
+inline int open_and_look(const std::uint8_t* data, std::size_t size, const char* extension) {
+  const std::string path = as_file(data, size, extension);
+  try {
+    (void)tessera::file_info(path);
+    look_at(tessera::open(path));
+  } catch (const tessera::Error&) {
+  }
+  return 0;
+}
+
 }  // namespace fuzz

@@ -1,7 +1,7 @@
-// What a file decoded whole when opened (PNG, JPEG) may take: its header's
-// size, in checked arithmetic, must fit in half of this machine's memory, so
-// that a crafted header is refused with the file's name instead of an
-// allocation that fails or swaps.
+// Files decoded whole when opened (PNG, JPEG). What one may take: its
+// header's size, in checked arithmetic, must fit in half of this machine's
+// memory, so that a crafted header is refused with the file's name instead
+// of an allocation that fails or swaps.
 #pragma once
 
 #include <unistd.h>
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "tessera/error.hpp"
+#include "tessera/io.hpp"
 #include "tessera/view.hpp"
 
 namespace tessera::io {
@@ -26,6 +27,16 @@ inline void check_decoded_size(const std::string& path, const Shape& shape, DTyp
   if (static_cast<double>(bytes) > memory / 2)
     throw IOError(path + ": decoded, shape " + shape_to_string(shape) + " would take " +
                   std::to_string(bytes >> 20) + " MiB, more than half of this machine's memory");
+}
+
+// What info() says of a file decoded whole: its format, shape and dtype.
+inline FileInfo decoded_info(const std::string& format, const Buffer& pixels) {
+  FileInfo i;
+  i.format = format;
+  i.shape = pixels.shape();
+  i.dtype = pixels.dtype();
+  i.layout = "decoded whole";
+  return i;
 }
 
 }  // namespace tessera::io

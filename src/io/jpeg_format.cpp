@@ -108,15 +108,7 @@ Buffer read_jpeg(const std::string& path) {
   return pixels;
 }
 
-FileInfo jpeg_info(const std::string& path) {
-  const Buffer b = read_jpeg(path);
-  FileInfo i;
-  i.format = "jpeg";
-  i.shape = b.shape();
-  i.dtype = b.dtype();
-  i.layout = "decoded whole";
-  return i;
-}
+FileInfo jpeg_info(const std::string& path) { return decoded_info("jpeg", read_jpeg(path)); }
 
 const bool registered = register_format({
     .name = "jpeg",

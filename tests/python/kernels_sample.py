@@ -1,35 +1,15 @@
-"""Kernels used by test_kernel.py (and, by path, the CLI's `tessera kernel`):
-a module of its own, since a kernel is compiled from its source file."""
-from math import inf, sqrt
+"""Kernels used by test_kernel.py beside examples/seed_kernels.py (the seed rules,
+re-exported here): a module of its own, since a kernel is compiled from its
+source file."""
+import sys
+from pathlib import Path
 
 import numpy as np
 
 import tessera
 
-
-@tessera.kernel
-def steepest(v):
-    best, label = -inf, 13
-    for dz in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
-                if (dz, dy, dx) != (0, 0, 0):
-                    s = (v[0, 0, 0] - v[dz, dy, dx]) / sqrt(dz * dz + dy * dy + dx * dx)
-                    if s > best:
-                        best, label = s, (dz + 1) * 9 + (dy + 1) * 3 + (dx + 1)
-    return label if best >= 0 else 13
-
-
-@tessera.kernel
-def laplace(a):
-    return a[0, 1] + a[0, -1] + a[1, 0] + a[-1, 0] - 4 * a
-
-
-@tessera.kernel
-def sobel_magnitude(a):
-    gx = (a[-1, 1] + 2 * a[0, 1] + a[1, 1]) - (a[-1, -1] + 2 * a[0, -1] + a[1, -1])
-    gy = (a[1, -1] + 2 * a[1, 0] + a[1, 1]) - (a[-1, -1] + 2 * a[-1, 0] + a[-1, 1])
-    return np.sqrt(gx * gx + gy * gy)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+from seed_kernels import laplace, lee, sobel_magnitude, steepest, white_to_transparent  # noqa: E402,F401
 
 
 @tessera.kernel
@@ -39,30 +19,6 @@ def box_mean(a, *, radius=1):
         for dx in range(-radius, radius + 1):
             total += a[dy, dx]
     return total / (2 * radius + 1) ** 2
-
-
-@tessera.kernel
-def white_to_transparent(rgba):
-    white = rgba[..., 0:1] > 240 and rgba[..., 1:2] > 240 and rgba[..., 2:3] > 240
-    return np.where(white, 0, rgba)
-
-
-@tessera.kernel
-def lee(a, *, looks=4.0):
-    n = 0
-    s = 0.0
-    s2 = 0.0
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            s += a[dy, dx]
-            s2 += a[dy, dx] * a[dy, dx]
-            n += 1
-    mean = s / n
-    var = s2 / n - mean * mean
-    noise = 1 / sqrt(looks)
-    ci2 = var / (mean * mean)
-    w = max(0.0, 1 - noise * noise / ci2)
-    return mean + w * (a - mean)
 
 
 def pointwise(x, y):

@@ -11,32 +11,26 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import tessera
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+from seed_kernels import white_to_transparent_loop  # noqa: E402  (the 001 seed's loop)
+
 
 def segments():
     return {f for f in os.listdir("/dev/shm") if f.startswith("psm_")}
-
-
-def per_pixel_rule(tile):
-    """The 001 seed's loop: pure Python, holding the GIL."""
-    out = tile.copy()
-    for y in range(tile.shape[0]):
-        for x in range(tile.shape[1]):
-            if tile[y, x, 0] > 240 and tile[y, x, 1] > 240 and tile[y, x, 2] > 240:
-                out[y, x] = 0
-    return out
 
 
 def test_the_001_loop_on_processes_equals_numpy(rng):
     img = rng.integers(0, 256, (97, 131, 4), dtype=np.uint8)
     img[rng.random((97, 131)) < 0.3, :3] = 250
     before = segments()
-    got = tessera.map_tiles(per_pixel_rule, img, tile=(32, 40), workers="processes", threads=2)
+    got = tessera.map_tiles(white_to_transparent_loop, img, tile=(32, 40), workers="processes", threads=2)
     ref = np.where((img[..., 0:1] > 240) & (img[..., 1:2] > 240) & (img[..., 2:3] > 240), 0, img)
     np.testing.assert_array_equal(got, ref)
     assert segments() == before and not multiprocessing.active_children()
