@@ -13,16 +13,16 @@ packages=(
   # peers measured beside tessera in `make bench` and `make demo`
   python3-opencv libvips-tools libvips-dev python3-tifffile python3-pil python3-numba
   # TIFF input and output
-  libtiff-dev
+  libtiff-dev libtiff-tools
   # PNG (libpng), JPEG (libjpeg-turbo), animations: GIF (giflib) and APNG (libpng, zlib)
   libgif-dev libpng-dev zlib1g-dev libjpeg-dev
   # peak RSS of a command, in `make bench`
   time
 )
 # Extra tools of the checking targets: `install-deps.sh fuzz` (make fuzz:
-# clang's libFuzzer; the seed corpora's writers libtiff's tiffcp and GDAL).
+# clang's libFuzzer; GDAL, a writer of the seed corpora).
 if [ "${1:-}" = fuzz ]; then
-  packages+=(clang libclang-rt-dev libtiff-tools gdal-bin)
+  packages+=(clang libclang-rt-dev gdal-bin)
 fi
 
 missing=()

@@ -66,6 +66,8 @@ PageLayout read_layout(TiffHandle& h, int page, std::uint64_t file_size) {
   TIFFGetFieldDefaulted(t, TIFFTAG_PLANARCONFIG, &planar);
   TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &comp);
   TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &photometric);
+  std::uint16_t fill_order = FILLORDER_MSB2LSB;
+  TIFFGetFieldDefaulted(t, TIFFTAG_FILLORDER, &fill_order);
   L.height = hgt;
   L.width = w;
   L.samples = spp;
@@ -73,6 +75,7 @@ PageLayout read_layout(TiffHandle& h, int page, std::uint64_t file_size) {
   L.planar = planar == PLANARCONFIG_SEPARATE && spp > 1;
   L.compression = comp;
   L.photometric = photometric;
+  L.fill_order = fill_order;
   if (spp == 0) h.fail("corrupt header: " + page_name(page) + " has 0 samples per pixel");
   if (comp == COMPRESSION_JPEG || comp == COMPRESSION_OJPEG || photometric == PHOTOMETRIC_YCBCR)
     io_fail(h.path(), "unsupported layout: JPEG/YCbCr (lossy) TIFFs are not read by tessera");

@@ -22,6 +22,7 @@ struct PageLayout {
   std::int64_t across = 1, down = 1;      // chunks per row of chunks, rows of chunks (per plane)
   unsigned compression = COMPRESSION_NONE;
   unsigned photometric = PHOTOMETRIC_MINISBLACK;
+  unsigned fill_order = FILLORDER_MSB2LSB;  // LSB2MSB: libtiff reverses each byte's bits on read
   std::vector<std::uint64_t> offsets, bytecounts;  // per chunk, plane after plane
 
   std::int64_t planes() const { return planar ? samples : 1; }

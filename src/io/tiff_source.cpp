@@ -87,7 +87,9 @@ class TiffSource final : public Node {
   // r: (rows, cols, channels) inside the page; out: the same shape.
   void read_page(int page, const Region& r, const View& out, Workspace& workspace) const {
     const PageLayout& L = pages_[static_cast<std::size_t>(page - first_page_)];
-    const bool direct = L.compression == COMPRESSION_NONE && !L.tiled && !L.planar;
+    // Raw bytes as they lie in the file: only what libtiff would not change
+    // (FillOrder=2 asks for every byte's bits reversed, which libtiff does).
+    const bool direct = L.compression == COMPRESSION_NONE && !L.tiled && !L.planar && L.fill_order == FILLORDER_MSB2LSB;
     const std::int64_t y0 = r.offset[0], y1 = y0 + r.size[0], x0 = r.offset[1], x1 = x0 + r.size[1];
     const std::int64_t cy0 = y0 / L.chunk_h, cy1 = (y1 - 1) / L.chunk_h;
     const std::int64_t cx0 = x0 / L.chunk_w, cx1 = (x1 - 1) / L.chunk_w;
