@@ -12,17 +12,17 @@ packages=(
   python3-dask python3-distributed python3-zarr
   # peers measured beside tessera in `make bench` and `make demo`
   python3-opencv libvips-tools libvips-dev python3-tifffile python3-pil python3-numba
-  # TIFF input and output
-  libtiff-dev libtiff-tools
+  # TIFF input and output; libtiff's tools and GDAL write test files
+  libtiff-dev libtiff-tools gdal-bin python3-gdal
   # PNG (libpng), JPEG (libjpeg-turbo), animations: GIF (giflib) and APNG (libpng, zlib)
   libgif-dev libpng-dev zlib1g-dev libjpeg-dev
   # peak RSS of a command, in `make bench`
   time
 )
 # Extra tools of the checking targets: `install-deps.sh fuzz` (make fuzz:
-# clang's libFuzzer; GDAL, a writer of the seed corpora).
+# clang's libFuzzer).
 if [ "${1:-}" = fuzz ]; then
-  packages+=(clang libclang-rt-dev gdal-bin)
+  packages+=(clang libclang-rt-dev)
 fi
 
 missing=()

@@ -8,8 +8,27 @@
 
 namespace tessera::io {
 
+namespace {
+// GDAL's private tags, known to libtiff from here on (as GDAL registers
+// them): otherwise libtiff reads them as anonymous fields it warns about.
+const TIFFFieldInfo kGdalFields[] = {
+    {kGdalMetadataTag, -1, -1, TIFF_ASCII, FIELD_CUSTOM, 1, 0, const_cast<char*>("GDALMetadata")},
+    {kGdalNoDataTag, -1, -1, TIFF_ASCII, FIELD_CUSTOM, 1, 0, const_cast<char*>("GDALNoDataValue")},
+};
+TIFFExtendProc previous_extender = nullptr;
+void extend_tags(TIFF* tif) {
+  TIFFMergeFieldInfo(tif, kGdalFields, sizeof kGdalFields / sizeof kGdalFields[0]);
+  if (previous_extender) previous_extender(tif);
+}
+const bool extended = [] {
+  previous_extender = TIFFSetTagExtender(extend_tags);
+  return true;
+}();
+}  // namespace
+
 TiffHandle::TiffHandle(const std::string& path, const char* mode, const std::string& name)
     : path_(name.empty() ? path : name) {
+  (void)extended;
   TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
   TIFFOpenOptionsSetErrorHandlerExtR(opts, &TiffHandle::on_error, this);
   TIFFOpenOptionsSetWarningHandlerExtR(opts, &TiffHandle::on_warning, this);

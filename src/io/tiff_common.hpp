@@ -12,6 +12,9 @@
 
 namespace tessera::io {
 
+// GDAL's tags: its metadata (XML) and its nodata value (text), both ASCII.
+inline constexpr ttag_t kGdalMetadataTag = 42112, kGdalNoDataTag = 42113;
+
 [[noreturn]] inline void io_fail(const std::string& path, const std::string& why) {
   throw IOError(path + ": " + why);
 }

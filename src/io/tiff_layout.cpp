@@ -116,9 +116,17 @@ PageLayout read_layout(TiffHandle& h, int page, std::uint64_t file_size) {
                             ", past the end of the file (" + std::to_string(file_size) + " bytes)");
   }
   check_chunk_sizes(h, L, page);
+  // GDAL_NODATA (registered in tiff_common.cpp), as GDAL writes it: text.
+  const char* nodata = nullptr;
+  if (TIFFGetField(t, kGdalNoDataTag, &nodata) && nodata) {
+    char* end = nullptr;
+    const double v = std::strtod(nodata, &end);
+    if (end != nodata) L.sparse_fill = v;
+  }
   if (L.compression == COMPRESSION_NONE) {
     // An uncompressed chunk must hold all its rows (the last strip: the rest).
     for (std::int64_t k = 0; k < n; ++k) {
+      if (L.absent(k)) continue;
       const std::int64_t row = (k % (L.across * L.down)) / L.across * L.chunk_h;
       const std::int64_t rows = L.tiled ? L.chunk_h : std::min(L.chunk_h, L.height - row);
       const std::int64_t need = rows * L.chunk_w * L.chunk_samples() * static_cast<std::int64_t>(itemsize(L.dtype));

@@ -24,6 +24,10 @@ struct PageLayout {
   unsigned photometric = PHOTOMETRIC_MINISBLACK;
   unsigned fill_order = FILLORDER_MSB2LSB;  // LSB2MSB: libtiff reverses each byte's bits on read
   std::vector<std::uint64_t> offsets, bytecounts;  // per chunk, plane after plane
+  // A chunk with no bytes and no offset is absent (GDAL's SPARSE_OK files):
+  // it reads as this, GDAL_NODATA's value when the file has one, else 0.
+  double sparse_fill = 0.0;
+  bool absent(std::int64_t k) const { return bytecounts[k] == 0 && offsets[k] == 0; }
 
   std::int64_t planes() const { return planar ? samples : 1; }
   std::int64_t chunk_samples() const { return planar ? 1 : samples; }

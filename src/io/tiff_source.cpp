@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/cast.hpp"
 #include "core/thread_pool.hpp"
 #include "engine/copy.hpp"
 #include "io/byteswap.hpp"
@@ -102,6 +103,10 @@ class TiffSource final : public Node {
           const std::int64_t ya = std::max(y0, cy * L.chunk_h), yb = std::min(y1, (cy + 1) * L.chunk_h);
           const std::int64_t xa = std::max(x0, cx * L.chunk_w), xb = std::min(x1, (cx + 1) * L.chunk_w);
           std::byte* dst = out.data + (ya - y0) * out.strides[0] + (xa - x0) * out.strides[1];
+          if (L.absent(index)) {
+            fill_absent(L, L.planar ? plane : 0, L.chunk_samples(), yb - ya, xb - xa, r, dst, out);
+            continue;
+          }
           if (direct) {
             read_direct(L, index, ya - cy * L.chunk_h, yb - ya, xa, xb - xa, r, dst, out, workspace);
             continue;
@@ -115,6 +120,22 @@ class TiffSource final : public Node {
           copy_rows(src, row_bytes, pixel, L.planar ? plane : 0, L.chunk_samples(), yb - ya, xb - xa, r, dst, out);
         }
     }
+  }
+
+  // An absent chunk's part of the region: its fill value (tessera's
+  // conversion rule), in out's channels [s0, s0 + ns).
+  static void fill_absent(const PageLayout& L, std::int64_t s0, std::int64_t ns, std::int64_t rows, std::int64_t cols,
+                          const Region& r, std::byte* dst, const View& out) {
+    const std::int64_t c0 = r.offset[2], c1 = c0 + r.size[2];
+    const std::int64_t a = std::max(c0, s0), b = std::min(c1, s0 + ns);
+    if (a >= b) return;
+    const Shape shape{rows, cols, b - a};
+    alignas(8) std::byte value[8];
+    detail::store_scalar(L.sparse_fill, out.dtype, value);
+    const View one{value, out.dtype, shape, {0, 0, 0}, nullptr};  // the value, broadcast
+    const View to{dst + (a - c0) * out.strides[2], out.dtype, shape, {out.strides[0], out.strides[1], out.strides[2]},
+                  nullptr};
+    detail::copy_convert(one, to);
   }
 
   // Copies rows x cols pixels holding samples [s0, s0 + ns) into out's

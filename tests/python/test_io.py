@@ -420,3 +420,26 @@ def test_fill_order_2_files_from_tiffcp_read_right(dtype, options, tmp_path, rng
     tifffile.imwrite(tmp_path / "a.tif", a)
     subprocess.run(["tiffcp", "-f", "lsb2msb", *options, str(tmp_path / "a.tif"), str(tmp_path / "b.tif")], check=True)
     np.testing.assert_array_equal(np.asarray(tessera.open(tmp_path / "b.tif")), a)
+
+
+@pytest.mark.parametrize("options", [["-co", "TILED=YES", "-co", "BLOCKXSIZE=16", "-co", "BLOCKYSIZE=16"],
+                                     ["-co", "COMPRESS=DEFLATE", "-co", "BLOCKYSIZE=8"], ["-co", "BLOCKYSIZE=4"]])
+@pytest.mark.parametrize("nodata", [None, 9])
+def test_sparse_files_from_gdal_read_as_gdal_reads_them(options, nodata, tmp_path):
+    # GDAL's SPARSE_OK files omit blocks that are all 0 (or all nodata):
+    # byte count and offset 0. They read as GDAL reads them.
+    import shutil
+    if not shutil.which("gdal_translate"):
+        pytest.skip("gdal-bin is not installed")
+    gdal = pytest.importorskip("osgeo.gdal")
+    a = np.zeros((64, 48), np.uint16) if nodata is None else np.full((64, 48), nodata, np.uint16)
+    a[40:, 30:] = 7
+    tifffile.imwrite(tmp_path / "a.tif", a)
+    nd = [] if nodata is None else ["-a_nodata", str(nodata)]
+    subprocess.run(["gdal_translate", "-q", "-co", "SPARSE_OK=TRUE", *nd, *options, str(tmp_path / "a.tif"),
+                    str(tmp_path / "s.tif")], check=True)
+    with tifffile.TiffFile(tmp_path / "s.tif") as t:
+        assert 0 in t.pages[0].databytecounts  # some blocks are absent
+    np.testing.assert_array_equal(np.asarray(tessera.open(tmp_path / "s.tif")),
+                                  gdal.Open(str(tmp_path / "s.tif")).ReadAsArray())
+    np.testing.assert_array_equal(np.asarray(tessera.open(tmp_path / "s.tif")), a)
