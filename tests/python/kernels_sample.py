@@ -71,3 +71,27 @@ def nan_aware(a, b):
 @tessera.kernel
 def uses_attribute(a):
     return a.shape
+
+
+def control_flow(x, y):
+    """Returns inside loops, continue and break under pixel conditions, nested
+    ifs, augmented assignment, chains and conditional expressions."""
+    acc = 0.0
+    for k in range(6):
+        if x * k > 4:
+            return acc - k, k
+        if (y > 0) != (k % 2 == 0):
+            continue
+        acc += y if -1 < x < 1 else x
+        if acc > 2.5:
+            break
+        elif not acc > -1.5:
+            acc -= 0.5
+    if acc < 0:
+        if y < 0:
+            return acc * 2, -1
+        return acc, -2
+    return (acc, 3) if x > y else (-acc, 4)
+
+
+control_flow_kernel = tessera.kernel(control_flow)

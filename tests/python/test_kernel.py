@@ -219,3 +219,13 @@ def test_errors_name_the_line_of_a_decorated_kernel():
     with pytest.raises(SyntaxError, match=f"line {line}: 'a.shape' cannot be used") as info:
         ks.uses_attribute(np.zeros((3, 3)))
     assert info.value.lineno == line and info.value.filename.endswith("kernels_sample.py")
+
+
+def test_returns_in_loops_and_masked_flow_equal_python_per_pixel(rng):
+    x = rng.uniform(-3, 3, (41, 43))
+    y = rng.uniform(-3, 3, (41, 43))
+    x[0, :6] = [0, 1, -1, 0.5, 4 / 3, 2]  # edges of the conditions
+    got_acc, got_k = ks.control_flow_kernel(x, y)
+    want_acc, want_k = np.vectorize(ks.control_flow, otypes=[float, float])(x, y)
+    np.testing.assert_array_equal(got_acc, want_acc)
+    np.testing.assert_array_equal(got_k, want_k)
