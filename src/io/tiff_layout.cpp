@@ -152,7 +152,18 @@ Opened read_file(const std::string& path, int page) {
   if (page >= o.n_pages)
     throw ValueError(path + ": page " + std::to_string(page) + " does not exist (the file has " +
                      std::to_string(o.n_pages) + (o.n_pages == 1 ? " page)" : " pages)"));
-  const int first = page < 0 ? 0 : page, last = page < 0 ? o.n_pages : page + 1;
+  // The leading pages that are images of their own, not overviews or masks.
+  o.n_main = o.n_pages;
+  for (int p = 1; p < o.n_pages; ++p) {
+    h.set_page(p);
+    std::uint32_t kind = 0;
+    TIFFGetFieldDefaulted(h.get(), TIFFTAG_SUBFILETYPE, &kind);
+    if (kind & (FILETYPE_REDUCEDIMAGE | FILETYPE_MASK)) {
+      o.n_main = p;
+      break;
+    }
+  }
+  const int first = page < 0 ? 0 : page, last = page < 0 ? o.n_main : page + 1;
   for (int p = first; p < last; ++p) {
     h.set_page(p);
     o.pages.push_back(read_layout(h, p, static_cast<std::uint64_t>(st.st_size)));

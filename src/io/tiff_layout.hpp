@@ -56,11 +56,15 @@ void check_chunk_sizes(TiffHandle& h, const PageLayout& L, int page);
 // naming the file for anything corrupt, truncated or unsupported.
 PageLayout read_layout(TiffHandle& h, int page, std::uint64_t file_size);
 
-// The layouts of one page (page >= 0) or of every page (a volume: all pages
-// alike, else IOError saying to open one page).
+// The layouts of one page (page >= 0) or of every full-resolution page (a
+// volume: all alike, else IOError saying to open one page). Pages that are
+// reduced-resolution copies or masks of another (NewSubfileType bits 0 and
+// 2: a COG's overviews, GDAL's masks) after the full-resolution ones are
+// not part of the image; page= still opens any page.
 struct Opened {
   std::vector<PageLayout> pages;
-  int n_pages = 0;
+  int n_pages = 0;     // every directory
+  int n_main = 0;      // the leading full-resolution pages
   bool swapped = false, bigtiff = false;
 };
 Opened read_file(const std::string& path, int page);

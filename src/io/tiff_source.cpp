@@ -257,7 +257,7 @@ class TiffSource final : public Node {
 
 Image open_tiff(const std::string& path, int page) {
   Opened o = read_file(path, page);
-  const bool volume = page < 0 && o.n_pages > 1;
+  const bool volume = page < 0 && o.n_main > 1;
   const PageLayout& L = o.pages.front();
   Shape shape = shape_of(L, o.pages.size(), volume);
   const DType dtype = L.dtype;
@@ -270,11 +270,14 @@ FileInfo tiff_info(const std::string& path) {
   const PageLayout& L = o.pages.front();
   FileInfo info;
   info.format = "tiff";
-  info.shape = shape_of(L, static_cast<std::size_t>(o.n_pages), o.n_pages > 1);
+  info.shape = shape_of(L, static_cast<std::size_t>(o.n_main), o.n_main > 1);
   info.dtype = L.dtype;
-  info.pages = o.n_pages;
+  info.pages = o.n_main;
   info.compression = compression_name(L.compression);
   info.layout = L.describe();
+  if (o.n_pages > o.n_main)
+    info.layout += ", then " + std::to_string(o.n_pages - o.n_main) + " overview or mask page" +
+                   (o.n_pages - o.n_main == 1 ? "" : "s") + " (open them with page=)";
   info.bigtiff = o.bigtiff;
   return info;
 }

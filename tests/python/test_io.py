@@ -443,3 +443,26 @@ def test_sparse_files_from_gdal_read_as_gdal_reads_them(options, nodata, tmp_pat
     np.testing.assert_array_equal(np.asarray(tessera.open(tmp_path / "s.tif")),
                                   gdal.Open(str(tmp_path / "s.tif")).ReadAsArray())
     np.testing.assert_array_equal(np.asarray(tessera.open(tmp_path / "s.tif")), a)
+
+
+def test_cloud_optimised_geotiffs_open_as_their_full_resolution_image(tmp_path, rng):
+    # A COG's reduced-resolution pages (NewSubfileType 1) follow the image:
+    # they are not part of it (open them with page=). Written by GDAL, read
+    # back against GDAL.
+    import shutil
+    if not shutil.which("gdal_translate"):
+        pytest.skip("gdal-bin is not installed")
+    gdal = pytest.importorskip("osgeo.gdal")
+    a = (rng.random((301, 263)) * 1000).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "a.tif", a)
+    subprocess.run(["gdal_translate", "-q", "-of", "COG", "-co", "BLOCKSIZE=128", "-co", "OVERVIEWS=IGNORE_EXISTING",
+                    str(tmp_path / "a.tif"), str(tmp_path / "cog.tif")], check=True)
+    ds = gdal.Open(str(tmp_path / "cog.tif"))
+    assert ds.GetRasterBand(1).GetOverviewCount() >= 1
+    img = tessera.open(tmp_path / "cog.tif")
+    assert img.shape == a.shape
+    np.testing.assert_array_equal(np.asarray(img), a)
+    info = tessera.info(tmp_path / "cog.tif")
+    assert info["pages"] == 1 and "overview or mask page" in info["layout"]
+    np.testing.assert_array_equal(np.asarray(tessera.open(tmp_path / "cog.tif", page=1)),
+                                  ds.GetRasterBand(1).GetOverview(0).ReadAsArray())
