@@ -4,6 +4,7 @@
 // of an allocation that fails or swaps.
 #pragma once
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
@@ -14,7 +15,11 @@
 
 namespace tessera::io {
 
-inline void check_decoded_size(const std::string& path, const Shape& shape, DType dtype) {
+// `max_ratio`: the most the format's codec can expand a byte of the file to
+// (deflate: 1032; JPEG: an 8x8 block per bit or so, 512 samples a byte, with
+// margin): a header claiming more than the file's bytes can hold is refused
+// before anything of that size is allocated.
+inline void check_decoded_size(const std::string& path, const Shape& shape, DType dtype, double max_ratio) {
   for (const std::int64_t n : shape)
     if (n < 1) throw IOError(path + ": corrupt header (shape " + shape_to_string(shape) + ")");
   std::int64_t bytes = 0;
@@ -23,6 +28,11 @@ inline void check_decoded_size(const std::string& path, const Shape& shape, DTyp
   } catch (const Error&) {
     throw IOError(path + ": corrupt header (shape " + shape_to_string(shape) + " overflows)");
   }
+  struct stat st {};
+  const double file_bytes = ::stat(path.c_str(), &st) == 0 ? static_cast<double>(st.st_size) : 0.0;
+  if (static_cast<double>(bytes) > max_ratio * file_bytes + 65536.0)
+    throw IOError(path + ": corrupt header: shape " + shape_to_string(shape) + " is more than a file of " +
+                  std::to_string(static_cast<std::int64_t>(file_bytes)) + " bytes can hold");
   const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
   if (static_cast<double>(bytes) > memory / 2)
     throw IOError(path + ": decoded, shape " + shape_to_string(shape) + " would take " +

@@ -99,7 +99,7 @@ Buffer read_jpeg(const std::string& path) {
   if (!read_header(d, &width, &height, &channels))
     throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
   const Shape shape = channels == 1 ? Shape{height, width} : Shape{height, width, channels};
-  check_decoded_size(path, shape, DType::UInt8);
+  check_decoded_size(path, shape, DType::UInt8, 4096.0);
   if (!start(d)) throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
   Buffer pixels(DType::UInt8, shape);
   const std::size_t row_bytes = static_cast<std::size_t>(width) * static_cast<std::size_t>(channels);

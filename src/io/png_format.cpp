@@ -94,7 +94,7 @@ Buffer read_png(const std::string& path) {
     throw IOError(path + ": corrupt or truncated PNG (" + r.err.why + ")");
   const DType dtype = depth == 16 ? DType::UInt16 : DType::UInt8;
   const Shape shape = channels == 1 ? Shape{height, width} : Shape{height, width, channels};
-  check_decoded_size(path, shape, dtype);
+  check_decoded_size(path, shape, dtype, 1100.0);  // deflate's 1032:1, and each row's filter byte
   Buffer pixels(dtype, shape);
   const std::size_t row_bytes = static_cast<std::size_t>(width) * static_cast<std::size_t>(channels) * itemsize(dtype);
   std::vector<png_bytep> rows(height);

@@ -160,3 +160,19 @@ def test_the_001_job_in_python_jpeg_to_a_transparent_png(tmp_path, rng):
     assert out.mode == "RGBA"
     alpha = np.where((d[..., 0] > 240) & (d[..., 1] > 240) & (d[..., 2] > 240), 0, 255)
     np.testing.assert_array_equal(np.asarray(out), np.dstack([d, alpha.astype(np.uint8)]))
+
+
+def test_a_header_claiming_more_than_its_file_can_hold_is_refused_at_once(tmp_path, rng):
+    # Found by the JPEG fuzzer: 414 bytes claiming 64769 x 49169 pixels made
+    # libjpeg allocate gigabytes before failing. A codec expands a byte to at
+    # most so many samples; more than that is refused from the header.
+    Image.fromarray(rng.integers(0, 256, (16, 16), dtype=np.uint8)).save(tmp_path / "p.jpg", progressive=True)
+    data = bytearray((tmp_path / "p.jpg").read_bytes())
+    sof = data.index(b"\xff\xc2")  # the progressive frame header: height and width at +5
+    data[sof + 5:sof + 9] = struct.pack(">HH", 64769, 49169)
+    (tmp_path / "huge.jpg").write_bytes(bytes(data))
+    with pytest.raises(OSError, match=r"huge.jpg: corrupt header: shape \(64769, 49169\) is more than a file of"):
+        tessera.open(tmp_path / "huge.jpg")
+    (tmp_path / "huge.png").write_bytes(png_with_header(60000, 60000))
+    with pytest.raises(OSError, match="huge.png: corrupt header"):
+        tessera.open(tmp_path / "huge.png")
