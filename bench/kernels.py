@@ -74,7 +74,7 @@ def numba_versions():
 
 
 def bench(best_time, q):
-    """Rows of the kernels' table: (case, tessera ms, peer, peer ms, ratio text, verdict bool)."""
+    """Rows of the kernels' table: (case, tessera s, peer, peer s, ratio, target, met, same result)."""
     import scipy.ndimage as ndi
     steepest_nb, lap_nb, sobel_nb = numba_versions()
     rng = np.random.default_rng(0)
@@ -86,14 +86,19 @@ def bench(best_time, q):
     theirs = steepest_nb(v)  # compiled here, not timed
     builtin = np.asarray(tessera.steepest_neighbor(v))
     inner = (slice(1, -1),) * 3
-    equal = np.array_equal(ours, theirs) and np.array_equal(ours[inner], builtin[inner])
+    # The kernel divides in float32, as numpy and numba do with float32 data;
+    # the built-in compares slopes in float64, so exact float32 ties can
+    # break the other way: counted, not hidden.
+    ties = int((ours[inner] != builtin[inner]).sum())
+    same_nb = "yes" if np.array_equal(ours, theirs) else "NO"
+    same_builtin = "yes" if ties == 0 else f"inside, all but {ties} (float32 ties)"
     t_k = best_time(lambda: steepest(v, mode="nearest", dtype="uint8"), repeat=5)
     t_nb = best_time(lambda: steepest_nb(v), repeat=3)
     t_b = best_time(lambda: np.asarray(tessera.steepest_neighbor(v)), repeat=5)
     rows.append((f"004 rule kernel {n}^3 float32", t_k, "numba njit(parallel) prange", t_nb, t_nb / t_k, ">=5",
-                 t_nb / t_k >= 5, equal))
+                 t_nb / t_k >= 5, same_nb))
     rows.append(("", None, "built-in steepest_neighbor", t_b, t_k / t_b, "<=3 (kernel/built-in)", t_k / t_b <= 3,
-                 equal))
+                 same_builtin))
 
     n = 2000 if q else 10000
     a = rng.random((n, n), dtype=np.float32)
@@ -105,15 +110,17 @@ def bench(best_time, q):
     t_nb = best_time(lambda: lap_nb(a), repeat=3)
     t_sp = best_time(lambda: ndi.laplace(a), repeat=1)
     rows.append((f"5-point Laplacian kernel {n}^2 float32", t_k, "numba @stencil, parallel", t_nb, t_nb / t_k, ">=2",
-                 t_nb / t_k >= 2, lap_equal))
-    rows.append(("", None, "scipy.ndimage.laplace", t_sp, t_sp / t_k, ">=10", t_sp / t_k >= 10, lap_equal))
+                 t_nb / t_k >= 2, "yes" if lap_equal else "NO"))
+    rows.append(("", None, "scipy.ndimage.laplace", t_sp, t_sp / t_k, ">=10", t_sp / t_k >= 10,
+                 "yes" if lap_equal else "NO"))
     sob_equal = np.allclose(sobel_magnitude(a)[inner2], sobel_nb(a)[inner2], rtol=1e-5, atol=1e-5)
     t_k = best_time(lambda: sobel_magnitude(a), repeat=5)
     t_nb = best_time(lambda: sobel_nb(a), repeat=3)
     t_sp = best_time(lambda: np.hypot(ndi.sobel(a, 0), ndi.sobel(a, 1)), repeat=1)
     rows.append((f"3x3 Sobel magnitude kernel {n}^2 float32", t_k, "numba @stencil, parallel", t_nb, t_nb / t_k,
-                 ">=2", t_nb / t_k >= 2, sob_equal))
-    rows.append(("", None, "scipy sobel twice + hypot", t_sp, t_sp / t_k, ">=10", t_sp / t_k >= 10, sob_equal))
+                 ">=2", t_nb / t_k >= 2, "yes" if sob_equal else "NO"))
+    rows.append(("", None, "scipy sobel twice + hypot", t_sp, t_sp / t_k, ">=10", t_sp / t_k >= 10,
+                 "yes" if sob_equal else "NO"))
 
     n = 1024 if q else 4096
     img = rng.integers(0, 256, (n, n, 4), dtype=np.uint8)
@@ -123,7 +130,7 @@ def bench(best_time, q):
     t_k = best_time(lambda: white_to_transparent(img), repeat=15)
     t_e = best_time(lambda: tessera.evaluate(rule, a=img), repeat=15)
     rows.append((f"001 rule kernel {n}x{n}x4 uint8", t_k, "tessera.evaluate, same rule", t_e, t_k / t_e,
-                 "<=1.5 (kernel/evaluate)", t_k / t_e <= 1.5, equal))
+                 "<=1.5 (kernel/evaluate)", t_k / t_e <= 1.5, "yes" if equal else "NO"))
     return rows
 
 

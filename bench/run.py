@@ -446,7 +446,7 @@ def kernels_table(q):
           "numba best of 3 after its compile, scipy one run)",
           ["case", "tessera", "peer", "peer time", "ratio", "target", "verdict", "same result"],
           [[case, f"{t * 1e3:.0f}" if t is not None else "", peer, f"{tp * 1e3:.0f}", f"{ratio:.2f}x", target,
-            verdict(ok), "yes" if same else "NO"] for case, t, peer, tp, ratio, target, ok, same in rows])
+            verdict(ok), same] for case, t, peer, tp, ratio, target, ok, same in rows])
     out = subprocess.run([sys.executable, here, "--processes", "quick" if q else "full"], capture_output=True, text=True)
     n, t1, t2, same = json.loads(out.stdout.strip().splitlines()[-1])
     table("map_tiles(workers=\"processes\") with the 001 seed's pure-Python per-pixel loop (s, best of 2)",

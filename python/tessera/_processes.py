@@ -9,6 +9,7 @@ as the engine pads them for threads. An exception in a tile, or Ctrl-C, stops
 the pool; no process and no shared-memory segment outlives the call.
 """
 import multiprocessing
+import os
 import signal
 import threading
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
@@ -84,8 +85,17 @@ def _trimmed(result, region, halo, haloed_shape):
                      f"axes must be the haloed tile's {tuple(haloed_shape[:n])} or the tile's {tile}")
 
 
-def _init_worker():
+def _init_worker(parent):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # A worker dies with its parent, even one killed outright (SIGKILL), so
+    # that no orphan goes on computing tiles nobody will read (Linux).
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def map_tiles_processes(func, arrays, tile, halo, mode, cval, out_dtype, processes):
@@ -125,7 +135,7 @@ def map_tiles_processes(func, arrays, tile, halo, mode, cval, out_dtype, process
             with _FORKING:
                 _WORK.update(func=func, inputs=inputs, halo=halo, mode=mode, cval=cval, tiles=tiles, out=out)
                 pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
-                                           initializer=_init_worker)
+                                           initializer=_init_worker, initargs=(os.getpid(),))
                 # Each of the first submissions forks a worker (with _WORK as it is now).
                 futures = [pool.submit(_run_tile, k) for k in range(1, min(len(tiles), processes + 1))]
                 _WORK.clear()

@@ -128,3 +128,26 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(rng):
     with pytest.raises(BrokenProcessPool):
         tessera.map_tiles(dies, a, tile=(32, 32), workers="processes", threads=2)
     assert segments() == before and not multiprocessing.active_children()
+
+
+def test_workers_die_with_a_parent_killed_outright(tmp_path):
+    # SIGKILL leaves the parent no chance to clean up: the workers go with it
+    # (PR_SET_PDEATHSIG) and multiprocessing's tracker removes the segments.
+    script = tmp_path / "killed.py"
+    script.write_text(textwrap.dedent("""
+        import time, numpy as np, tessera
+        def slow(t):
+            if t[0, 0]:
+                print("ready", flush=True)
+                time.sleep(60)
+            return t
+        a = np.ones((64, 64))
+        a[:8, :8] = 0
+        tessera.map_tiles(slow, a, tile=(8, 8), workers="processes", threads=2)
+    """))
+    p = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert "ready" in p.stdout.readline()
+    p.kill()
+    p.wait()
+    time.sleep(1.0)
+    assert subprocess.run(["pgrep", "-f", str(script)], capture_output=True, text=True).stdout.split() == []
