@@ -107,12 +107,12 @@ class Kernel:
             self._globals.update(inspect.getclosurevars(self._func).nonlocals)
         result = _Interpreter(self, images, values, mode, float(cval)).run()
         dtype = dtype if dtype is not None else self._dtype
-        results = tuple(self._as_image(r, images, dtype) for r in (result if isinstance(result, tuple) else (result,)))
+        results = tuple(self._as_image(r, dtype) for r in (result if isinstance(result, tuple) else (result,)))
         if not lazy:
             results = tuple(r.compute(threads=threads) for r in results)
         return results if isinstance(result, tuple) else results[0]
 
-    def _as_image(self, value, images, dtype):
+    def _as_image(self, value, dtype):
         if not isinstance(value, Image):
             raise ValueError(f"kernel {self.__name__}: a result ({value!r}) does not depend on the inputs")
         return value.astype(np.dtype(dtype).name) if dtype is not None else value
@@ -337,19 +337,19 @@ class _Interpreter:
         finally:
             self.loops.pop()
 
-    def assign(self, target, value, always=False):
+    def assign(self, target, value):
         if isinstance(target, (ast.Tuple, ast.List)):
             if not isinstance(value, tuple) or len(value) != len(target.elts):
                 self.fail(target, f"cannot unpack {value!r} into {len(target.elts)} names")
             for t, v in zip(target.elts, value):
-                self.assign(t, v, always)
+                self.assign(t, v)
             return
         if not isinstance(target, ast.Name):
             self.fail(target, "a kernel assigns to names only")
         name = target.id
         if name in self.k._inputs:
             self.fail(target, f"'{name}' is an input; assign to a new name")
-        now = True if always else self.active()
+        now = self.active()
         if now is True or name not in self.env:
             self.env[name] = value
         elif now is not False:
