@@ -37,7 +37,7 @@ def run_measured(cmd):
     return seconds, int(kb) * 1024
 
 
-def _write_striped(path, height, width, samples, dtype, make_rows, rows_per_strip=64):
+def _write_striped(path, height, width, samples, dtype, make_rows, rows_per_strip=64, extratags=()):
     if os.path.exists(path):
         return
     tmp = path + ".part"
@@ -49,7 +49,7 @@ def _write_striped(path, height, width, samples, dtype, make_rows, rows_per_stri
             yield make_rows(r, min(rows_per_strip, height - r))
 
     tifffile.imwrite(tmp, data=strips(), shape=shape, dtype=dtype, rowsperstrip=rows_per_strip,
-                     bigtiff=height * width * samples * np.dtype(dtype).itemsize > 2**31, **kw)
+                     bigtiff=height * width * samples * np.dtype(dtype).itemsize > 2**31, extratags=extratags, **kw)
     os.replace(tmp, path)
 
 
@@ -67,12 +67,23 @@ def rgba_stack(height, width=8000):
     return paths
 
 
+# A UTM zone 33N GeoTIFF with 10 m pixels and nodata, as GDAL writes them.
+GEOTIFF_TAGS = [
+    (33550, "d", 3, (10.0, 10.0, 0.0), True),
+    (33922, "d", 6, (0.0, 0.0, 0.0, 500000.0, 4600000.0, 0.0), True),
+    (34735, "H", 16, (1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 32633), True),
+    (42113, "s", 0, "-9999", True),
+]
+
+
 def speckle_tiff(size):
+    """A speckled float32 GeoTIFF (georeferencing and nodata tags)."""
     os.makedirs(DATA, exist_ok=True)
-    p = os.path.join(DATA, f"speckle_{size}.tif")
+    p = os.path.join(DATA, f"speckle_geo_{size}.tif")
     rng = np.random.default_rng(4)
     block = (rng.gamma(4.0, 0.25, (256, size)) * 100).astype(np.float32)
-    _write_striped(p, size, size, 1, np.float32, lambda r, n: np.roll(block, r % 251, axis=0)[:n] * (1 + r / size))
+    _write_striped(p, size, size, 1, np.float32, lambda r, n: np.roll(block, r % 251, axis=0)[:n] * (1 + r / size),
+                   extratags=GEOTIFF_TAGS)
     return p
 
 
@@ -142,7 +153,11 @@ def bench_streaming_lee(quick):
     size = 4000 if quick else 20000
     src = speckle_tiff(size)
     out = os.path.join(DATA, "lee_tessera.tif")
+    # Without metadata first, then as a user runs it (the GeoTIFF's tags kept).
+    bare = run_measured([TESSERA, "filter", "enhanced-lee", src, out, "--size", "7", "--looks", "4",
+                         "--metadata", "none"])
     seconds, rss = run_measured([TESSERA, "filter", "enhanced-lee", src, out, "--size", "7", "--looks", "4"])
+    kept = tessera_metadata_kept(src, out)
     # Spot check against the in-memory path on a band away from the borders.
     import tessera
     band = np.asarray(tessera.open(src)[size // 2 - 40: size // 2 + 40, 1000:1400])
@@ -150,4 +165,17 @@ def bench_streaming_lee(quick):
     got = tifffile.memmap(out)[size // 2 - 30: size // 2 + 30, 1010:1390]
     exact = bool(np.array_equal(got, expect))
     os.unlink(out)
-    return size, seconds, rss, exact
+    return size, seconds, rss, exact, bare, kept
+
+
+def tessera_metadata_kept(src, out):
+    """GDAL's view: the same geotransform, coordinate system and nodata."""
+    import json
+    try:
+        infos = [json.loads(subprocess.run(["gdalinfo", "-json", p], capture_output=True, text=True, check=True).stdout)
+                 for p in (src, out)]
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    pick = [(i.get("geoTransform"), i.get("coordinateSystem", {}).get("wkt"), i["bands"][0].get("noDataValue"))
+            for i in infos]
+    return pick[0] == pick[1] and pick[0][0] is not None

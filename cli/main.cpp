@@ -21,7 +21,8 @@ namespace {
 
 // What every command that writes a file takes.
 struct OutputArgs {
-  std::string path, dtype, compression = "none";
+  std::string path, dtype, compression = "none", layout = "auto";
+  std::vector<std::string> metadata;  // KEY=VALUE, KEY= (removes), or none
   int threads = 0;
   bool progress = false;
 
@@ -31,6 +32,10 @@ struct OutputArgs {
     cmd->add_option("--compression", compression, "TIFF compression: none, deflate, lzw, zstd, packbits");
     cmd->add_option("--threads", threads, "threads (default: all cores)")->check(CLI::Range(1, 1024));
     cmd->add_flag("--progress", progress, "show a progress bar on stderr");
+    cmd->add_option("--metadata", metadata,
+                    "TIFF: set a tag, KEY=VALUE (numbers separated by commas); KEY= removes it; 'none' writes no "
+                    "metadata. By default the first input file's is kept (tessera info lists it)");
+    cmd->add_option("--layout", layout, "TIFF, a 3-D output: auto, samples (height, width, samples) or pages");
   }
 
   // Computes `image` into the output, streaming.
@@ -39,6 +44,27 @@ struct OutputArgs {
     tessera::SaveOptions o;
     o.compression = compression;
     o.threads = threads;
+    o.layout = layout;
+    if (!metadata.empty()) {
+      tessera::Metadata m = image.metadata();
+      for (const std::string& spec : metadata) {
+        const auto eq = spec.find('=');
+        if (spec == "none") {
+          m.clear();
+          continue;
+        }
+        if (eq == std::string::npos || eq == 0)
+          throw tessera::ValueError("--metadata takes KEY=VALUE, KEY= or none, got '" + spec + "'");
+        const std::string key = spec.substr(0, eq), value = spec.substr(eq + 1);
+        if (value.empty()) {
+          if (!tessera::metadata_tag(key)) tessera::check_metadata(key, tessera::MetaValue{});
+          m.erase(key);
+        } else {
+          m[key] = tessera::metadata_from_text(key, value);
+        }
+      }
+      o.metadata = std::move(m);
+    }
     if (progress) {
       o.progress = [name = path, last = -1](double fraction) mutable {
         const int percent = static_cast<int>(fraction * 100);
@@ -64,6 +90,13 @@ int cmd_info(const std::string& path) {
     std::cout << ", " << f.layout;
   }
   std::cout << "\n";
+  for (const auto& [name, value] : f.metadata) {
+    std::string text = tessera::metadata_to_text(value);
+    if (text.size() > 200) text = text.substr(0, 200) + "... (" + std::to_string(text.size()) + " characters)";
+    for (auto& c : text)
+      if (c == '\n') c = ' ';
+    std::cout << "  " << name << ": " << text << "\n";
+  }
   return 0;
 }
 

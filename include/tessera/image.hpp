@@ -43,6 +43,9 @@ class Image {
   // The file whose pixels this is (or a crop of them), for messages; empty
   // for anything computed or in memory.
   std::string file() const;
+  // The metadata it carries from its file (Node::metadata); empty for
+  // anything with no file behind it.
+  Metadata metadata() const { return node_ ? node_->metadata() : Metadata{}; }
 
   // Element-wise conversion with tessera's rule: floats round to nearest (ties
   // to even), saturate at the target's limits, NaN becomes 0; integers

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tessera/image.hpp"
+#include "tessera/metadata.hpp"
 
 namespace tessera {
 
@@ -40,6 +41,7 @@ struct FileInfo {
   std::string compression;   // "none", "deflate", ... (TIFF)
   std::string layout;        // "striped 64 rows, chunky", "tiled 256x256, planar" (TIFF)
   bool bigtiff = false;
+  Metadata metadata;         // the tags an opened image carries (tessera/metadata.hpp)
 };
 FileInfo file_info(const std::string& path);
 
@@ -60,6 +62,13 @@ struct SaveOptions {
   std::string bigtiff = "auto";      // "auto" (when the file could pass 4 GB), "yes", "no"
   std::string predictor = "auto";    // "auto" (horizontal for integers, float for floats, when compressed), "none", "horizontal", "float"
   double fps = 15;                   // animations (.gif, .png, .apng): frames per second
+  // The tags written (TIFF): unset, the image's own (Image::metadata); set,
+  // exactly these (empty: none). Photometric, ExtraSamples and ColorMap are
+  // written when they fit the samples, else tessera's defaults.
+  std::optional<Metadata> metadata;
+  // How a 3-D shape lies in a TIFF: "auto" (tessera/metadata.hpp's
+  // image_planes), "samples" (height, width, samples) or "pages".
+  std::string layout = "auto";
   int threads = 0;
   std::function<void(double)> progress;  // the fraction done, from the calling thread
 };
@@ -67,9 +76,9 @@ struct SaveOptions {
 // Computes `image` into a file, streaming: rows are written as they are
 // produced, under a temporary name in the same folder, renamed into place
 // when complete. On any error (a full disk included) no file is left and an
-// IOError says why. 2-D images are one grey page; 3-D with a last axis of 3
-// or 4 are RGB(A) (as tifffile decides), other 3-D are pages; 4-D are pages
-// of samples.
+// IOError says why. 2-D images are one grey page; 3-D are one page of
+// samples or pages by image_planes (tessera/metadata.hpp); 4-D are pages of
+// samples. The image's metadata is written unless options say otherwise.
 void save(const Image& image, const std::string& path, const SaveOptions& options = {});
 
 // Writes an image that a producer outside the engine supplies band by band

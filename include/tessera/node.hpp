@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tessera/boundary.hpp"
+#include "tessera/metadata.hpp"
 #include "tessera/view.hpp"
 #include "tessera/workspace.hpp"
 
@@ -68,6 +69,12 @@ class Node {
 
   // The file whose pixels this node reads, for messages; empty if none.
   virtual std::string file() const;
+
+  // The metadata its output carries (tessera/metadata.hpp). Default: that of
+  // the first input that has any, by carry_metadata's rule (an operation
+  // whose output has the input's height and width keeps its georeferencing).
+  // Sources return their file's; a crop shifts it.
+  virtual Metadata metadata() const;
 
   // The tile shape this node wants its output cut into (leading axes), if any.
   virtual std::optional<Shape> preferred_tile() const;

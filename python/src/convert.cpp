@@ -186,4 +186,76 @@ py::object compute_to_python(const Image& img, const py::object& out, int thread
   return std::move(a);
 }
 
+py::dict metadata_to_python(const Metadata& m) {
+  py::dict d;
+  for (const auto& [name, value] : m) {
+    const MetaTag* tag = metadata_tag(name);
+    const bool one = tag && tag->count == 1;
+    if (const auto* text = std::get_if<std::string>(&value)) {
+      d[py::str(name)] = py::str(*text);
+    } else if (const auto* reals = std::get_if<std::vector<double>>(&value)) {
+      d[py::str(name)] = one && reals->size() == 1 ? py::object(py::float_((*reals)[0])) : py::object(py::tuple(py::cast(*reals)));
+    } else if (const auto* ints = std::get_if<std::vector<std::int64_t>>(&value)) {
+      d[py::str(name)] = one && ints->size() == 1 ? py::object(py::int_((*ints)[0])) : py::object(py::tuple(py::cast(*ints)));
+    } else if (const auto* bytes = std::get_if<std::vector<std::uint8_t>>(&value)) {
+      d[py::str(name)] = py::bytes(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+    }
+  }
+  return d;
+}
+
+Metadata metadata_from_python(const py::dict& d) {
+  Metadata m;
+  for (const auto& [key, item] : d) {
+    if (!py::isinstance<py::str>(key)) throw TypeError("metadata: tag names are strings, not " + std::string(py::str(py::type::of(key))));
+    const std::string name = key.cast<std::string>();
+    const MetaTag* tag = metadata_tag(name);
+    if (!tag) check_metadata(name, MetaValue{});  // names the known tags
+    const py::object v = py::reinterpret_borrow<py::object>(item);
+    auto numbers = [&](auto zero) {
+      using T = decltype(zero);
+      std::vector<T> out;
+      auto one = [&](const py::handle& x) {
+        if (py::isinstance<py::bool_>(x) || py::isinstance<py::str>(x) || py::isinstance<py::bytes>(x) ||
+            (std::is_integral_v<T> && !py::isinstance<py::int_>(x) && !py::hasattr(x, "__index__")))
+          throw TypeError("metadata: " + name + " takes " + (std::is_integral_v<T> ? "integers" : "numbers") +
+                          ", not " + std::string(py::str(py::repr(x))));
+        const py::object o = py::reinterpret_borrow<py::object>(x);
+        try {
+          if constexpr (std::is_integral_v<T>) out.push_back(py::int_(o).cast<std::int64_t>());
+          else out.push_back(py::float_(o).cast<double>());
+        } catch (const py::error_already_set&) {
+          throw TypeError("metadata: " + name + " takes numbers, not " + std::string(py::str(py::repr(x))));
+        }
+      };
+      if (py::isinstance<py::sequence>(v) && !py::isinstance<py::str>(v) && !py::isinstance<py::bytes>(v))
+        for (const auto& x : v) one(x);
+      else
+        one(v);
+      return out;
+    };
+    MetaValue value;
+    switch (tag->kind) {
+      case MetaTag::Kind::Text:
+        if (py::isinstance<py::str>(v)) value = v.cast<std::string>();
+        else if (py::isinstance<py::int_>(v) || py::isinstance<py::float_>(v)) value = std::string(py::str(v));  // GDAL_NODATA=-9999
+        else throw TypeError("metadata: " + name + " takes text, not " + std::string(py::str(py::repr(v))));
+        break;
+      case MetaTag::Kind::Reals: value = numbers(double{}); break;
+      case MetaTag::Kind::Integers: value = numbers(std::int64_t{}); break;
+      case MetaTag::Kind::Bytes:
+        if (!py::isinstance<py::bytes>(v) && !py::isinstance<py::bytearray>(v))
+          throw TypeError("metadata: " + name + " takes bytes");
+        {
+          const std::string b = py::isinstance<py::bytes>(v) ? v.cast<std::string>() : std::string(py::bytes(v));
+          value = std::vector<std::uint8_t>(b.begin(), b.end());
+        }
+        break;
+    }
+    check_metadata(name, value);
+    m[name] = std::move(value);
+  }
+  return m;
+}
+
 }  // namespace tessera::python

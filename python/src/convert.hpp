@@ -31,6 +31,10 @@ py::array array_of(const Buffer& b);
 Operand operand_of(const py::handle& h, const char* what = "operand");
 Image image_of(const py::handle& h, const char* what = "input");
 int threads_of(const py::object& threads);
+// Metadata as a dict: text as str, one-value tags as a number, others as a
+// tuple, bytes as bytes; and back (ValueError/TypeError naming the tag).
+py::dict metadata_to_python(const Metadata& m);
+Metadata metadata_from_python(const py::dict& d);
 
 // Engine work called from Python: releases the GIL, and on the main thread
 // routes SIGINT to tessera::request_interrupt while it lasts, so that Ctrl-C

@@ -23,6 +23,7 @@ void bind_io(py::module_& m) {
     d["compression"] = f.compression;
     d["layout"] = f.layout;
     d["bigtiff"] = f.bigtiff;
+    d["metadata"] = metadata_to_python(f.metadata);
     return d;
   }, py::arg("path"));
   m.def("formats", [] {
@@ -40,9 +41,12 @@ void bind_io(py::module_& m) {
   }, "The file formats tessera reads and writes (the format registry).");
   m.def("save", [](const py::object& image, const std::string& path, const std::string& compression,
                    py::object tile, const std::string& bigtiff, const std::string& predictor, py::object threads,
-                   py::object progress, double fps) {
+                   py::object progress, double fps, py::object metadata, const std::string& layout) {
     const Image img = image_of(image, "save's image");
     SaveOptions o;
+    // A dict: the tags written, as they are (tessera/io.py merges it over the image's).
+    if (!metadata.is_none()) o.metadata = metadata_from_python(metadata.cast<py::dict>());
+    o.layout = layout;
     o.compression = compression;
     if (!tile.is_none()) {
       if (py::isinstance<py::int_>(tile)) o.tile = std::make_pair(tile.cast<std::int64_t>(), tile.cast<std::int64_t>());
@@ -63,17 +67,28 @@ void bind_io(py::module_& m) {
     tessera::save(img, path, o);
   }, py::arg("image"), py::arg("path"), py::arg("compression") = "none", py::arg("tile") = py::none(),
      py::arg("bigtiff") = "auto", py::arg("predictor") = "auto", py::arg("threads") = py::none(),
-     py::arg("progress") = py::none(), py::arg("fps") = 15.0);
+     py::arg("progress") = py::none(), py::arg("fps") = 15.0, py::arg("metadata") = py::none(),
+     py::arg("layout") = "auto");
+  m.def("image_metadata", [](const py::object& image) { return metadata_to_python(image_of(image, "image").metadata()); },
+        py::arg("image"));
+  m.def("metadata_tags", [] {
+    py::list out;
+    for (const MetaTag& t : metadata_tags()) out.append(py::str(std::string(t.name)));
+    return out;
+  });
   py::class_<BandWriter>(m, "BandWriter", "A file written from bands supplied in order (tessera.dask.to_tiff).")
       .def(py::init([](const std::string& path, const Shape& shape, const py::object& dtype,
-                       const std::string& compression, const std::string& bigtiff) {
+                       const std::string& compression, const std::string& bigtiff, const py::object& metadata,
+                       const std::string& layout) {
              SaveOptions o;
              o.compression = compression;
              o.bigtiff = bigtiff;
+             if (!metadata.is_none()) o.metadata = metadata_from_python(metadata.cast<py::dict>());
+             o.layout = layout;
              return std::make_unique<BandWriter>(path, shape, checked_dtype(py::dtype::from_args(dtype), "dtype"), o);
            }),
            py::arg("path"), py::arg("shape"), py::arg("dtype"), py::arg("compression") = "none",
-           py::arg("bigtiff") = "auto")
+           py::arg("bigtiff") = "auto", py::arg("metadata") = py::none(), py::arg("layout") = "auto")
       .def_property_readonly("row_axis", &BandWriter::row_axis)
       .def_property_readonly("row_granularity", &BandWriter::row_granularity)
       .def("write", [](BandWriter& w, const Shape& offset, const py::array& data) {

@@ -26,7 +26,7 @@ from inspect import CO_OPTIMIZED as _CO_OPTIMIZED
 from . import _core
 from ._core import (Image, asarray, default_threads, function_names, release_memory, retained_bytes, retained_limit,
                     set_retained_limit, simd)
-from .io import formats, info, open, save  # noqa: A004
+from .io import formats, info, metadata_tags, open, save  # noqa: A004
 from .chart import StreamChart, height_colormap, render_windows, save_animation, window_frames
 from .kernel import Kernel, kernel
 from . import registry as _registry
@@ -40,7 +40,7 @@ __all__ = [
     "Image", "asarray", "block", "evaluate", "expression", "map_tiles", "kernel", "Kernel", *function_names(),
     "default_threads", "simd", "retained_bytes", "release_memory", "retained_limit", "set_retained_limit",
     *_registry.__all__,
-    "open", "info", "save", "formats",
+    "open", "info", "save", "formats", "metadata_tags",
     "StreamChart", "window_frames", "render_windows", "save_animation", "height_colormap",
 ]
 

@@ -13,7 +13,7 @@ import time as _time
 
 from . import _core
 
-__all__ = ["open", "info", "save", "formats"]
+__all__ = ["open", "info", "save", "formats", "metadata_tags"]
 
 
 def open(path, page=None):  # noqa: A001 - tessera.open, as the issue names it
@@ -29,7 +29,8 @@ def open(path, page=None):  # noqa: A001 - tessera.open, as the issue names it
 
 
 def info(path):
-    """The header of a file: format, shape, dtype, pages, compression, layout."""
+    """The header of a file: format, shape, dtype, pages, compression, layout,
+    and ``metadata``: the tags an opened image carries (see ``metadata``)."""
     return _core.file_info(_os.fspath(path))
 
 
@@ -84,8 +85,33 @@ def formats():
     return _core.formats()
 
 
+_KEEP = object()  # save's default: the image's own metadata
+
+
+def _metadata_to_write(image, metadata):
+    """The tags save writes: None (the image's own), or a dict."""
+    if metadata is _KEEP:
+        return None
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise TypeError("metadata must be a dict of tag: value (a value None removes the tag), or None for no metadata")
+    merged = _core.image_metadata(image)
+    for key, value in metadata.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def metadata_tags():
+    """The names of the tags an image carries and ``save`` writes."""
+    return _core.metadata_tags()
+
+
 def save(image, path, compression="none", tile=None, bigtiff="auto", predictor="auto", progress=False,
-         threads=None, fps=15):
+         threads=None, fps=15, metadata=_KEEP, layout="auto"):
     """Computes ``image`` (a lazy image or a numpy array) into a file, streaming.
 
     The format follows the extension (``tessera.formats()``: .tif/.tiff,
@@ -95,8 +121,21 @@ def save(image, path, compression="none", tile=None, bigtiff="auto", predictor="
     (multiples of 16) for a tiled file, else strips; ``bigtiff`` "auto" (when
     the file could pass 4 GB), "yes" or "no"; ``predictor`` "auto"
     (horizontal for integers when compressed by deflate/lzw/zstd), "none",
-    "horizontal" or "float". 2-D arrays are grey, (H, W, 3|4) RGB(A), other
-    3-D arrays pages, 4-D pages of samples.
+    "horizontal" or "float".
+
+    Layout: 2-D is one page; 3-D is one page of samples (height, width,
+    samples) when the image came from such a file, or when its last axis is
+    smaller than the other two (a 5-band scene), else pages (a volume);
+    ``layout="samples"`` or ``"pages"`` decides instead; 4-D is pages of
+    samples. Three samples are RGB and a fourth alpha unless the metadata
+    says otherwise.
+
+    Metadata (TIFF): by default the image's own (``image.metadata``: the
+    georeferencing, nodata, resolution, photometric interpretation, colour
+    map, ICC profile and descriptions of the file it came from, kept through
+    operations that keep the pixel grid). ``metadata={tag: value}`` sets or
+    overrides tags (a value None removes one; ``tessera.metadata_tags()``
+    names them); ``metadata=None`` writes none.
 
     The file appears only when complete (written under a temporary name and
     renamed); on any error, a full disk included, no file is left and an
@@ -113,17 +152,23 @@ def save(image, path, compression="none", tile=None, bigtiff="auto", predictor="
     elif progress not in (False, None):
         raise TypeError("progress must be True, False or a callable taking the fraction done")
     try:
-        _core.save(image, _os.fspath(path), compression, tile, bigtiff, predictor, threads, callback, float(fps))
+        _core.save(image, _os.fspath(path), compression, tile, bigtiff, predictor, threads, callback, float(fps),
+                   _metadata_to_write(image, metadata), layout)
     finally:
         if bar is not None:
             bar.close()
 
 
 def _image_save(self, path, compression="none", tile=None, bigtiff="auto", predictor="auto", progress=False,
-                threads=None):
+                threads=None, metadata=_KEEP, layout="auto"):
     save(self, path, compression=compression, tile=tile, bigtiff=bigtiff, predictor=predictor, progress=progress,
-         threads=threads)
+         threads=threads, metadata=metadata, layout=layout)
 
 
 _image_save.__doc__ = save.__doc__
 _core.Image.save = _image_save
+_core.Image.metadata = property(
+    lambda self: _core.image_metadata(self),
+    doc="The tags this image carries from its file (a dict; empty for arrays): GeoTIFF georeferencing, "
+        "GDAL_NODATA, resolution, photometric interpretation, ... Operations that keep the pixel grid keep "
+        "them; a crop shifts the georeferencing; a step slice or a change of grid drops it.")

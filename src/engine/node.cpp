@@ -29,4 +29,12 @@ Shape Node::block_grid() const { return {}; }
 std::optional<Shape> Node::preferred_tile() const { return std::nullopt; }
 std::string Node::file() const { return {}; }
 
+Metadata Node::metadata() const {
+  for (const Image& in : inputs_) {
+    Metadata m = in.metadata();
+    if (!m.empty()) return carry_metadata(m, in.shape(), shape_);
+  }
+  return {};
+}
+
 }  // namespace tessera

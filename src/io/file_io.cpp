@@ -47,7 +47,9 @@ std::unique_ptr<detail::Sink> make_sink(const std::string& path, const Shape& sh
 
 void save(const Image& image, const std::string& path, const SaveOptions& options) {
   if (!image) throw ValueError(path + ": nothing to save (an empty image handle)");
-  const std::unique_ptr<detail::Sink> sink = make_sink(path, image.shape(), image.dtype(), options);
+  SaveOptions o = options;
+  if (!o.metadata) o.metadata = image.metadata();
+  const std::unique_ptr<detail::Sink> sink = make_sink(path, image.shape(), image.dtype(), o);
   detail::StreamOptions so;
   so.threads = options.threads;
   so.progress = options.progress;

@@ -9,11 +9,18 @@
 namespace tessera::io {
 
 namespace {
-// GDAL's private tags, known to libtiff from here on (as GDAL registers
-// them): otherwise libtiff reads them as anonymous fields it warns about.
+// GDAL's private tags and GeoTIFF's, known to libtiff from here on (as GDAL
+// and libgeotiff register them): otherwise libtiff reads them as anonymous
+// fields it warns about, and cannot write them.
 const TIFFFieldInfo kGdalFields[] = {
     {kGdalMetadataTag, -1, -1, TIFF_ASCII, FIELD_CUSTOM, 1, 0, const_cast<char*>("GDALMetadata")},
     {kGdalNoDataTag, -1, -1, TIFF_ASCII, FIELD_CUSTOM, 1, 0, const_cast<char*>("GDALNoDataValue")},
+    {33550, -1, -1, TIFF_DOUBLE, FIELD_CUSTOM, 1, 1, const_cast<char*>("ModelPixelScaleTag")},
+    {33922, -1, -1, TIFF_DOUBLE, FIELD_CUSTOM, 1, 1, const_cast<char*>("ModelTiepointTag")},
+    {34264, -1, -1, TIFF_DOUBLE, FIELD_CUSTOM, 1, 1, const_cast<char*>("ModelTransformationTag")},
+    {34735, -1, -1, TIFF_SHORT, FIELD_CUSTOM, 1, 1, const_cast<char*>("GeoKeyDirectoryTag")},
+    {34736, -1, -1, TIFF_DOUBLE, FIELD_CUSTOM, 1, 1, const_cast<char*>("GeoDoubleParamsTag")},
+    {34737, -1, -1, TIFF_ASCII, FIELD_CUSTOM, 1, 0, const_cast<char*>("GeoASCIIParamsTag")},
 };
 TIFFExtendProc previous_extender = nullptr;
 void extend_tags(TIFF* tif) {

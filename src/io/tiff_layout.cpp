@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "io/tiff_metadata.hpp"
+
 namespace tessera::io {
 
 namespace {
@@ -164,6 +166,8 @@ Opened read_file(const std::string& path, int page) {
     }
   }
   const int first = page < 0 ? 0 : page, last = page < 0 ? o.n_main : page + 1;
+  h.set_page(first);
+  o.metadata = read_tiff_metadata(h);
   for (int p = first; p < last; ++p) {
     h.set_page(p);
     o.pages.push_back(read_layout(h, p, static_cast<std::uint64_t>(st.st_size)));

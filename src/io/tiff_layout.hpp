@@ -9,6 +9,7 @@
 
 #include "io/tiff_common.hpp"
 #include "tessera/image.hpp"
+#include "tessera/metadata.hpp"
 
 namespace tessera::io {
 
@@ -66,6 +67,7 @@ struct Opened {
   int n_pages = 0;     // every directory
   int n_main = 0;      // the leading full-resolution pages
   bool swapped = false, bigtiff = false;
+  Metadata metadata;  // the first page's carried tags
 };
 Opened read_file(const std::string& path, int page);
 

@@ -7,29 +7,19 @@
 
 #include "io/atomic_file.hpp"
 #include "io/tiff_common.hpp"
+#include "io/tiff_metadata.hpp"
 
 namespace tessera::io {
 
 namespace {
 
-struct Geometry {
-  std::int64_t pages = 1, height = 0, width = 0, samples = 1;
-  bool volume = false;
-};
-
-Geometry geometry_of(const std::string& path, const Shape& s) {
-  Geometry g;
-  switch (s.size()) {
-    case 2: g.height = s[0], g.width = s[1]; break;
-    case 3:
-      if (s[2] == 3 || s[2] == 4) g.height = s[0], g.width = s[1], g.samples = s[2];
-      else g.volume = true, g.pages = s[0], g.height = s[1], g.width = s[2];
-      break;
-    case 4: g.volume = true, g.pages = s[0], g.height = s[1], g.width = s[2], g.samples = s[3]; break;
-    default:
-      throw ValueError(path + ": a TIFF holds 2-D to 4-D images (pages, height, width, samples), not shape " +
-                       shape_to_string(s));
-  }
+// How the shape lies in pages (tessera/metadata.hpp's rule), checked
+// against TIFF's limits.
+ImagePlanes geometry_of(const std::string& path, const Shape& s, const SaveOptions& o) {
+  if (s.size() < 2 || s.size() > 4)
+    throw ValueError(path + ": a TIFF holds 2-D to 4-D images (pages, height, width, samples), not shape " +
+                     shape_to_string(s));
+  const ImagePlanes g = image_planes(s, o.metadata ? *o.metadata : Metadata{}, o.layout);
   if (g.height > 0xffffffffLL || g.width > 0xffffffffLL || g.samples > 0xffff || g.pages > 0xffff)
     throw ValueError(path + ": shape " + shape_to_string(s) + " is too large for TIFF");
   if (element_count(s) == 0) throw ValueError(path + ": cannot write an empty image (shape " + shape_to_string(s) + ")");
@@ -48,7 +38,10 @@ unsigned compression_tag(const std::string& path, const std::string& name) {
 class TiffSink final : public detail::Sink {
  public:
   TiffSink(const std::string& path, const Shape& shape, DType dtype, const SaveOptions& o)
-      : g_(geometry_of(path, shape)), dtype_(dtype), item_(itemsize(dtype)) {
+      : g_(geometry_of(path, shape, o)),
+        dtype_(dtype),
+        item_(itemsize(dtype)),
+        metadata_(o.metadata ? *o.metadata : Metadata{}) {
     if (is_bool(dtype)) throw TypeError(path + ": TIFF has no boolean samples; save astype('uint8')");
     compression_ = compression_tag(path, o.compression);
     if (!TIFFIsCODECConfigured(static_cast<std::uint16_t>(compression_)))
@@ -136,14 +129,7 @@ class TiffSink final : public detail::Sink {
     TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
     TIFFSetField(t, TIFFTAG_COMPRESSION, static_cast<std::uint16_t>(compression_));
     if (predictor_ != PREDICTOR_NONE) TIFFSetField(t, TIFFTAG_PREDICTOR, static_cast<std::uint16_t>(predictor_));
-    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, g_.samples >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK);
-    const std::int64_t colour = g_.samples >= 3 ? 3 : 1;
-    if (g_.samples > colour) {
-      // The first extra sample is alpha (as libvips and tifffile write RGBA).
-      std::vector<std::uint16_t> extra(static_cast<std::size_t>(g_.samples - colour), EXTRASAMPLE_UNSPECIFIED);
-      extra[0] = EXTRASAMPLE_UNASSALPHA;
-      TIFFSetField(t, TIFFTAG_EXTRASAMPLES, static_cast<std::uint16_t>(extra.size()), extra.data());
-    }
+    write_tiff_metadata(t, metadata_, g_.samples, dtype_);
     if (tile_h_) {
       TIFFSetField(t, TIFFTAG_TILEWIDTH, static_cast<std::uint32_t>(tile_w_));
       TIFFSetField(t, TIFFTAG_TILELENGTH, static_cast<std::uint32_t>(tile_h_));
@@ -194,9 +180,10 @@ class TiffSink final : public detail::Sink {
     }
   }
 
-  Geometry g_;
+  ImagePlanes g_;
   DType dtype_;
   std::size_t item_;
+  Metadata metadata_;
   unsigned compression_ = COMPRESSION_NONE, predictor_ = PREDICTOR_NONE;
   std::int64_t tile_h_ = 0, tile_w_ = 0, rows_per_chunk_ = 1;
   std::int64_t page_ = 0;

@@ -37,8 +37,9 @@ namespace {
 class TiffSource final : public Node {
  public:
   TiffSource(Shape shape, DType dtype, std::string path, std::vector<PageLayout> pages, int first_page, bool volume,
-             bool swapped)
+             bool swapped, Metadata metadata)
       : Node(std::move(shape), dtype, {}),
+        metadata_(std::move(metadata)),
         path_(std::move(path)),
         pages_(std::move(pages)),
         first_page_(first_page),
@@ -54,6 +55,7 @@ class TiffSource final : public Node {
 
   std::string name() const override { return "TIFF " + path_; }
   std::string file() const override { return path_; }
+  Metadata metadata() const override { return metadata_; }
 
   void generate(const Region& region, const std::vector<View>&, const View& out, Workspace& workspace) const override {
     // Per page: the out view as (rows, cols, channels).
@@ -243,6 +245,7 @@ class TiffSource final : public Node {
     handles_.push_back(std::move(h));
   }
 
+  Metadata metadata_;
   std::string path_;
   std::vector<PageLayout> pages_;
   int first_page_;
@@ -262,7 +265,7 @@ Image open_tiff(const std::string& path, int page) {
   Shape shape = shape_of(L, o.pages.size(), volume);
   const DType dtype = L.dtype;
   return Image(std::make_shared<TiffSource>(std::move(shape), dtype, path, std::move(o.pages), std::max(page, 0),
-                                            volume, o.swapped));
+                                            volume, o.swapped, std::move(o.metadata)));
 }
 
 FileInfo tiff_info(const std::string& path) {
@@ -279,6 +282,7 @@ FileInfo tiff_info(const std::string& path) {
     info.layout += ", then " + std::to_string(o.n_pages - o.n_main) + " overview or mask page" +
                    (o.n_pages - o.n_main == 1 ? "" : "s") + " (open them with page=)";
   info.bigtiff = o.bigtiff;
+  info.metadata = std::move(o.metadata);
   return info;
 }
 

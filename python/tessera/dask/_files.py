@@ -32,14 +32,20 @@ def from_tiff(path, chunks="auto", page=None):
                          name=f"tessera-tiff-{da.core.tokenize(regions.path, os.path.getmtime(regions.path), page)}")
 
 
-def to_tiff(array, path, compression="none", bigtiff="auto", band_rows=None, progress=None):
+def to_tiff(array, path, compression="none", bigtiff="auto", band_rows=None, progress=None, metadata=None,
+            layout="auto"):
     """Writes a Dask array to a TIFF (BigTIFF when it could pass 4 GB) band by
     band, top to bottom, each band computed by Dask (on the cluster, if one
     is active) while tessera's writer thread writes the one before it (the
     engine's band writer, as tessera.save streams): at most two bands of
-    rows are held. Atomic as tessera.save: on any error no file is left."""
+    rows are held. Atomic as tessera.save: on any error no file is left.
+    ``metadata``: the tags to write (a dict, as tessera.save takes;
+    ``tessera.open(src).metadata`` keeps a source file's georeferencing);
+    ``layout`` as tessera.save's."""
     x = _as_dask(array)
-    writer = tessera._core.BandWriter(os.fspath(path), list(x.shape), x.dtype, compression, bigtiff)
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError("metadata must be a dict of tag: value, or None")
+    writer = tessera._core.BandWriter(os.fspath(path), list(x.shape), x.dtype, compression, bigtiff, metadata, layout)
     try:
         grain = writer.row_granularity
         axis = writer.row_axis

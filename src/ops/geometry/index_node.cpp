@@ -87,6 +87,35 @@ bool IndexNode::is_crop() const {
                      [](const AxisIndex& ix) { return ix.kind == AxisIndex::Kind::Slice && ix.step == 1; });
 }
 
+Metadata IndexNode::metadata() const {
+  const Image& in = inputs()[0];
+  const Metadata m = in.metadata();
+  if (m.empty()) return m;
+  const ImagePlanes planes = image_planes(in.shape(), m);
+  if (planes.height == 0) return carry_metadata(m, in.shape(), shape());
+  // The index of each input axis.
+  std::vector<const AxisIndex*> of_axis;
+  for (const auto& ix : indices_)
+    if (ix.kind != AxisIndex::Kind::NewAxis) of_axis.push_back(&ix);
+  const AxisIndex& rows = *of_axis[planes.height_axis()];
+  const AxisIndex& cols = *of_axis[planes.height_axis() + 1];
+  auto unit = [](const AxisIndex& ix) { return ix.kind == AxisIndex::Kind::Slice && ix.step == 1; };
+  Metadata out = unit(rows) && unit(cols) ? crop_metadata(m, rows.start, cols.start) : without_grid(m);
+  // Samples tags only while every sample is kept, in order.
+  if (planes.samples > 1) {
+    const AxisIndex& s = *of_axis.back();
+    if (!(unit(s) && s.start == 0 && s.count == planes.samples)) {
+      Metadata grid_only;
+      for (auto& [name, value] : out) {
+        const MetaTag* t = metadata_tag(name);
+        if (!t || t->role != MetaTag::Role::Samples) grid_only.emplace(name, value);
+      }
+      out = std::move(grid_only);
+    }
+  }
+  return out;
+}
+
 void IndexNode::generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const {
   // Re-express the indices relative to the fetched input region.
   const Region in_region = input_region(0, region);

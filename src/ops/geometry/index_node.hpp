@@ -14,6 +14,9 @@ class IndexNode final : public Node {
   Region input_region(std::size_t i, const Region& out) const override;
   void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override;
   bool is_crop() const override;
+  // A crop shifts the georeferencing; a step or an integer on the height or
+  // width axis drops it.
+  Metadata metadata() const override;
 
   // Applies the indices to a view without copying.
   static View apply(const View& in, const std::vector<AxisIndex>& indices);
