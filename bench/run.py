@@ -358,6 +358,7 @@ def main():
             verdict(g_sp / g_tes >= 10)]])
 
     kernels_table(q)
+    reductions_table(q)
 
     peak_rss_table("steepest", ["tessera"], vol, 64, f"steepest_neighbor on {vol}^3 float32")
     peak_rss_table("enhanced_lee", ["tessera", "seed"], size, 100, f"enhanced_lee_filter on {size}x{size} float32")
@@ -436,6 +437,21 @@ def out_of_core(q):
                                   None: "(gdalinfo missing)"}[kept]])
     table("Out of core, file to file (s, best of 3 for the stack; peak RSS of the whole process, MB)",
           ["case", "tool", "time", "peak RSS", "speed", "memory", "target", "check"], rows)
+
+
+def reductions_table(q):
+    """Reductions beside numpy and numexpr (bench/reductions.py, one fresh process)."""
+    out = subprocess.run([sys.executable, os.path.join(HERE, "reductions.py"), "quick" if q else "full"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"\n## Reductions: FAILED\n{out.stderr[-2000:]}")
+        return
+    rows = json.loads(out.stdout.strip().splitlines()[-1])
+    table("Reductions (ms; tessera best of 5, numpy and numexpr best of 3)",
+          ["case", "tessera", "peer", "peer time", "ratio", "target", "verdict", "note"],
+          [[case, f"{t * 1e3:.0f}" if t is not None else "", peer,
+            f"{tp * 1e3:.0f}" if ratio is not None else f"{tp:.0f}", f"{ratio:.2f}x" if ratio is not None else "",
+            target, verdict(ok), note] for case, t, peer, tp, ratio, target, ok, note in rows])
 
 
 def kernels_table(q):

@@ -16,5 +16,6 @@
 #include "tessera/image.hpp"
 #include "tessera/node.hpp"
 #include "tessera/operation.hpp"
+#include "tessera/reduce.hpp"
 #include "tessera/tiles.hpp"
 #include "tessera/view.hpp"

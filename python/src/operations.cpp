@@ -141,6 +141,33 @@ void bind_operations(py::module_& m) {
     if (results.size() == 1) return py::cast(results[0]);
     return py::tuple(py::cast(results));
   }, py::arg("name"), py::arg("arguments"), "Builds a registered operation's lazy result(s) from checked arguments.");
+  // ---- reductions (tessera/reduce.py adds the axis rules and the names) ----
+  m.def("reduce", [](const py::object& x, const std::string& name, const py::object& axes, const py::object& threads)
+            -> py::object {
+    const Reduction r = parse_reduction(name);
+    const Image img = image_of(x, "the reduction's input");
+    std::vector<int> list;
+    if (!axes.is_none()) list = axes.cast<std::vector<int>>();
+    // Every axis (or none left): one value, computed now, as numpy gives it.
+    std::vector<bool> seen(img.ndim(), false);
+    for (int a : list) {
+      const int k = a < 0 ? a + static_cast<int>(img.ndim()) : a;
+      if (k >= 0 && k < static_cast<int>(img.ndim())) seen[static_cast<std::size_t>(k)] = true;
+    }
+    const bool every = axes.is_none() || (std::all_of(seen.begin(), seen.end(), [](bool b) { return b; }) &&
+                                          list.size() == img.ndim());
+    if (every) {
+      Buffer b;
+      {
+        EngineCall call;
+        b = reduce_all(img, r, threads_of(threads));
+      }
+      return array_of(b)[py::tuple()];
+    }
+    const Image out = tessera::reduce(img, r, list);
+    if (py::isinstance<Image>(x)) return py::cast(out);
+    return compute_to_python(out, py::none(), threads_of(threads));
+  }, py::arg("x"), py::arg("reduction"), py::arg("axes"), py::arg("threads") = py::none());
 }
 
 }  // namespace tessera::python

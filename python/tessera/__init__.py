@@ -29,15 +29,17 @@ from ._core import (Image, asarray, default_threads, function_names, release_mem
 from .io import formats, info, metadata_tags, open, save  # noqa: A004
 from .chart import StreamChart, height_colormap, render_windows, save_animation, window_frames
 from .kernel import Kernel, kernel
+from . import reduce as _reduce
 from . import registry as _registry
 from .registry import operations
+from .reduce import REDUCTIONS as _REDUCTIONS, max, mean, min, prod, sum  # noqa: A004
 
 # Every registered operation (filters, speckle filters, steepest_neighbor, ...)
 # as tessera.<name>, made from the C++ registry.
 globals().update({_n: getattr(_registry, _n) for _n in _registry.__all__})
 
 __all__ = [
-    "Image", "asarray", "block", "evaluate", "expression", "map_tiles", "kernel", "Kernel", *function_names(),
+    "Image", "asarray", "block", "evaluate", "expression", "map_tiles", "sum", "prod", "min", "max", "mean", "kernel", "Kernel", *function_names(),
     "default_threads", "simd", "retained_bytes", "release_memory", "retained_limit", "set_retained_limit",
     *_registry.__all__,
     "open", "info", "save", "formats", "metadata_tags",
@@ -98,7 +100,53 @@ def evaluate(expression, out=None, threads=None, mode="reflect", cval=0.0, **var
       a[-1, 0] - 4 * a", mode="nearest")`` is ``scipy.ndimage.laplace(a,
       mode="nearest")``; it runs tile by tile, as any filter.
     """
+    reduction = _outer_reduction(expression)
+    if reduction is not None:
+        name, inner, axis = reduction
+        image = _core.expression(inner, _variables(inner, variables, 1), mode, cval)
+        result = _reduce.reduce(image, name, axis, threads)
+        if not isinstance(result, Image):
+            import numpy as _np
+            result = _np.asarray(result)[()]
+            if out is not None:
+                raise ValueError(f"out= is not taken by a reduction over every axis ({name}(...) is one value)")
+            return result
+        return result.compute(out=out, threads=threads)
     return _core.evaluate(expression, _variables(expression, variables, 1), out, threads, mode, cval)
+
+
+def _outer_reduction(text):
+    """(name, inner expression, axis) when the expression is a reduction
+    sum/prod/min/max/mean(expr[, axis]) (as numexpr allows them: the last
+    operation); None otherwise. A reduction anywhere else is an error."""
+    if not any(r + "(" in text.replace(" ", "") for r in _REDUCTIONS):
+        return None
+    import ast
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return None  # the expression parser gives its own message
+    body = tree.body
+    outer = isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id in _REDUCTIONS
+    for node in ast.walk(body):
+        if node is not body and isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in _REDUCTIONS:
+            raise ValueError(f"{node.func.id}() must be the last operation of the expression, as in numexpr: "
+                             f"evaluate('{node.func.id}(...)') of the whole expression, or reduce the result")
+    if not outer:
+        return None
+    name = body.func.id
+    args = list(body.args)
+    kwargs = {k.arg: k.value for k in body.keywords}
+    if not args or len(args) > 2 or set(kwargs) - {"axis"} or (len(args) == 2 and "axis" in kwargs):
+        raise ValueError(f"{name}(expression, axis=None): takes an expression and an optional axis")
+    axis_node = args[1] if len(args) == 2 else kwargs.get("axis")
+    try:
+        axis = None if axis_node is None else ast.literal_eval(axis_node)
+    except ValueError:
+        raise ValueError(f"{name}(): axis must be a constant integer, tuple of integers or None") from None
+    inner = ast.get_source_segment(text.strip(), args[0])
+    return name, inner, axis
 
 
 def expression(expression, mode="reflect", cval=0.0, **variables):
