@@ -46,6 +46,25 @@ Image gamma_map_filter(const Image& input, const SpeckleOptions& options = {});
 Image correlate1d(const Image& input, const std::vector<double>& weights, std::int64_t axis = -1,
                   const Boundary& boundary = {}, std::int64_t origin = 0, std::optional<DType> out = std::nullopt);
 
+// The Gaussian filter or its derivatives (order per axis), as
+// scipy.ndimage.gaussian_filter: one 1-D correlation per axis whose sigma is
+// not 0, float64 between the passes. `sigma` and `order`: one value or one
+// per axis.
+Image gaussian_filter(const Image& input, const std::vector<double>& sigma, const std::vector<std::int64_t>& order = {0},
+                      const Boundary& boundary = {}, double truncate = 4.0, std::optional<DType> out = std::nullopt);
+
+// scipy.ndimage's derivative filters (src/ops/derivatives): float results
+// are scipy's bits; integer input gives float32 unless `out` says.
+Image sobel(const Image& input, std::int64_t axis = -1, const Boundary& boundary = {},
+            std::optional<DType> out = std::nullopt);
+Image prewitt(const Image& input, std::int64_t axis = -1, const Boundary& boundary = {},
+              std::optional<DType> out = std::nullopt);
+Image laplace(const Image& input, const Boundary& boundary = {}, std::optional<DType> out = std::nullopt);
+Image gaussian_laplace(const Image& input, const std::vector<double>& sigma, const Boundary& boundary = {},
+                       double truncate = 4.0, std::optional<DType> out = std::nullopt);
+Image gaussian_gradient_magnitude(const Image& input, const std::vector<double>& sigma, const Boundary& boundary = {},
+                                  double truncate = 4.0, std::optional<DType> out = std::nullopt);
+
 // The maximum / minimum over a window of `size` (one entry per axis or one
 // for all), as scipy.ndimage's maximum_filter / minimum_filter with origin 0,
 // in the input's dtype; a NaN in the window gives NaN.

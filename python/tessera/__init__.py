@@ -238,6 +238,7 @@ _FUNCTION_DOCS = {
     "minimum": "minimum(a, b), element-wise; NaN propagates.",
     "maximum": "maximum(a, b), element-wise; NaN propagates.",
     "arctan2": "arctan2(y, x), element-wise.",
+    "hypot": "hypot(x, y) = sqrt(x**2 + y**2), element-wise, as numpy.hypot (float32: its bits).",
 }
 for _name in function_names():
     globals()[_name] = _function(_name, _FUNCTION_DOCS.get(_name, f"{_name}(x), element-wise, as numpy.{_name}."))

@@ -108,7 +108,7 @@ def test_unary_minus_and_plus(rng):
         assert_same(tessera.evaluate("+a"), a)
 
 
-@pytest.mark.parametrize("func", ["minimum", "maximum", "arctan2"])
+@pytest.mark.parametrize("func", ["minimum", "maximum", "arctan2", "hypot"])
 @pytest.mark.parametrize("da,db", [(np.float32, np.float32), (np.float64, np.float32), (np.uint8, np.int16),
                                    (np.int32, np.float32), (np.uint8, np.uint8), (np.bool_, np.bool_)])
 def test_binary_functions(func, da, db, rng):

@@ -155,7 +155,7 @@ const std::map<std::string, FunctionInfo, std::less<>>& functions() {
       {"arcsinh", {1, UnaryFn::Arcsinh}}, {"arccosh", {1, UnaryFn::Arccosh}},
       {"arctanh", {1, UnaryFn::Arctanh}}, {"fmod", {2, UnaryFn::Count}},
       {"copy", {1, UnaryFn::Count}},     {"ones_like", {1, UnaryFn::Count}},
-      {"arctan2", {2, UnaryFn::Count}}, {"minimum", {2, UnaryFn::Count}},
+      {"arctan2", {2, UnaryFn::Count}}, {"hypot", {2, UnaryFn::Count}}, {"minimum", {2, UnaryFn::Count}},
       {"maximum", {2, UnaryFn::Count}}, {"where", {3, UnaryFn::Count}},
       {"clip", {3, UnaryFn::Count}},
   };
@@ -337,6 +337,10 @@ ExprPtr make_op(std::string_view op, const std::vector<ExprPtr>& args) {
   if (op == "arctan2") {
     need(2);
     return binary(BinaryFn::Arctan2, float_result_type(result_type(args)), args[0], args[1]);
+  }
+  if (op == "hypot") {
+    need(2);
+    return binary(BinaryFn::Hypot, float_result_type(result_type(args)), args[0], args[1]);
   }
   if (op == "abs") {
     need(1);

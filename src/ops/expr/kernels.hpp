@@ -19,7 +19,7 @@ enum class UnaryFn : std::uint8_t {
   Count
 };
 enum class BinaryFn : std::uint8_t {
-  Add, Sub, Mul, Div, FloorDiv, Mod, Pow, Minimum, Maximum, And, Or, Xor, Arctan2, Fmod, LeftShift, RightShift,
+  Add, Sub, Mul, Div, FloorDiv, Mod, Pow, Minimum, Maximum, And, Or, Xor, Arctan2, Fmod, LeftShift, RightShift, Hypot,
   Count
 };
 enum class CompareFn : std::uint8_t { Lt, Le, Gt, Ge, Eq, Ne, Count };

@@ -259,6 +259,7 @@ template <BinaryFn F, typename T> constexpr bool binary_ok() {
     case BinaryFn::Maximum: return is_num<T>;
     case BinaryFn::Fmod: return is_num<T>;
     case BinaryFn::Div:
+    case BinaryFn::Hypot:
     case BinaryFn::Arctan2: return is_flt<T>;
     case BinaryFn::And:
     case BinaryFn::Or:
@@ -304,6 +305,15 @@ template <BinaryFn F, typename T> inline T binary_op(T a, T b) {
     return static_cast<T>(a ^ b);
   } else if constexpr (F == BinaryFn::Arctan2) {
     return std::atan2(a, b);
+  } else if constexpr (F == BinaryFn::Hypot) {
+    // float32: exactly glibc's hypotf (the squares summed in float64, then
+    // the root), written out so that it vectorises; float64: hypot itself.
+    if constexpr (std::is_same_v<T, float>) {
+      if (std::isinf(a) || std::isinf(b)) return std::numeric_limits<float>::infinity();
+      return static_cast<float>(std::sqrt(static_cast<double>(a) * a + static_cast<double>(b) * b));
+    } else {
+      return std::hypot(a, b);
+    }
   } else if constexpr (F == BinaryFn::Fmod) {
     // C's remainder, the sign of the dividend (numpy.fmod); by zero: 0 for integers, as numpy gives.
     if constexpr (is_int<T>) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "ops/filters/gaussian.hpp"
 #include "ops/filters/window.hpp"
 #include "tessera/filters.hpp"
 #include "tessera/operation.hpp"
@@ -77,16 +78,20 @@ template <typename T> std::vector<T> per_axis(const std::vector<T>& v, std::size
                    ") or be a single number, got " + std::to_string(v.size()));
 }
 
-Image gaussian_filter(const Arguments& a) {
-  const Image& input = a.image("input");
+}  // namespace
+
+Image gaussian_filter(const Image& input, const std::vector<double>& sigma, const std::vector<std::int64_t>& order,
+                      const Boundary& boundary, double truncate, std::optional<DType> output) {
   const std::size_t nd = input.ndim();
   if (nd == 0) throw ValueError("gaussian_filter: the input must have at least one axis");
-  const std::vector<double> sigmas = per_axis(a.reals("sigma"), nd, "sigma");
-  const Shape ints = a.ints("order");
-  const std::vector<std::int64_t> orders = per_axis(std::vector<std::int64_t>(ints.begin(), ints.end()), nd, "order");
-  const double truncate = a.real("truncate");
-  const Boundary boundary = a.boundary();
-  const DType out = filter_result_dtype(input.dtype(), a.dtype("output"));
+  const std::vector<double> sigmas = per_axis(sigma, nd, "sigma");
+  const std::vector<std::int64_t> orders = per_axis(order, nd, "order");
+  for (double s : sigmas)
+    if (!(s >= 0) || !std::isfinite(s)) throw ValueError("gaussian_filter: sigma must be finite and >= 0");
+  for (std::int64_t o : orders)
+    if (o < 0) throw ValueError("gaussian_filter: order must be >= 0");
+  if (!(truncate > 0) || !std::isfinite(truncate)) throw ValueError("gaussian_filter: truncate must be finite and > 0");
+  const DType out = filter_result_dtype(input.dtype(), output);
   // Axes whose sigma is (nearly) zero are left alone, as scipy does.
   std::vector<std::size_t> axes;
   for (std::size_t k = 0; k < nd; ++k)
@@ -104,11 +109,20 @@ Image gaussian_filter(const Arguments& a) {
   return result;
 }
 
-ParamSpec sigma_param() {
+ParamSpec detail::gaussian_sigma_param() {
   ParamSpec p = param::reals("sigma", std::nullopt, "the standard deviation of the Gaussian, one or one per axis");
   p.min = 0;
   return p;
 }
+
+ParamSpec detail::gaussian_truncate_param() {
+  ParamSpec p = param::real("truncate", 4.0, "the kernel's radius in sigmas: radius = int(truncate * sigma + 0.5)");
+  p.min = 0;
+  p.min_open = true;
+  return p;
+}
+
+namespace {
 
 ParamSpec order_param() {
   ParamSpec p = param::ints("order", 0,
@@ -117,12 +131,6 @@ ParamSpec order_param() {
   return p;
 }
 
-ParamSpec truncate_param() {
-  ParamSpec p = param::real("truncate", 4.0, "the kernel's radius in sigmas: radius = int(truncate * sigma + 0.5)");
-  p.min = 0;
-  p.min_open = true;
-  return p;
-}
 
 const bool registered = register_operation({
     .name = "gaussian_filter",
@@ -131,13 +139,17 @@ const bool registered = register_operation({
            "passes (scipy rounds to the output dtype after each axis) and summed in scipy's order of terms. Axes "
            "with sigma 0 are left alone. Float input keeps its precision; integer input gives float32 unless "
            "output says.",
-    .params = param::join({{param::input(), sigma_param(), order_param(),
+    .params = param::join({{param::input(), detail::gaussian_sigma_param(), order_param(),
                             param::output_dtype("the result's dtype (default: float64 for float64 input, else "
                                                 "float32)")},
                            param::boundary(),
-                           {truncate_param()}}),
+                           {detail::gaussian_truncate_param()}}),
     .outputs = {},
-    .build = [](const Arguments& a) -> std::vector<Image> { return {gaussian_filter(a)}; },
+    .build = [](const Arguments& a) -> std::vector<Image> {
+      const Shape& order = a.ints("order");
+      return {gaussian_filter(a.image("input"), a.reals("sigma"), std::vector<std::int64_t>(order.begin(), order.end()),
+                              a.boundary(), a.real("truncate"), a.dtype("output"))};
+    },
 });
 
 }  // namespace

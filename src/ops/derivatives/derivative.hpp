@@ -1,0 +1,51 @@
+// What scipy.ndimage's derivative filters (sobel, prewitt, laplace and the
+// Gaussian ones) share: the axis rule, and the dtype of the passes between
+// 1-D correlations (scipy stores each pass in the output dtype; tessera does
+// too for float output, so float results are scipy's bits, and keeps
+// float64 between passes otherwise).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "ops/filters/window.hpp"
+#include "tessera/error.hpp"
+#include "tessera/filters.hpp"
+#include "tessera/image.hpp"
+
+namespace tessera::detail {
+
+// `axis` (negative: from the end) of an input of `nd` axes; ValueError
+// naming the operation otherwise.
+inline std::size_t derivative_axis(const char* op, std::int64_t axis, std::size_t nd) {
+  const auto n = static_cast<std::int64_t>(nd);
+  if (nd == 0) throw ValueError(std::string(op) + ": the input must have at least one axis");
+  if (axis < -n || axis >= n)
+    throw ValueError(std::string(op) + ": axis " + std::to_string(axis) + " is out of range for a " +
+                     std::to_string(nd) + "-D input");
+  return static_cast<std::size_t>(axis < 0 ? axis + n : axis);
+}
+
+// The dtype one pass of a derivative writes for a result of `out`.
+inline DType pass_dtype(DType out) { return is_float(out) ? out : DType::Float64; }
+
+// The 1-D derivative `diff` along `axis`, then the smoothing `smooth` along
+// every other axis (sobel, prewitt), as scipy chains them.
+inline Image separable_derivative(const Image& input, std::int64_t axis, const std::vector<double>& diff,
+                                  const std::vector<double>& smooth, const Boundary& boundary,
+                                  std::optional<DType> output, const char* op) {
+  const std::size_t a = derivative_axis(op, axis, input.ndim());
+  const DType out = filter_result_dtype(input.dtype(), output);
+  const DType pass = pass_dtype(out);
+  const std::size_t nd = input.ndim();
+  Image r = correlate1d(input, diff, static_cast<std::int64_t>(a), boundary, 0, nd == 1 ? out : pass);
+  std::size_t done = 1;
+  for (std::size_t k = 0; k < nd; ++k) {
+    if (k == a) continue;
+    ++done;
+    r = correlate1d(r, smooth, static_cast<std::int64_t>(k), boundary, 0, done == nd ? out : pass);
+  }
+  return r;
+}
+
+}  // namespace tessera::detail

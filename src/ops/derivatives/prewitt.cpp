@@ -1,0 +1,32 @@
+// prewitt: scipy.ndimage.prewitt, the derivative [-1, 0, 1] along one axis
+// smoothed by [1, 1, 1] along the others; a chain of correlate1d nodes.
+#include "ops/derivatives/derivative.hpp"
+#include "tessera/operation.hpp"
+
+namespace tessera {
+
+Image prewitt(const Image& input, std::int64_t axis, const Boundary& boundary, std::optional<DType> out) {
+  return detail::separable_derivative(input, axis, {-1.0, 0.0, 1.0}, {1.0, 1.0, 1.0}, boundary, out, "prewitt");
+}
+
+namespace {
+const bool registered = register_operation({
+    .name = "prewitt",
+    .summary = "The Prewitt derivative along one axis, as scipy.ndimage.prewitt.",
+    .doc = "[-1, 0, 1] along axis, then [1, 1, 1] along every other axis, each pass a 1-D correlation in float64 "
+           "stored in the result's dtype as scipy stores it (float results are scipy's bits). Integer input gives "
+           "float32 unless output says (scipy: the input's integer dtype, truncated). The gradient magnitude: "
+           "hypot(prewitt(a, 0), prewitt(a, 1)), fused tile by tile.",
+    .params = param::join({{param::input(), param::integer("axis", -1, "the axis of the derivative (negative: from "
+                                                                       "the end)")},
+                           param::boundary(),
+                           {param::output_dtype("the result's dtype (default: float64 for float64 input, else "
+                                                "float32)")}}),
+    .outputs = {},
+    .build = [](const Arguments& a) -> std::vector<Image> {
+      return {prewitt(a.image("input"), a.integer("axis"), a.boundary(), a.dtype("output"))};
+    },
+});
+}  // namespace
+
+}  // namespace tessera

@@ -1,0 +1,29 @@
+// uniform_filter1d: scipy.ndimage.uniform_filter1d, the window mean along
+// one axis: uniform_filter with a window of 1 on every other axis.
+#include "ops/derivatives/derivative.hpp"
+#include "tessera/operation.hpp"
+
+namespace tessera {
+
+namespace {
+const bool registered = register_operation({
+    .name = "uniform_filter1d",
+    .summary = "The mean over a window along one axis, as scipy.ndimage.uniform_filter1d.",
+    .doc = "uniform_filter with the window on `axis` and 1 on the others: float64 sums, a cost per element that "
+           "does not grow with the window.",
+    .params = param::join({{param::input(), param::integer("size", 3, "the window along the axis; >= 1"),
+                            param::integer("axis", -1, "the axis (negative: from the end)")},
+                           param::boundary(),
+                           {param::output_dtype("the result's dtype (default: float64 for float64 input, else "
+                                                "float32)")}}),
+    .outputs = {},
+    .build = [](const Arguments& a) -> std::vector<Image> {
+      const Image& input = a.image("input");
+      Shape size(input.ndim(), 1);
+      size[detail::derivative_axis("uniform_filter1d", a.integer("axis"), input.ndim())] = a.integer("size");
+      return {uniform_filter(input, size, a.boundary(), a.dtype("output"))};
+    },
+});
+}  // namespace
+
+}  // namespace tessera

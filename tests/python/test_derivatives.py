@@ -1,0 +1,117 @@
+"""scipy.ndimage's derivative and 1-D filters (sobel, prewitt, laplace,
+gaussian_laplace, gaussian_gradient_magnitude, uniform_filter1d,
+minimum_filter1d, maximum_filter1d, gaussian_filter1d, convolve1d) against
+scipy itself: every mode, 1-D to 3-D, odd and prime sizes, views."""
+
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+
+import tessera
+
+MODES = ["reflect", "mirror", "nearest", "wrap", "constant"]
+SHAPES = [(1,), (2,), (31,), (1, 1), (37, 41), (1, 17), (7, 11, 13)]
+
+
+def inputs(rng):
+    for shape in SHAPES:
+        yield rng.standard_normal(shape).astype(np.float32)
+        yield rng.standard_normal(shape)
+    base = rng.standard_normal((40, 60))
+    yield base[::2, 1::3]  # a strided view
+    yield base.T
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ["sobel", "prewitt"])
+def test_sobel_and_prewitt_are_scipys_bits(rng, mode, name):
+    for x in inputs(rng):
+        for axis in range(-x.ndim, x.ndim):
+            got = getattr(tessera, name)(x, axis=axis, mode=mode, cval=0.5)
+            want = getattr(ndi, name)(x, axis=axis, mode=mode, cval=0.5)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want, err_msg=f"{name} {x.shape} axis={axis}")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_laplace_is_scipys_bits(rng, mode):
+    for x in inputs(rng):
+        got, want = tessera.laplace(x, mode=mode, cval=-1.5), ndi.laplace(x, mode=mode, cval=-1.5)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want, err_msg=str(x.shape))
+
+
+def close(x):
+    return dict(rtol=1e-5, atol=1e-5) if x.dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_gaussian_laplace_and_gradient_magnitude(rng, mode):
+    for x in inputs(rng):
+        for sigma in (0.7, 2.0, [1.0] * (x.ndim - 1) + [0.0]):
+            for name in ("gaussian_laplace", "gaussian_gradient_magnitude"):
+                got = getattr(tessera, name)(x, sigma, mode=mode, cval=0.25)
+                want = getattr(ndi, name)(x, sigma, mode=mode, cval=0.25)
+                assert got.dtype == want.dtype
+                np.testing.assert_allclose(got, want, **close(x), err_msg=f"{name} {x.shape} {sigma}")
+    x = rng.standard_normal((20, 30))
+    np.testing.assert_allclose(tessera.gaussian_laplace(x, 1.0, truncate=2.0), ndi.gaussian_laplace(x, 1.0, truncate=2.0),
+                               rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_one_dimensional_filters(rng, mode):
+    for x in inputs(rng):
+        for axis in range(-x.ndim, x.ndim):
+            for size in (1, 2, 3, 6, 7):
+                np.testing.assert_allclose(tessera.uniform_filter1d(x, size, axis=axis, mode=mode, cval=0.5),
+                                           ndi.uniform_filter1d(x, size, axis=axis, mode=mode, cval=0.5), **close(x))
+                for name in ("minimum_filter1d", "maximum_filter1d"):
+                    got = getattr(tessera, name)(x, size, axis=axis, mode=mode, cval=0.5)
+                    want = getattr(ndi, name)(x, size, axis=axis, mode=mode, cval=0.5)
+                    assert got.dtype == want.dtype
+                    np.testing.assert_array_equal(got, want)
+            for order in (0, 1, 2, 3):
+                got = tessera.gaussian_filter1d(x, 1.3, axis=axis, order=order, mode=mode, cval=0.5)
+                want = ndi.gaussian_filter1d(x, 1.3, axis=axis, order=order, mode=mode, cval=0.5)
+                assert got.dtype == want.dtype
+                np.testing.assert_allclose(got, want, **close(x))
+            for w in ([1, 2, 3], [1, -2], [0.5, 0.25, 1, 3], [2.0]):
+                for origin in range(-(len(w) // 2), (len(w) - 1) // 2 + 1):
+                    got = tessera.convolve1d(x, w, axis=axis, mode=mode, cval=0.5, origin=origin)
+                    want = ndi.convolve1d(x, w, axis=axis, mode=mode, cval=0.5, origin=origin)
+                    np.testing.assert_array_equal(got, want, err_msg=f"{w} origin={origin}")
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.int32, np.uint16])
+def test_integer_input_gives_float32_of_scipys_float_result(rng, dtype):
+    x = rng.integers(0, 100, (23, 29)).astype(dtype)
+    for name in ("sobel", "prewitt", "laplace"):
+        got = getattr(tessera, name)(x)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, getattr(ndi, name)(x.astype(np.float64)).astype(np.float32))
+    assert tessera.sobel(x, output=np.float64).dtype == np.float64
+
+
+def test_sobel_magnitude_is_one_lazy_pipeline(rng):
+    a = rng.standard_normal((301, 257)).astype(np.float32)
+    img = tessera.asarray(a)
+    mag = tessera.hypot(tessera.sobel(img, axis=0), tessera.sobel(img, axis=1))
+    assert isinstance(mag, tessera.Image)
+    np.testing.assert_allclose(mag.compute(), np.hypot(ndi.sobel(a, 0), ndi.sobel(a, 1)), rtol=1e-6)
+
+
+def test_bad_arguments_are_named(rng):
+    x = rng.standard_normal((5, 6))
+    with pytest.raises(ValueError, match="sobel: axis 2 is out of range for a 2-D input"):
+        tessera.sobel(x, axis=2)
+    with pytest.raises(ValueError, match="gaussian_filter1d: axis -3"):
+        tessera.gaussian_filter1d(x, 1.0, axis=-3)
+    with pytest.raises(ValueError, match="sigma"):
+        tessera.gaussian_laplace(x, -1.0)
+    with pytest.raises(ValueError, match="sigma"):
+        tessera.gaussian_gradient_magnitude(x, float("nan"))
+    with pytest.raises(ValueError, match="size"):
+        tessera.uniform_filter1d(x, 0)
+    with pytest.raises(ValueError, match="origin"):
+        tessera.convolve1d(x, [1, 2, 3], origin=2)
