@@ -7,12 +7,18 @@
 namespace tessera {
 
 namespace {
-constexpr std::array<std::pair<std::string_view, BoundaryMode>, 5> kModes{{
+// scipy.ndimage's names; its grid- modes differ from the plain ones only
+// when interpolating, so for filters and neighbours they are aliases
+// (scipy's NI_ExtendLine treats them alike).
+constexpr std::array<std::pair<std::string_view, BoundaryMode>, 8> kModes{{
     {"reflect", BoundaryMode::Reflect},
     {"mirror", BoundaryMode::Mirror},
     {"nearest", BoundaryMode::Nearest},
     {"wrap", BoundaryMode::Wrap},
     {"constant", BoundaryMode::Constant},
+    {"grid-mirror", BoundaryMode::Reflect},
+    {"grid-wrap", BoundaryMode::Wrap},
+    {"grid-constant", BoundaryMode::Constant},
 }};
 }  // namespace
 
@@ -20,7 +26,8 @@ BoundaryMode parse_boundary_mode(std::string_view name) {
   for (const auto& [n, m] : kModes)
     if (n == name) return m;
   throw ValueError("unknown boundary mode '" + std::string(name) +
-                   "'; use one of reflect, mirror, nearest, wrap, constant");
+                   "'; use one of reflect, mirror, nearest, wrap, constant (or grid-mirror, grid-wrap, "
+                   "grid-constant, scipy's aliases of reflect, wrap and constant)");
 }
 
 std::string_view boundary_mode_name(BoundaryMode mode) {

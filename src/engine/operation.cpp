@@ -103,8 +103,8 @@ ParamSpec dtype(std::string name, std::string doc) {
 
 ParamSpec sizes(std::string doc, std::optional<std::int64_t> default_size) {
   ParamSpec p = ints("size", default_size, std::move(doc));
-  p.min = 1;
-  p.max = 255;  // the filters' window limit (ops/filters/window.hpp)
+  p.min = 0;     // 0 or 1 leaves an axis alone, as scipy
+  p.max = 1025;  // the filters' window limit (kMaxWindow, ops/filters/window.hpp)
   return p;
 }
 
@@ -165,6 +165,7 @@ std::vector<ParamSpec> boundary() {
   for (auto m : {BoundaryMode::Reflect, BoundaryMode::Mirror, BoundaryMode::Nearest, BoundaryMode::Wrap,
                  BoundaryMode::Constant})
     modes.emplace_back(boundary_mode_name(m));
+  for (const char* alias : {"grid-mirror", "grid-wrap", "grid-constant"}) modes.emplace_back(alias);
   ParamSpec cval = real("cval", 0.0, "the value outside the input with mode 'constant'");
   return {choice("mode", std::move(modes), "reflect",
                  "how the window is filled beyond the input's edges, as scipy.ndimage defines the modes",

@@ -143,7 +143,11 @@ TEST(Boundary, ModesMatchScipyDefinitions) {
   for (auto m : {BoundaryMode::Reflect, BoundaryMode::Mirror, BoundaryMode::Nearest, BoundaryMode::Wrap})
     for (std::int64_t i = -3; i < 4; ++i) EXPECT_EQ(map_coordinate(i, 1, m), 0);
   EXPECT_EQ(parse_boundary_mode("wrap"), BoundaryMode::Wrap);
-  EXPECT_THROW(parse_boundary_mode("grid-wrap"), ValueError);
+  // scipy's grid- modes are its filters' aliases of wrap, reflect and constant.
+  EXPECT_EQ(parse_boundary_mode("grid-wrap"), BoundaryMode::Wrap);
+  EXPECT_EQ(parse_boundary_mode("grid-mirror"), BoundaryMode::Reflect);
+  EXPECT_EQ(parse_boundary_mode("grid-constant"), BoundaryMode::Constant);
+  EXPECT_THROW(parse_boundary_mode("edge"), ValueError);
 }
 
 TEST(ThreadPool, RunsEveryTaskOnceOnDistinctWorkers) {

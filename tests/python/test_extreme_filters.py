@@ -52,8 +52,10 @@ def test_lazy_chain(rng):
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="between 1 and 255"):
-        tessera.maximum_filter(np.zeros((4, 4)), 300)
+    with pytest.raises(ValueError, match="between 0 and 1025"):
+        tessera.maximum_filter(np.zeros((4, 4)), 1100)
+    with pytest.raises(ValueError, match="between 0 and 1025"):
+        tessera.maximum_filter(np.zeros((4, 4)), -1)
     with pytest.raises(ValueError, match="boundary mode"):
         tessera.minimum_filter(np.zeros((4, 4)), 3, mode="edge")
 

@@ -144,8 +144,8 @@ def test_frost_damping_is_two_on_every_face(image, tmp_path):
     ("lee_filter", {"looks": 0}, ValueError, "lee_filter: looks must be > 0, got 0"),
     ("enhanced_lee_filter", {"size": 4}, ValueError, "enhanced_lee_filter: size must be odd and between 1 and 255, "
                                                      "got 4"),
-    ("uniform_filter", {"size": 0}, ValueError, "uniform_filter: size must be between 1 and 255 on every axis, "
-                                                "got 0"),
+    ("uniform_filter", {"size": -1}, ValueError, "uniform_filter: size must be between 0 and 1025 on every axis, "
+                                                 "got -1"),
     ("median_filter", {"size": 3, "mode": "bogus"}, ValueError, "median_filter: unknown boundary mode 'bogus' for "
                                                                 "mode"),
     ("steepest_neighbor", {"edges": "none"}, ValueError, "steepest_neighbor: unknown edge rule 'none' for edges"),

@@ -32,11 +32,11 @@ const bool registered = register_operation({
     .summary = "The gradient magnitude of a Gaussian, as scipy.ndimage.gaussian_gradient_magnitude.",
     .doc = "sqrt(sum over the axes of gaussian_filter(order 1 along that axis) squared), the squares added in axis "
            "order in the result's dtype as scipy does. Integer input gives float32 unless output says.",
-    .params = param::join({{param::input(), detail::gaussian_sigma_param()},
-                           param::boundary(),
-                           {detail::gaussian_truncate_param(),
+    .params = param::join({{param::input(), detail::gaussian_sigma_param(),
                             param::output_dtype("the result's dtype (default: float64 for float64 input, else "
-                                                "float32)")}}),
+                                                "float32)")},
+                           param::boundary(),
+                           {detail::gaussian_truncate_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       return {gaussian_gradient_magnitude(a.image("input"), a.reals("sigma"), a.boundary(), a.real("truncate"),

@@ -29,11 +29,11 @@ const bool registered = register_operation({
     .summary = "The Laplacian of a Gaussian, as scipy.ndimage.gaussian_laplace.",
     .doc = "The sum over every axis of gaussian_filter with order 2 along that axis, each term in the result's "
            "dtype, added in axis order as scipy does. Integer input gives float32 unless output says.",
-    .params = param::join({{param::input(), detail::gaussian_sigma_param()},
-                           param::boundary(),
-                           {detail::gaussian_truncate_param(),
+    .params = param::join({{param::input(), detail::gaussian_sigma_param(),
                             param::output_dtype("the result's dtype (default: float64 for float64 input, else "
-                                                "float32)")}}),
+                                                "float32)")},
+                           param::boundary(),
+                           {detail::gaussian_truncate_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       return {gaussian_laplace(a.image("input"), a.reals("sigma"), a.boundary(), a.real("truncate"), a.dtype("output"))};

@@ -26,10 +26,10 @@ const bool registered = register_operation({
     .doc = "The sum over every axis of the second difference [1, -2, 1] along it, each term in the result's dtype "
            "and added in axis order as scipy does (float results are scipy's bits). Integer input gives float32 "
            "unless output says (scipy: the input's integer dtype).",
-    .params = param::join({{param::input()},
-                           param::boundary(),
-                           {param::output_dtype("the result's dtype (default: float64 for float64 input, else "
-                                                "float32)")}}),
+    .params = param::join({{param::input(),
+                            param::output_dtype("the result's dtype (default: float64 for float64 input, else "
+                                                "float32)")},
+                           param::boundary()}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       return {laplace(a.image("input"), a.boundary(), a.dtype("output"))};

@@ -18,10 +18,10 @@ const bool registered = register_operation({
            "float32 unless output says (scipy: the input's integer dtype, truncated). The gradient magnitude: "
            "hypot(sobel(a, 0), sobel(a, 1)), fused tile by tile.",
     .params = param::join({{param::input(), param::integer("axis", -1, "the axis of the derivative (negative: from "
-                                                                       "the end)")},
-                           param::boundary(),
-                           {param::output_dtype("the result's dtype (default: float64 for float64 input, else "
-                                                "float32)")}}),
+                                                                       "the end)"),
+                            param::output_dtype("the result's dtype (default: float64 for float64 input, else "
+                                                "float32)")},
+                           param::boundary()}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       return {sobel(a.image("input"), a.integer("axis"), a.boundary(), a.dtype("output"))};

@@ -14,11 +14,11 @@ const bool registered = register_operation({
     .doc = "correlate1d with the weights reversed and origin -origin (-origin - 1 for an even number of weights), "
            "as scipy defines it.",
     .params = param::join({{param::input(), param::reals("weights", std::nullopt, "the weights, one per tap"),
-                            param::integer("axis", -1, "the axis to convolve along (negative: from the end)")},
-                           param::boundary(),
-                           {param::integer("origin", 0, "shifts the window"),
+                            param::integer("axis", -1, "the axis to convolve along (negative: from the end)"),
                             param::output_dtype("the result's dtype (default: float64 for float64 input, else "
-                                                "float32)")}}),
+                                                "float32)")},
+                           param::boundary(),
+                           {param::integer("origin", 0, "shifts the window")}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       std::vector<double> w = a.reals("weights");

@@ -174,11 +174,11 @@ const bool registered = register_operation({
            "a float64 result equals scipy's bit for bit. Float input keeps its precision; integer input gives "
            "float32 unless output says.",
     .params = param::join({{param::input(), param::reals("weights", std::nullopt, "the weights, one per tap"),
-                            param::integer("axis", -1, "the axis to correlate along (negative: from the end)")},
-                           param::boundary(),
-                           {param::integer("origin", 0, "shifts the window: positive values to the left"),
+                            param::integer("axis", -1, "the axis to correlate along (negative: from the end)"),
                             param::output_dtype("the result's dtype (default: float64 for float64 input, else "
-                                                "float32)")}}),
+                                                "float32)")},
+                           param::boundary(),
+                           {param::integer("origin", 0, "shifts the window: positive values to the left")}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       return {correlate1d(a.image("input"), a.reals("weights"), a.integer("axis"), a.boundary(), a.integer("origin"),

@@ -71,7 +71,9 @@ Image extreme_filter(const Image& input, const Shape& size, const Boundary& boun
   // booleans, padded with cval != 0, as in scipy.)
   const Image in = is_bool(input.dtype()) ? input : detail::filter_input(input, boundary);
   const Image result(std::make_shared<ExtremeFilterNode>(in, s, boundary, maximum));
-  return in.dtype() == input.dtype() ? result : result.astype(DType::Float64);
+  // The result keeps the input's dtype (scipy's), compared in float64 when
+  // the constant needed it.
+  return in.dtype() == input.dtype() ? result : result.astype(input.dtype());
 }
 
 }  // namespace
@@ -92,10 +94,15 @@ Operation extreme_operation(bool maximum) {
       .summary = "The " + name + " over a window, as scipy.ndimage." + name + "_filter, in the input's dtype.",
       .doc = "Van Herk/Gil-Werman blocks: a cost per element that does not grow with the window. A NaN in the "
              "window gives NaN.",
-      .params = param::join({{param::input(), param::sizes("the window: an int, or one per axis")}, param::boundary()}),
+      .params = param::join({{param::input(), param::sizes("the window: an int, or one per axis (0 or 1 leaves an "
+                                                           "axis alone)"),
+                              param::output_dtype("the result's dtype (default: the input's)")},
+                             param::boundary()}),
       .outputs = {},
       .build = [maximum](const Arguments& a) -> std::vector<Image> {
-        return {extreme_filter(a.image("input"), a.ints("size"), a.boundary(), maximum)};
+        const Image r = extreme_filter(a.image("input"), a.ints("size"), a.boundary(), maximum);
+        const auto out = a.dtype("output");
+        return {out && *out != r.dtype() ? r.astype(*out) : r};
       },
   };
 }

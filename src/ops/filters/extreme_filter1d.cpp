@@ -13,8 +13,9 @@ Operation extreme_operation_1d(bool maximum) {
       .name = name + "_filter1d",
       .summary = "The " + name + " over a window along one axis, as scipy.ndimage." + name + "_filter1d.",
       .doc = name + "_filter with the window on `axis` and 1 on the others, in the input's dtype.",
-      .params = param::join({{param::input(), param::integer("size", 3, "the window along the axis; >= 1"),
-                              param::integer("axis", -1, "the axis (negative: from the end)")},
+      .params = param::join({{param::input(), detail::window_length_param(),
+                              param::integer("axis", -1, "the axis (negative: from the end)"),
+                              param::output_dtype("the result's dtype (default: the input's)")},
                              param::boundary()}),
       .outputs = {},
       .build = [maximum, name](const Arguments& a) -> std::vector<Image> {
@@ -22,7 +23,9 @@ Operation extreme_operation_1d(bool maximum) {
         Shape size(input.ndim(), 1);
         size[detail::derivative_axis((name + "_filter1d").c_str(), a.integer("axis"), input.ndim())] =
             a.integer("size");
-        return {maximum ? maximum_filter(input, size, a.boundary()) : minimum_filter(input, size, a.boundary())};
+        const Image r = maximum ? maximum_filter(input, size, a.boundary()) : minimum_filter(input, size, a.boundary());
+        const auto out = a.dtype("output");
+        return {out && *out != r.dtype() ? r.astype(*out) : r};
       },
   };
 }

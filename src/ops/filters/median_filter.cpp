@@ -104,7 +104,7 @@ Image median_filter(const Image& input, const Shape& size, const Boundary& bound
       throw ValueError("median_filter: windows up to 7 per axis are supported, got " + shape_to_string(size));
   const Image in = is_bool(input.dtype()) ? input : detail::filter_input(input, boundary);
   const Image result(std::make_shared<MedianFilterNode>(in, s, boundary));
-  return in.dtype() == input.dtype() ? result : result.astype(DType::Float64);
+  return in.dtype() == input.dtype() ? result : result.astype(input.dtype());
 }
 
 namespace {
@@ -112,11 +112,14 @@ const bool registered = register_operation({
     .name = "median_filter",
     .summary = "The median over a window of at most 7 per axis, as scipy.ndimage.median_filter.",
     .doc = "The upper middle value for an even count, in the input's dtype; NaN sorts above every number.",
-    .params = param::join({{param::input(), param::sizes("the window: an int, or one per axis, each at most 7")},
+    .params = param::join({{param::input(), param::sizes("the window: an int, or one per axis, each at most 7"),
+                            param::output_dtype("the result's dtype (default: the input's)")},
                            param::boundary()}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
-      return {median_filter(a.image("input"), a.ints("size"), a.boundary())};
+      const Image r = median_filter(a.image("input"), a.ints("size"), a.boundary());
+      const auto out = a.dtype("output");
+      return {out && *out != r.dtype() ? r.astype(*out) : r};
     },
 });
 }  // namespace

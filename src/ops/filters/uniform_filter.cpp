@@ -28,11 +28,20 @@ Shape window_sizes(const Shape& size, std::size_t ndim, const char* what) {
   if (s.size() != ndim)
     throw ValueError(std::string(what) + ": size " + shape_to_string(size) + " must have one entry per axis (" +
                      std::to_string(ndim) + ") or be a single number");
-  for (auto v : s)
-    if (v < 1 || v > kMaxWindow)
-      throw ValueError(std::string(what) + ": window sizes must be between 1 and " + std::to_string(kMaxWindow) +
+  for (auto& v : s) {
+    if (v < 0 || v > kMaxWindow)
+      throw ValueError(std::string(what) + ": window sizes must be between 0 and " + std::to_string(kMaxWindow) +
                        ", got " + shape_to_string(size));
+    if (v == 0) v = 1;  // 0 leaves the axis alone, as 1 does (scipy)
+  }
   return s;
+}
+
+ParamSpec window_length_param() {
+  ParamSpec p = param::integer("size", 1, "the window along the axis");
+  p.required = true;
+  p.min = 1;
+  return p;
 }
 
 Region window_input_region(const Region& out, const Shape& size) {
@@ -269,10 +278,10 @@ const bool registered = register_operation({
            "input gives float32 unless output says.",
     .params = param::join({{param::input(),
                             param::sizes("the window: an int, or one per axis (1 leaves an axis alone, so (7, 7, 1) "
-                                         "filters an RGB image band by band)")},
-                           param::boundary(),
-                           {param::output_dtype("the result's dtype (default: float64 for float64 input, else "
-                                                "float32)")}}),
+                                         "filters an RGB image band by band)"),
+                            param::output_dtype("the result's dtype (default: float64 for float64 input, else "
+                                                "float32)")},
+                           param::boundary()}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       return {uniform_filter(a.image("input"), a.ints("size"), a.boundary(), a.dtype("output"))};

@@ -11,11 +11,11 @@ const bool registered = register_operation({
     .summary = "The mean over a window along one axis, as scipy.ndimage.uniform_filter1d.",
     .doc = "uniform_filter with the window on `axis` and 1 on the others: float64 sums, a cost per element that "
            "does not grow with the window.",
-    .params = param::join({{param::input(), param::integer("size", 3, "the window along the axis; >= 1"),
-                            param::integer("axis", -1, "the axis (negative: from the end)")},
-                           param::boundary(),
-                           {param::output_dtype("the result's dtype (default: float64 for float64 input, else "
-                                                "float32)")}}),
+    .params = param::join({{param::input(), detail::window_length_param(),
+                            param::integer("axis", -1, "the axis (negative: from the end)"),
+                            param::output_dtype("the result's dtype (default: float64 for float64 input, else "
+                                                "float32)")},
+                           param::boundary()}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       const Image& input = a.image("input");

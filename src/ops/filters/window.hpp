@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "tessera/image.hpp"
+#include "tessera/operation.hpp"
 
 namespace tessera {
 
@@ -12,7 +13,10 @@ DType filter_result_dtype(DType input, std::optional<DType> out);
 
 namespace detail {
 
-inline constexpr std::int64_t kMaxWindow = 255;
+// The largest window per axis. Tiles grow with the window (an axis with a
+// halo h is cut no shorter than 4h), so a worker's scratch grows as the
+// window's square: about 100 MB per thread at 1025 x 1025.
+inline constexpr std::int64_t kMaxWindow = 1025;
 
 // The image a filter reads: the input itself, or the input as float64 where
 // padding it with a constant its dtype cannot hold (cval 3.5 around uint8)
@@ -24,6 +28,8 @@ Image filter_input(const Image& input, const Boundary& boundary);
 // The per-axis window sizes from a user's `size` (one number or one per axis),
 // validated; `what` names the caller in messages.
 Shape window_sizes(const Shape& size, std::size_t ndim, const char* what);
+// The `size` of a 1-D window filter (uniform_filter1d, minimum_filter1d, ...): required, >= 1.
+ParamSpec window_length_param();
 
 // The input region a window of `size` needs around `out` (scipy's origin 0).
 Region window_input_region(const Region& out, const Shape& size);

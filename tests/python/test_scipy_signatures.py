@@ -1,0 +1,94 @@
+"""scipy.ndimage's signatures on tessera's filters: the items users hit when
+they swap the import (sizes as numpy integers, integral floats or arrays;
+0 or 1 leaving an axis alone; output= as a dtype; a cval the dtype cannot
+hold; windows over 255; the grid- modes; scipy's positional order)."""
+
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+
+import tessera
+
+
+@pytest.fixture
+def image(rng):
+    return (rng.random((41, 37)) * 200).astype(np.int16)
+
+
+@pytest.mark.parametrize("size", [np.int64(5), np.uint8(3), 5.0, np.array([3, 5]), [np.int32(3), 5.0], (5, np.int16(1))])
+@pytest.mark.parametrize("name", ["uniform_filter", "maximum_filter", "minimum_filter", "median_filter"])
+def test_sizes_as_numpy_scalars_integral_floats_and_arrays(image, size, name):
+    got = getattr(tessera, name)(image, size)
+    plain = [int(s) for s in np.atleast_1d(size)]  # (scipy's median_filter itself refuses 5.0)
+    plain = plain * 2 if len(plain) == 1 else plain
+    want = getattr(ndi, name)(image, plain)
+    if name == "uniform_filter":
+        np.testing.assert_allclose(got, ndi.uniform_filter(image.astype(np.float64), plain), atol=1e-4)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", ["uniform_filter", "maximum_filter", "minimum_filter"])
+def test_size_zero_or_one_leaves_an_axis_alone(rng, name):
+    a = rng.random((17, 19, 3))
+    for size in [(5, 5, 0), (5, 0, 1), (0, 0, 0), (1, 7, 0)]:
+        np.testing.assert_allclose(getattr(tessera, name)(a, size), getattr(ndi, name)(a, size), rtol=1e-12)
+
+
+def test_a_fractional_size_is_refused(image):
+    with pytest.raises((TypeError, ValueError), match="size"):
+        tessera.maximum_filter(image, 2.5)
+
+
+@pytest.mark.parametrize("name", ["maximum_filter", "minimum_filter", "median_filter"])
+def test_output_dtype_is_applied(image, name):
+    got = getattr(tessera, name)(image, 3, output=np.float32)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, getattr(ndi, name)(image, 3, output=np.float32))
+    out = np.empty(image.shape, np.int32)
+    assert getattr(tessera, name)(image, 3, output=out) is out
+    np.testing.assert_array_equal(out, getattr(ndi, name)(image, 3))
+
+
+@pytest.mark.parametrize("name", ["maximum_filter", "minimum_filter", "median_filter"])
+def test_a_cval_the_dtype_cannot_hold_keeps_the_dtype(rng, name):
+    a = rng.integers(0, 10, (9, 11)).astype(np.uint8)
+    got = getattr(tessera, name)(a, 3, mode="constant", cval=300.0)
+    want = getattr(ndi, name)(a, 3, mode="constant", cval=300.0)
+    assert got.dtype == want.dtype == np.uint8
+    # scipy casts the out-of-range 300 with C's conversion (44); tessera saturates (255).
+    np.testing.assert_array_equal(got[1:-1, 1:-1], want[1:-1, 1:-1])
+    if name == "maximum_filter":
+        assert got[0, 0] == 255
+
+
+@pytest.mark.parametrize("name", ["uniform_filter", "maximum_filter", "minimum_filter"])
+def test_windows_over_255(rng, name):
+    a = rng.random((700, 40)).astype(np.float32)
+    got = getattr(tessera, name)(a, (301, 3))
+    want = getattr(ndi, name)(a, (301, 3))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(tessera.uniform_filter1d(a, 1001, axis=0), ndi.uniform_filter1d(a, 1001, axis=0),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["grid-mirror", "grid-wrap", "grid-constant"])
+def test_grid_modes(rng, mode):
+    a = rng.random((23, 29))
+    for name in ("uniform_filter", "maximum_filter", "median_filter"):
+        np.testing.assert_allclose(getattr(tessera, name)(a, 5, mode=mode, cval=0.5),
+                                   getattr(ndi, name)(a, 5, mode=mode, cval=0.5), rtol=1e-12)
+    np.testing.assert_allclose(tessera.gaussian_filter(a, 1.5, mode=mode, cval=0.5),
+                               ndi.gaussian_filter(a, 1.5, mode=mode, cval=0.5), rtol=1e-12)
+    np.testing.assert_array_equal(tessera.sobel(a, 0, None, mode, 0.5), ndi.sobel(a, 0, None, mode, 0.5))
+
+
+def test_scipys_positional_order(rng):
+    a = rng.random((20, 30)).astype(np.float32)
+    np.testing.assert_array_equal(tessera.sobel(a, 1, np.float64, "nearest"), ndi.sobel(a, 1, np.float64, "nearest"))
+    np.testing.assert_array_equal(tessera.correlate1d(a, [1, 2, -1], 0, None, "wrap", 0.0, 1),
+                                  ndi.correlate1d(a, [1, 2, -1], 0, None, "wrap", 0.0, 1))
+    np.testing.assert_array_equal(tessera.maximum_filter1d(a, 4, 0, None, "mirror"),
+                                  ndi.maximum_filter1d(a, 4, 0, None, "mirror"))
+    np.testing.assert_allclose(tessera.uniform_filter(a, 5, np.float64, "nearest"),
+                               ndi.uniform_filter(a, 5, np.float64, "nearest"), rtol=1e-12)
