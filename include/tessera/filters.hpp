@@ -71,10 +71,17 @@ Image gaussian_gradient_magnitude(const Image& input, const std::vector<double>&
 Image maximum_filter(const Image& input, const Shape& size, const Boundary& boundary = {});
 Image minimum_filter(const Image& input, const Shape& size, const Boundary& boundary = {});
 
-// The median over a window of at most 7 per axis, as scipy.ndimage's
-// median_filter (the upper middle value for an even count), in the input's
-// dtype; NaN sorts above every number.
-Image median_filter(const Image& input, const Shape& size, const Boundary& boundary = {});
+// Rank filters, as scipy.ndimage's, in the input's dtype (NaN sorts above
+// every number): the window is `footprint` (a boolean array of the input's
+// rank) when given, else the box of `size`. median: the rank count // 2 (the
+// upper middle); percentile in [-100, 100]; rank from 0 (negative: from
+// the end).
+Image median_filter(const Image& input, const Shape& size, const Boundary& boundary = {},
+                    const std::optional<Image>& footprint = std::nullopt);
+Image rank_filter(const Image& input, std::int64_t rank, const Shape& size,
+                  const std::optional<Image>& footprint = std::nullopt, const Boundary& boundary = {});
+Image percentile_filter(const Image& input, double percentile, const Shape& size,
+                        const std::optional<Image>& footprint = std::nullopt, const Boundary& boundary = {});
 
 // The 004 seed's rule: for each element of a 2-D or 3-D array, the label
 // (C-order index in its 3x3 or 3x3x3 window; centre 4 or 13) of the first

@@ -30,6 +30,7 @@ enum class ParamKind {
   Reals,   // a number for every axis, or one per axis (a sigma), or a list (weights)
   Choice,  // one of a fixed set of words (a boundary mode, an edge rule)
   DType,   // an output dtype, or none (the operation's own choice)
+  Footprint,  // a small boolean array of the input's rank (a window's shape), or none; a .npy file on the command line
 };
 std::string_view param_kind_name(ParamKind kind);
 
@@ -65,6 +66,9 @@ ParamSpec real(std::string name, double default_value, std::string doc);
 ParamSpec choice(std::string name, std::vector<std::string> choices, std::string default_value, std::string doc,
                  std::string noun = "value");
 ParamSpec output_dtype(std::string doc);
+// "footprint": a boolean array choosing the window's elements, or None (the
+// box of `size`), as scipy.ndimage takes it.
+ParamSpec footprint();
 // "mode" (the boundary table's five modes, default reflect) and "cval".
 std::vector<ParamSpec> boundary();
 // Lists of parameters, one after another, as a signature reads them.
@@ -86,6 +90,8 @@ class Arguments {
   const Shape& ints(std::string_view name) const;
   const std::vector<double>& reals(std::string_view name) const;
   std::optional<DType> dtype(std::string_view name) const;
+  // A footprint (an image) or none.
+  std::optional<Image> optional_image(std::string_view name) const;
   // The boundary from "mode" and "cval".
   Boundary boundary() const;
 

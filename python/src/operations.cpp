@@ -88,6 +88,9 @@ Value value_of(const py::handle& h, const ParamSpec& p, const Operation& op) {
         images.push_back(image_of(item, (what + " item " + std::to_string(images.size())).c_str()));
       return images;
     }
+    case ParamKind::Footprint:
+      if (h.is_none()) return std::monostate{};
+      return image_of(h, what.c_str());
     case ParamKind::DType:
       if (h.is_none()) return std::monostate{};
       return checked_dtype(py::dtype::from_args(py::reinterpret_borrow<py::object>(h)), what.c_str());

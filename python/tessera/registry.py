@@ -27,6 +27,7 @@ _KIND_TYPES = {
     "float": "float",
     "ints": "int or sequence of int",
     "reals": "float or sequence of float",
+    "footprint": "boolean array or None",
     "choice": "str",
     "dtype": "dtype or None",
 }

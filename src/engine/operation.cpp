@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "tessera/error.hpp"
+#include "tessera/io.hpp"
 
 namespace tessera {
 
@@ -23,6 +24,7 @@ std::string_view param_kind_name(ParamKind kind) {
     case ParamKind::Reals: return "reals";
     case ParamKind::Choice: return "choice";
     case ParamKind::DType: return "dtype";
+    case ParamKind::Footprint: return "footprint";
   }
   return "?";
 }
@@ -74,6 +76,16 @@ void check_integer(const Operation& op, const ParamSpec& p, std::int64_t v, cons
 }  // namespace
 
 namespace param {
+
+ParamSpec footprint() {
+  ParamSpec p;
+  p.name = "footprint";
+  p.kind = ParamKind::Footprint;
+  p.doc = "the window's elements: a boolean array of the input's rank (None: the box of size; a given footprint "
+          "takes precedence over size)";
+  p.required = false;
+  return p;
+}
 
 ParamSpec input(std::string doc) {
   ParamSpec p;
@@ -196,6 +208,10 @@ const Value& Arguments::value(std::string_view name) const {
 const Image& Arguments::image(std::string_view name) const { return std::get<Image>(value(name)); }
 const std::vector<Image>& Arguments::images(std::string_view name) const {
   return std::get<std::vector<Image>>(value(name));
+}
+std::optional<Image> Arguments::optional_image(std::string_view name) const {
+  if (const auto* i = std::get_if<Image>(&value(name))) return *i;
+  return std::nullopt;
 }
 std::int64_t Arguments::integer(std::string_view name) const { return std::get<std::int64_t>(value(name)); }
 double Arguments::real(std::string_view name) const { return std::get<double>(value(name)); }
@@ -357,6 +373,10 @@ Value check_argument(const Operation& op, const ParamSpec& p, Value v) {
       if (!std::holds_alternative<std::monostate>(v) && !std::holds_alternative<DType>(v))
         fail_kind(op, p, v, "a dtype or None");
       return v;
+    case ParamKind::Footprint:
+      if (!std::holds_alternative<std::monostate>(v) && !std::holds_alternative<Image>(v))
+        fail_kind(op, p, v, "a boolean array or None");
+      return v;
   }
   throw InternalError("unknown parameter kind");
 }
@@ -407,6 +427,9 @@ Value parse_argument(const Operation& op, const ParamSpec& p, const std::string&
     case ParamKind::DType:
       if (text.empty() || text == "none" || text == "None") return std::monostate{};
       return check_argument(op, p, parse_dtype(text));
+    case ParamKind::Footprint:  // a file holding the array (.npy, .tif)
+      if (text.empty() || text == "none" || text == "None") return std::monostate{};
+      return check_argument(op, p, open(text));
   }
   throw InternalError("unknown parameter kind");
 }

@@ -25,9 +25,10 @@ def run(*args):
 
 def required_arguments(spec):
     """The least a call needs besides the input: a size of 3 where one is
-    required, a weight per image of a stack."""
+    required (or optional beside a footprint), a weight per image of a stack."""
     return {p["name"]: ([0.25, 0.75] if p["name"] == "weights" else 3)
-            for p in spec["params"] if p["required"] and p["kind"] not in ("image", "images")}
+            for p in spec["params"]
+            if (p["required"] or (p["name"] == "size" and p["default"] is None)) and p["kind"] not in ("image", "images")}
 
 
 def is_stack(spec):

@@ -4,6 +4,7 @@
 // blocks above: a cost per element independent of the window size), in the
 // input's own dtype, so results are exact.
 #include "engine/copy.hpp"
+#include "ops/filters/rank.hpp"
 #include "ops/filters/filter_kernels.hpp"
 #include "ops/filters/window.hpp"
 #include "tessera/filters.hpp"
@@ -92,15 +93,21 @@ Operation extreme_operation(bool maximum) {
   return {
       .name = name + "_filter",
       .summary = "The " + name + " over a window, as scipy.ndimage." + name + "_filter, in the input's dtype.",
-      .doc = "Van Herk/Gil-Werman blocks: a cost per element that does not grow with the window. A NaN in the "
-             "window gives NaN.",
-      .params = param::join({{param::input(), param::sizes("the window: an int, or one per axis (0 or 1 leaves an "
-                                                           "axis alone)"),
+      .doc = "Van Herk/Gil-Werman blocks over a box: a cost per element that does not grow with the window. A NaN "
+             "in the window gives NaN. Any other footprint: the window's values compared (NaN above every "
+             "number).",
+      .params = param::join({{param::input(), detail::optional_sizes(), param::footprint(),
                               param::output_dtype("the result's dtype (default: the input's)")},
                              param::boundary()}),
       .outputs = {},
-      .build = [maximum](const Arguments& a) -> std::vector<Image> {
-        const Image r = extreme_filter(a.image("input"), a.ints("size"), a.boundary(), maximum);
+      .build = [maximum, name](const Arguments& a) -> std::vector<Image> {
+        const Image& input = a.image("input");
+        const std::string op = name + "_filter";
+        const detail::Footprint f =
+            detail::window_footprint(op.c_str(), input.ndim(), detail::size_argument(a), a.optional_image("footprint"));
+        // A box: van Herk/Gil-Werman; any other footprint: the rank filter's selection.
+        const Image r = f.full() ? extreme_filter(input, f.shape, a.boundary(), maximum)
+                                 : detail::rank_filter(input, f, maximum ? f.count() - 1 : 0, a.boundary(), op.c_str());
         const auto out = a.dtype("output");
         return {out && *out != r.dtype() ? r.astype(*out) : r};
       },
