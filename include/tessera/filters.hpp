@@ -39,6 +39,20 @@ Image enhanced_lee_filter(const Image& input, const SpeckleOptions& options = {}
 Image frost_filter(const Image& input, const SpeckleOptions& options = {});
 Image gamma_map_filter(const Image& input, const SpeckleOptions& options = {});
 
+// ESA SNAP's speckle filters (src/ops/speckle): Refined Lee (Lee 1981; looks
+// 0 estimates the noise per pixel, as SNAP does), the improved Lee Sigma
+// (Lee et al. 2009), IDAN (Vasile et al. 2006) and boxcar. float32 results.
+Image refined_lee_filter(const Image& input, double looks = 0, const Boundary& boundary = {});
+struct LeeSigmaOptions {
+  std::int64_t size = 7, target = 3;  // the window and the point-target window
+  int looks = 1;                      // 1 to 4
+  double sigma = 0.9;                 // 0.5, 0.6, 0.7, 0.8 or 0.9
+  std::optional<double> z98;          // none: the image's 98th percentile
+  bool amplitude = false;             // the amplitude table (else intensity)
+  Boundary boundary;
+};
+Image lee_sigma_filter(const Image& input, const LeeSigmaOptions& options = {});
+
 // A 1-D correlation along `axis` (negative: from the end), as
 // scipy.ndimage's correlate1d: out[i] = sum_j w[j] in[i + j - size/2 - origin],
 // in float64 with scipy's order of terms. Result dtype: `out`, else float64

@@ -90,6 +90,8 @@ class Arguments {
   const Shape& ints(std::string_view name) const;
   const std::vector<double>& reals(std::string_view name) const;
   std::optional<DType> dtype(std::string_view name) const;
+  // A real whose default is None, or none.
+  std::optional<double> optional_real(std::string_view name) const;
   // A footprint (an image) or none.
   std::optional<Image> optional_image(std::string_view name) const;
   // The boundary from "mode" and "cval".

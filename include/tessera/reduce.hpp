@@ -38,4 +38,10 @@ Image reduce(const Image& image, Reduction r, std::vector<int> axes);
 // ValueError for min/max of an empty image (no identity, as numpy says).
 Buffer reduce_all(const Image& image, Reduction r, int threads = 0);
 
+// The k-th smallest element (0-based; NaN above every number) of a real
+// image, as a double: the element sorted(image.ravel())[k], exactly,
+// streaming in bounded memory (four passes of a 16-bit radix histogram over
+// the values' order-preserving 64-bit keys). ValueError if k is outside.
+double kth_smallest(const Image& image, std::int64_t k, int threads = 0);
+
 }  // namespace tessera

@@ -99,6 +99,8 @@ Value value_of(const py::handle& h, const ParamSpec& p, const Operation& op) {
       return h.cast<std::string>();
     case ParamKind::Int:
     case ParamKind::Real:
+      if (h.is_none() && !p.required && std::holds_alternative<std::monostate>(p.default_value))
+        return std::monostate{};
       if (auto v = number(h)) return *v;
       throw type_error(p.kind == ParamKind::Int ? "an integer" : "a number");
     case ParamKind::Ints:

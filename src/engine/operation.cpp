@@ -209,6 +209,10 @@ const Image& Arguments::image(std::string_view name) const { return std::get<Ima
 const std::vector<Image>& Arguments::images(std::string_view name) const {
   return std::get<std::vector<Image>>(value(name));
 }
+std::optional<double> Arguments::optional_real(std::string_view name) const {
+  if (const auto* d = std::get_if<double>(&value(name))) return *d;
+  return std::nullopt;
+}
 std::optional<Image> Arguments::optional_image(std::string_view name) const {
   if (const auto* i = std::get_if<Image>(&value(name))) return *i;
   return std::nullopt;
@@ -332,6 +336,10 @@ Value check_argument(const Operation& op, const ParamSpec& p, Value v) {
       return *i;
     }
     case ParamKind::Real: {
+      // A real whose default is None (computed from the data) takes None.
+      if (std::holds_alternative<std::monostate>(v) && !p.required &&
+          std::holds_alternative<std::monostate>(p.default_value))
+        return v;
       double d;
       if (const auto* i = std::get_if<std::int64_t>(&v)) d = static_cast<double>(*i);
       else if (const auto* x = std::get_if<double>(&v)) d = *x;
@@ -403,7 +411,10 @@ Value parse_argument(const Operation& op, const ParamSpec& p, const std::string&
     case ParamKind::Image:
     case ParamKind::Images: throw InternalError("an image parameter is opened by the caller");
     case ParamKind::Int: return check_argument(op, p, number(true));
-    case ParamKind::Real: return check_argument(op, p, number(false));
+    case ParamKind::Real:
+      if ((text == "none" || text == "None") && std::holds_alternative<std::monostate>(p.default_value))
+        return check_argument(op, p, std::monostate{});
+      return check_argument(op, p, number(false));
     case ParamKind::Ints:
     case ParamKind::Reals: {
       // "7", or one per axis: "7,5".

@@ -366,6 +366,75 @@ Image reduce(const Image& image, Reduction r, std::vector<int> axes) {
   return Image(std::make_shared<ReduceNode>(image, r, std::move(reduced), std::move(shape)));
 }
 
+namespace {
+// A double's order-preserving unsigned key (negative values flipped), NaN last.
+std::uint64_t order_key(double v) {
+  if (v != v) return ~std::uint64_t{0};
+  if (v == 0.0) v = 0.0;  // -0.0 and 0.0 are one value
+  std::uint64_t u;
+  std::memcpy(&u, &v, sizeof u);
+  return (u >> 63) ? ~u : (u | (std::uint64_t{1} << 63));
+}
+double from_order_key(std::uint64_t key) {
+  if (key == ~std::uint64_t{0}) return std::numeric_limits<double>::quiet_NaN();
+  const std::uint64_t u = (key >> 63) ? (key & ~(std::uint64_t{1} << 63)) : ~key;
+  double v;
+  std::memcpy(&v, &u, sizeof v);
+  return v;
+}
+}  // namespace
+
+double kth_smallest(const Image& input, std::int64_t k, int threads) {
+  const std::int64_t count = element_count(input.shape());
+  if (k < 0 || k >= count)
+    throw ValueError("kth_smallest: k = " + std::to_string(k) + " is outside an image of " + std::to_string(count) +
+                     " elements");
+  const Image image = input.dtype() == DType::Float64 ? input : input.astype(DType::Float64);
+  const Node& root = *image.node();
+  std::vector<Region> chunks;
+  for (const Region& t : detail::plan_tiles(root, kPlanThreads)) chunk(t, chunks);
+  const int workers = static_cast<int>(std::min<std::int64_t>(
+      detail::resolve_threads(threads), std::max<std::int64_t>(1, count / detail::kElementsPerWorker)));
+  std::vector<detail::TileContext> contexts(static_cast<std::size_t>(std::max(workers, 1)));
+  // Pass by pass, the key's next 16 bits among the elements whose higher
+  // bits are `prefix`: a histogram per worker, summed, then the bin holding k.
+  std::uint64_t prefix = 0;
+  std::int64_t rank = k;
+  for (int shift = 48; shift >= 0; shift -= 16) {
+    std::vector<std::vector<std::int64_t>> hist(contexts.size(), std::vector<std::int64_t>(1 << 16, 0));
+    const int high = 64 - (shift + 16);  // bits already fixed
+    detail::parallel_for(static_cast<std::int64_t>(chunks.size()), workers, [&](std::int64_t c, int worker) {
+      if (interrupt_requested()) throw Interrupted();
+      detail::TileContext& ctx = contexts[static_cast<std::size_t>(worker)];
+      ctx.begin_tile();
+      const View x = ctx.fetch(root, chunks[static_cast<std::size_t>(c)], Boundary{});
+      std::vector<std::int64_t>& h = hist[static_cast<std::size_t>(worker)];
+      View one = x;
+      Buffer dense;
+      if (!x.is_c_contiguous()) {
+        dense = Buffer(DType::Float64, x.shape);
+        detail::copy_convert(x, dense.view());
+        one = dense.view();
+      }
+      const double* p = reinterpret_cast<const double*>(one.data);
+      for (std::int64_t i = 0; i < one.count(); ++i) {
+        const std::uint64_t key = order_key(p[i]);
+        if (high > 0 && (key >> (64 - high)) != (prefix >> (64 - high))) continue;
+        ++h[(key >> shift) & 0xffff];
+      }
+    });
+    std::int64_t bin = 0;
+    for (; bin < (1 << 16); ++bin) {
+      std::int64_t n = 0;
+      for (const auto& h : hist) n += h[static_cast<std::size_t>(bin)];
+      if (rank < n) break;
+      rank -= n;
+    }
+    prefix |= static_cast<std::uint64_t>(bin) << shift;
+  }
+  return from_order_key(prefix);
+}
+
 Buffer reduce_all(const Image& input, Reduction r, int threads) {
   const std::int64_t count = element_count(input.shape());
   check_nonempty(r, count);

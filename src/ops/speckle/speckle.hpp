@@ -34,4 +34,34 @@ struct SpeckleTerms {
 Image speckle_image(const char* name, const Image& input, const SpeckleOptions& o,
                     const std::function<Image(const SpeckleTerms&)>& formula);
 
+// SNAP's (and Lee's) MMSE weight from a window's mean and sample variance
+// under multiplicative noise of variance s2: var_x = max(0, (var - mean^2
+// s2) / (1 + s2)), b = var_x / var (0 for a flat window); the estimate is
+// mean + b (z - mean).
+inline double mmse_weight(double mean, double var, double s2) {
+  if (!(var > 0)) return 0.0;
+  const double var_x = (var - mean * mean * s2) / (1.0 + s2);
+  return var_x > 0 ? var_x / var : 0.0;
+}
+// The sample variance (n - 1) from a sum and a sum of squares.
+inline double sample_variance(double sum, double sum_sq, double n) {
+  if (n <= 1) return 0.0;
+  const double v = (sum_sq - sum * sum / n) / (n - 1);
+  return v > 0 ? v : 0.0;
+}
+
+// The padded input region of a 2-D tile as contiguous float64 in the
+// worker's workspace (slot 30): the SAR filters' per-pixel rules read it.
+struct Plane {
+  const double* data;
+  std::int64_t rows, cols;  // its size
+  double at(std::int64_t r, std::int64_t c) const { return data[r * cols + c]; }
+};
+Plane float64_plane(const View& padded, Workspace& workspace, int slot = 30);
+
+// The 2-D float32 output row r's element c.
+inline float& out_at(const View& out, std::int64_t r, std::int64_t c) {
+  return *reinterpret_cast<float*>(out.data + r * out.strides[0] + c * out.strides[1]);
+}
+
 }  // namespace tessera::detail

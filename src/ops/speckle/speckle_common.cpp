@@ -2,6 +2,8 @@
 
 #include "ops/speckle/speckle.hpp"
 
+#include "engine/copy.hpp"
+
 namespace tessera::detail {
 
 std::vector<ParamSpec> speckle_params(bool uses_looks, std::optional<double> damping) {
@@ -22,6 +24,13 @@ std::vector<ParamSpec> speckle_params(bool uses_looks, std::optional<double> dam
     own.push_back(d);
   }
   return param::join({own, param::boundary()});
+}
+
+Plane float64_plane(const View& padded, Workspace& workspace, int slot) {
+  const Shape& s = padded.shape;
+  auto* d = static_cast<double*>(workspace.get(slot, static_cast<std::size_t>(element_count(s)) * sizeof(double)));
+  copy_convert(padded, View{reinterpret_cast<std::byte*>(d), DType::Float64, s, c_strides(s, 8), nullptr});
+  return Plane{d, s[0], s[1]};
 }
 
 SpeckleOptions speckle_options(const Arguments& a) {
