@@ -52,6 +52,8 @@ struct LeeSigmaOptions {
   Boundary boundary;
 };
 Image lee_sigma_filter(const Image& input, const LeeSigmaOptions& options = {});
+Image idan_filter(const Image& input, int looks = 1, std::int64_t size = 50, bool amplitude = false,
+                  const Boundary& boundary = {});
 
 // A 1-D correlation along `axis` (negative: from the end), as
 // scipy.ndimage's correlate1d: out[i] = sum_j w[j] in[i + j - size/2 - origin],

@@ -50,6 +50,9 @@ struct ParamSpec {
   bool odd = false;                     // Int/Ints: odd values only
   std::vector<std::string> choices;     // Choice: the allowed words
   std::string noun = "value";           // Choice: what a word is, for messages ("boundary mode")
+  // None means "computed from the whole image" (lee_sigma_filter's z98): a
+  // face that runs an operation on parts of an image (Dask) must be given it.
+  bool whole_image_default = false;
 };
 
 // Parameters most operations share, built the same way everywhere.

@@ -41,6 +41,7 @@ py::dict operation_dict(const Operation& op) {
     q["required"] = p.required;
     q["default"] = p.required ? py::none() : python_value(p.default_value);
     q["allowed"] = allowed_to_string(p);
+    q["whole_image_default"] = p.whole_image_default;
     q["choices"] = py::tuple(py::cast(p.choices));
     params.append(q);
   }

@@ -25,10 +25,12 @@ def run(*args):
 
 def required_arguments(spec):
     """The least a call needs besides the input: a size of 3 where one is
-    required (or optional beside a footprint), a weight per image of a stack."""
-    return {p["name"]: ([0.25, 0.75] if p["name"] == "weights" else 3)
+    required (or optional beside a footprint), a weight per image of a stack,
+    a value for a statistic of the whole image (Dask's chunks are not it)."""
+    return {p["name"]: ([0.25, 0.75] if p["name"] == "weights" else 0.9 if p["whole_image_default"] else 3)
             for p in spec["params"]
-            if (p["required"] or (p["name"] == "size" and p["default"] is None)) and p["kind"] not in ("image", "images")}
+            if (p["required"] or p["whole_image_default"] or (p["name"] == "size" and p["default"] is None))
+            and p["kind"] not in ("image", "images")}
 
 
 def is_stack(spec):

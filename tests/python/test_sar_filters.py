@@ -1,5 +1,5 @@
 """ESA SNAP's speckle filters (refined_lee_filter, lee_sigma_filter,
-boxcar_filter) against float64 references written from the papers and
+idan_filter, boxcar_filter) against float64 references written from the papers and
 SNAP's source (tests/python/reference/snap_speckle.py, with its notes), and
 a vectorised numpy version of tessera's point-target rule (bench/sar_numpy.py).
 SNAP's own unit-test vectors check the references themselves."""
@@ -86,6 +86,24 @@ def test_lee_sigma_z98_is_the_images_98th_percentile():
     np.testing.assert_array_equal(lazy.compute(threads=2), lazy.compute(threads=1))
 
 
+@pytest.mark.parametrize("shape,looks,size", [((24, 31), 1, 50), ((20, 22), 4, 10), ((15, 17), 2, 5), ((9, 40), 3, 2)])
+def test_idan_equals_snaps_rule(shape, looks, size):
+    img = speckle(looks * 10 + size, shape, looks)
+    img[5:8, 3:9] *= 20  # a bright patch: regions stop at its edge
+    for data in ("intensity", "amplitude"):
+        got = tessera.idan_filter(img, looks=looks, size=size, data=data)
+        want = ref.idan(img, looks=looks, an_size=size, unit=data, nodata=None, border="reflect")
+        assert got.dtype == np.float32 and relative(got, want) < 1e-6, data
+
+
+def test_idan_tiles_give_the_whole():
+    img = speckle(4, (400, 380), 1).astype(np.float32)
+    a = tessera.idan_filter(tessera.asarray(img), size=20)
+    whole = a.compute(threads=1)
+    np.testing.assert_array_equal(a.compute(threads=2), whole)
+    np.testing.assert_array_equal(a[150:260, 30:200].compute(), whole[150:260, 30:200])
+
+
 def test_boxcar_is_the_window_mean():
     img = speckle(9, (30, 40), 2)
     np.testing.assert_allclose(tessera.boxcar_filter(img), ndi.uniform_filter(img, 3), rtol=1e-12)
@@ -120,3 +138,20 @@ def test_bad_arguments_are_named():
         tessera.refined_lee_filter(img, looks=-1)
     with pytest.raises(TypeError, match="z98"):
         tessera.lee_sigma_filter(img, z98="high")
+    with pytest.raises(ValueError, match="size must be between 2 and 200"):
+        tessera.idan_filter(img, size=500)
+    with pytest.raises(ValueError, match="looks must be >= 1"):
+        tessera.idan_filter(img, looks=0)
+
+
+def test_dask_needs_z98_and_then_equals_the_whole():
+    import dask.array as da
+    import tessera.dask as tdask
+    img = speckle(8, (90, 70), 1).astype(np.float32)
+    with pytest.raises(ValueError, match="give z98"):
+        tdask.lee_sigma_filter(da.from_array(img, chunks=30))
+    z98 = float(np.sort(img.ravel())[int(0.98 * img.size) - 1])
+    got = tdask.lee_sigma_filter(da.from_array(img, chunks=(30, 25)), z98=z98).compute()
+    np.testing.assert_array_equal(got, tessera.lee_sigma_filter(img))
+    np.testing.assert_array_equal(tdask.idan_filter(da.from_array(img, chunks=(40, 33)), size=10).compute(),
+                                  tessera.idan_filter(img, size=10))

@@ -66,6 +66,10 @@ def _twin(spec):
 
     def twin(*args, **kwargs):
         arguments, threads = _bind(sig, name, args, kwargs)
+        for p in spec["params"]:
+            if p.get("whole_image_default") and arguments.get(p["name"]) is None:
+                raise ValueError(f"tessera.dask.{name}: give {p['name']}: its default is computed from the whole "
+                                 f"image, which one chunk is not")
         if isinstance(arguments.get("output"), np.ndarray):
             raise TypeError(f"tessera.dask.{name}: output must be a dtype; a Dask result is not computed into an array")
         x = _as_dask(arguments.pop(main["name"]), f"{name}: {main['name']}")

@@ -209,6 +209,7 @@ const bool registered = register_operation({
                               ParamSpec p = param::real("z98", 0.0, "the point-target threshold (None: the image's "
                                                                      "98th percentile)");
                               p.default_value = std::monostate{};
+                              p.whole_image_default = true;
                               return p;
                             }(),
                             param::choice("data", {"intensity", "amplitude"}, "intensity",
