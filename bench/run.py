@@ -182,6 +182,11 @@ def memory_case(name, tool, size):
     if tool == "tessera":
         tessera.enhanced_lee_filter(a[:64, :64], 7)  # start the thread pool before measuring
     base = rss_now()
+    if name in ("refined_lee", "lee_sigma"):
+        f = tessera.refined_lee_filter if name == "refined_lee" else tessera.lee_sigma_filter
+        out = f(a)
+        print(json.dumps({"extra": rss_peak() - base - out.nbytes, "input": a.nbytes, "output": out.nbytes}))
+        return
     if name == "enhanced_lee":
         if tool == "tessera":
             out = tessera.enhanced_lee_filter(a, 7, looks=4)
@@ -287,6 +292,25 @@ def bench_rank(size):
     return out
 
 
+def bench_correlate(size):
+    """correlate with a 5x5 float32 kernel beside cv2.filter2D (float32
+    arithmetic) and scipy (timed on a tenth of the rows, scaled)."""
+    import cv2
+    import scipy.ndimage as ndi
+    rng = np.random.default_rng(13)
+    a = rng.random((size, size), dtype=np.float32)
+    k = rng.standard_normal((5, 5)).astype(np.float32)
+    out = np.empty_like(a)
+    t_tes = best_time(lambda: tessera.correlate(a, k, output=out), repeat=5)
+    t_cv = best_time(lambda: cv2.filter2D(a, -1, k, dst=out, borderType=cv2.BORDER_REFLECT), repeat=5)
+    band = a[: size // 10]
+    t0 = time.perf_counter()
+    want = ndi.correlate(band, k)
+    t_sp = (time.perf_counter() - t0) * 10
+    same = bool(np.array_equal(tessera.correlate(band, k), want))
+    return t_tes, t_cv, t_sp, same
+
+
 def bench_sobel(size):
     """The gradient magnitude hypot(sobel(a, 0), sobel(a, 1)) as one lazy
     pipeline, beside a plain copy and scipy's three calls."""
@@ -301,7 +325,31 @@ def bench_sobel(size):
     return t_tes, t_copy, t_sp
 
 
+def bench_sar(size):
+    """refined_lee_filter and lee_sigma_filter on size x size float32 speckle
+    beside bench/sar_numpy.py (the same equations, vectorised as a numpy user
+    writes them: ~100x the input in temporaries, so timed on a band of
+    size / 20 rows and scaled), checked equal on that band's interior."""
+    sys.path.insert(0, HERE)
+    import sar_numpy
+    a = (np.random.default_rng(12).gamma(1.0, 1.0, (size, size)) * 100).astype(np.float32)
+    band = a[: max(size // 20, 64)]
+    out = []
+    for run_t, run_n in [(lambda x: tessera.refined_lee_filter(x), lambda x: sar_numpy.refined_lee_numpy(x)),
+                         (lambda x: tessera.lee_sigma_filter(x, z98=400.0),
+                          lambda x: sar_numpy.lee_sigma_numpy(x, z98=400.0))]:
+        t_tes = best_time(lambda: run_t(a), repeat=3)
+        t0 = time.perf_counter()
+        want = run_n(band)
+        t_np = (time.perf_counter() - t0) * a.size / band.size
+        got = np.asarray(run_t(band))
+        same = float(np.max(np.abs(got[8:-8] - want[8:-8]) / np.maximum(np.abs(want[8:-8]), 1e-6)))
+        out += [t_tes, t_np, same]
+    return out
+
+
 CASES = {
+    "sar": bench_sar, "correlate": bench_correlate,
     "rank": bench_rank, "sobel": bench_sobel,
     "maximum": bench_maximum, "gaussian": bench_gaussian,
     "steepest": bench_steepest,
@@ -399,6 +447,7 @@ def main():
 
     r = isolated("rank", size)
     s_tes, s_copy, s_sp = isolated("sobel", size)
+    c_tes, c_cv, c_sp, c_same = isolated("correlate", size)
     table("scipy.ndimage parity (ms; tessera best of 3-5; scipy's rank filters timed on a tenth of the rows and "
           "scaled, checked equal there)",
           ["case", "tessera", "peer", "peer time", "speed-up", "target"],
@@ -412,7 +461,25 @@ def main():
            [f"sobel magnitude {size}x{size} float32 (hypot of two sobels)", f"{s_tes * 1e3:.0f}",
             "scipy: hypot(sobel, sobel)", f"{s_sp * 1e3:.0f}", f"{s_sp / s_tes:.0f}x (>=10)", verdict(s_sp / s_tes >= 10)],
            ["", "", "a plain copy (numpy)", f"{s_copy * 1e3:.0f}", f"{s_tes / s_copy:.1f}x the copy (<=2)",
-            verdict(s_tes / s_copy <= 2)]])
+            verdict(s_tes / s_copy <= 2)],
+           [f"correlate {size}x{size} float32, 5x5 weights (float64 sums)", f"{c_tes * 1e3:.0f}",
+            "cv2.filter2D (float32 sums)", f"{c_cv * 1e3:.0f}", f"{c_cv / c_tes:.2f}x (>=1)", verdict(c_cv / c_tes >= 1)],
+           ["", "", "scipy correlate", f"{c_sp * 1e3:.0f}",
+            f"{c_sp / c_tes:.0f}x (>=10)" + ("" if c_same else " MISMATCH"), verdict(c_sp / c_tes >= 10 and c_same)]])
+
+    sar = isolated("sar", size)
+    rss_rl = measure_memory("refined_lee", "tessera", size)
+    rss_ls = measure_memory("lee_sigma", "tessera", size)
+    mb = 1 << 20
+    table("SNAP's speckle filters (s; tessera best of 3; numpy: bench/sar_numpy.py, timed on a twentieth of the "
+          "rows and scaled; RSS beyond input and output, a fresh process)",
+          ["case", "tessera", "numpy (vectorised)", "speed-up", "RSS beyond in+out", "target", "check"],
+          [[f"refined_lee_filter {size}x{size} float32", f"{sar[0]:.2f}", f"{sar[1]:.1f}", f"{sar[1] / sar[0]:.0f}x",
+            f"{rss_rl['extra'] / mb:.0f} MB", ">=20x, <=100 MB",
+            verdict(sar[1] / sar[0] >= 20 and rss_rl["extra"] <= 100 * mb) + f" (max rel. diff {sar[2]:.1e})"],
+           [f"lee_sigma_filter {size}x{size} float32, 7x7, z98 given", f"{sar[3]:.2f}", f"{sar[4]:.1f}",
+            f"{sar[4] / sar[3]:.0f}x", f"{rss_ls['extra'] / mb:.0f} MB", ">=20x, <=100 MB",
+            verdict(sar[4] / sar[3] >= 20 and rss_ls["extra"] <= 100 * mb) + f" (max rel. diff {sar[5]:.1e})"]])
 
     kernels_table(q)
     reductions_table(q)

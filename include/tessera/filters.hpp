@@ -55,6 +55,14 @@ Image lee_sigma_filter(const Image& input, const LeeSigmaOptions& options = {});
 Image idan_filter(const Image& input, int looks = 1, std::int64_t size = 50, bool amplitude = false,
                   const Boundary& boundary = {});
 
+// N-D correlation and convolution with any weights (an image of the input's
+// rank), as scipy.ndimage's, in float64 (float64 results are its bits);
+// origin: one or one per axis.
+Image correlate(const Image& input, const Image& weights, const Shape& origin = {0}, const Boundary& boundary = {},
+                std::optional<DType> out = std::nullopt);
+Image convolve(const Image& input, const Image& weights, const Shape& origin = {0}, const Boundary& boundary = {},
+               std::optional<DType> out = std::nullopt);
+
 // A 1-D correlation along `axis` (negative: from the end), as
 // scipy.ndimage's correlate1d: out[i] = sum_j w[j] in[i + j - size/2 - origin],
 // in float64 with scipy's order of terms. Result dtype: `out`, else float64

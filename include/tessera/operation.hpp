@@ -30,7 +30,7 @@ enum class ParamKind {
   Reals,   // a number for every axis, or one per axis (a sigma), or a list (weights)
   Choice,  // one of a fixed set of words (a boundary mode, an edge rule)
   DType,   // an output dtype, or none (the operation's own choice)
-  Footprint,  // a small boolean array of the input's rank (a window's shape), or none; a .npy file on the command line
+  Array,   // a small array of the input's rank (a footprint, weights), or none; a .npy file on the command line
 };
 std::string_view param_kind_name(ParamKind kind);
 

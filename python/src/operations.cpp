@@ -89,8 +89,13 @@ Value value_of(const py::handle& h, const ParamSpec& p, const Operation& op) {
         images.push_back(image_of(item, (what + " item " + std::to_string(images.size())).c_str()));
       return images;
     }
-    case ParamKind::Footprint:
+    case ParamKind::Array:
       if (h.is_none()) return std::monostate{};
+      if (!py::isinstance<py::array>(h) && !py::isinstance<Image>(h) && !py::isinstance<py::list>(h) &&
+          !py::isinstance<py::tuple>(h))
+        throw type_error("an array");
+      if (py::isinstance<py::list>(h) || py::isinstance<py::tuple>(h))
+        return image_of(py::module_::import("numpy").attr("asarray")(h), what.c_str());
       return image_of(h, what.c_str());
     case ParamKind::DType:
       if (h.is_none()) return std::monostate{};

@@ -27,7 +27,7 @@ _KIND_TYPES = {
     "float": "float",
     "ints": "int or sequence of int",
     "reals": "float or sequence of float",
-    "footprint": "boolean array or None",
+    "array": "array (a footprint: boolean), or None where optional",
     "choice": "str",
     "dtype": "dtype or None",
 }

@@ -24,7 +24,7 @@ std::string_view param_kind_name(ParamKind kind) {
     case ParamKind::Reals: return "reals";
     case ParamKind::Choice: return "choice";
     case ParamKind::DType: return "dtype";
-    case ParamKind::Footprint: return "footprint";
+    case ParamKind::Array: return "array";
   }
   return "?";
 }
@@ -80,7 +80,7 @@ namespace param {
 ParamSpec footprint() {
   ParamSpec p;
   p.name = "footprint";
-  p.kind = ParamKind::Footprint;
+  p.kind = ParamKind::Array;
   p.doc = "the window's elements: a boolean array of the input's rank (None: the box of size; a given footprint "
           "takes precedence over size)";
   p.required = false;
@@ -381,9 +381,10 @@ Value check_argument(const Operation& op, const ParamSpec& p, Value v) {
       if (!std::holds_alternative<std::monostate>(v) && !std::holds_alternative<DType>(v))
         fail_kind(op, p, v, "a dtype or None");
       return v;
-    case ParamKind::Footprint:
+    case ParamKind::Array:
+      if (std::holds_alternative<std::monostate>(v) && p.required) fail_kind(op, p, v, "an array");
       if (!std::holds_alternative<std::monostate>(v) && !std::holds_alternative<Image>(v))
-        fail_kind(op, p, v, "a boolean array or None");
+        fail_kind(op, p, v, p.required ? "an array" : "an array or None");
       return v;
   }
   throw InternalError("unknown parameter kind");
@@ -438,7 +439,7 @@ Value parse_argument(const Operation& op, const ParamSpec& p, const std::string&
     case ParamKind::DType:
       if (text.empty() || text == "none" || text == "None") return std::monostate{};
       return check_argument(op, p, parse_dtype(text));
-    case ParamKind::Footprint:  // a file holding the array (.npy, .tif)
+    case ParamKind::Array:  // a file holding the array (.npy, .tif)
       if (text.empty() || text == "none" || text == "None") return std::monostate{};
       return check_argument(op, p, open(text));
   }

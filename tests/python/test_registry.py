@@ -27,7 +27,8 @@ def required_arguments(spec):
     """The least a call needs besides the input: a size of 3 where one is
     required (or optional beside a footprint), a weight per image of a stack,
     a value for a statistic of the whole image (Dask's chunks are not it)."""
-    return {p["name"]: ([0.25, 0.75] if p["name"] == "weights" else 0.9 if p["whole_image_default"] else 3)
+    return {p["name"]: (np.arange(1.0, 10.0).reshape(3, 3) / 45 if p["kind"] == "array"
+                        else [0.25, 0.75] if p["name"] == "weights" else 0.9 if p["whole_image_default"] else 3)
             for p in spec["params"]
             if (p["required"] or p["whole_image_default"] or (p["name"] == "size" and p["default"] is None))
             and p["kind"] not in ("image", "images")}
@@ -94,7 +95,12 @@ def test_defaults_agree_across_python_dask_and_the_cli(name, image, tmp_path):
             np.testing.assert_array_equal(g.compute(), w)
     # The CLI: one subcommand, its options generated from the same spec.
     outs = [tmp_path / f"{o}.npy" for o in spec["outputs"]]
-    opts = [x for k, v in kw.items() for x in (f"--{k}", ",".join(map(str, v)) if isinstance(v, list) else v)]
+    for k, v in kw.items():
+        if isinstance(v, np.ndarray):  # an array parameter: a .npy file on the command line
+            np.save(tmp_path / f"{k}.npy", v)
+    opts = [x for k, v in kw.items()
+            for x in (f"--{k}", tmp_path / f"{k}.npy" if isinstance(v, np.ndarray)
+                      else ",".join(map(str, v)) if isinstance(v, list) else v)]
     if is_stack(spec):
         files = []
         for k, a in enumerate(arg):

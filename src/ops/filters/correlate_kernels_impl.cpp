@@ -102,9 +102,43 @@ void correlate(const In* centre, std::int64_t step, std::int64_t lanes, const do
   correlate_lanes(centre + done, step, lanes - done, w, before, after, symmetry, out + done);
 }
 
+template <typename In, typename Out>
+void correlate_taps(const void* const* taps_any, const double* w, std::int64_t n_taps, std::int64_t lanes,
+                    void* out_any) {
+  const auto* const* taps = reinterpret_cast<const In* const*>(taps_any);
+  Out* out = static_cast<Out*>(out_any);
+  // Four accumulators of eight lanes stay in registers while every tap is
+  // added (no fused multiply-add: scipy's bits).
+  std::int64_t l = 0;
+  for (; l + kCorrelateBlock <= lanes; l += kCorrelateBlock) {
+    Vec8d a0{}, a1{}, a2{}, a3{};
+    for (std::int64_t t = 0; t < n_taps; ++t) {
+      const In* p = taps[t] + l;
+      const double wt = w[t];
+      a0 += load8(p) * wt;
+      a1 += load8(p + 8) * wt;
+      a2 += load8(p + 16) * wt;
+      a3 += load8(p + 24) * wt;
+    }
+    store8(out + l, a0);
+    store8(out + l + 8, a1);
+    store8(out + l + 16, a2);
+    store8(out + l + 24, a3);
+  }
+  for (; l < lanes; ++l) {
+    double acc = 0.0;
+    for (std::int64_t t = 0; t < n_taps; ++t) acc += static_cast<double>(taps[t][l]) * w[t];
+    out[l] = static_cast<Out>(acc);
+  }
+}
+
 }  // namespace
 
 void TESSERA_ISA_TABLE(add_correlate_kernels)(FilterKernels& t) {
+  t.correlate_taps[0][0] = &correlate_taps<double, double>;
+  t.correlate_taps[0][1] = &correlate_taps<double, float>;
+  t.correlate_taps[1][0] = &correlate_taps<float, double>;
+  t.correlate_taps[1][1] = &correlate_taps<float, float>;
   t.correlate_f32_f64 = &correlate<float, double>;
   t.correlate_f64_f64 = &correlate<double, double>;
   t.correlate_f32_f32 = &correlate<float, float>;

@@ -1,0 +1,65 @@
+"""N-D correlate and convolve against scipy.ndimage: float64 results are its
+bits (the same terms in the same order), in every mode and origin, 1-D to
+3-D, views, integer input (float32 of scipy's float64 result)."""
+
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+
+import tessera
+
+MODES = ["reflect", "mirror", "nearest", "wrap", "constant", "grid-wrap"]
+
+
+def cases(rng):
+    yield rng.standard_normal((41,)), [rng.standard_normal((5,)), rng.standard_normal((4,)), np.ones(1)]
+    for x in (rng.standard_normal((37, 41)), rng.standard_normal((37, 41)).astype(np.float32),
+              rng.standard_normal((60, 80))[::2, 1::3], rng.standard_normal((1, 17))):
+        yield x, [rng.standard_normal((3, 3)), rng.standard_normal((5, 4)), rng.standard_normal((1, 7)),
+                  np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], float), np.zeros((3, 3))]
+    yield rng.standard_normal((9, 10, 11)), [rng.standard_normal((3, 3, 3)), rng.standard_normal((2, 3, 1))]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ["correlate", "convolve"])
+def test_equal_to_scipy(rng, mode, name):
+    for x, weights in cases(rng):
+        for w in weights:
+            got = getattr(tessera, name)(x, w, mode=mode, cval=0.5)
+            want = getattr(ndi, name)(x, w, mode=mode, cval=0.5)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want, err_msg=f"{x.shape} {w.shape}")
+
+
+@pytest.mark.parametrize("name", ["correlate", "convolve"])
+def test_origins(rng, name):
+    x = rng.standard_normal((23, 29))
+    w = rng.standard_normal((4, 5))
+    for origin in [0, -1, 1, (-2, 2), (1, -2)]:
+        np.testing.assert_array_equal(getattr(tessera, name)(x, w, origin=origin),
+                                      getattr(ndi, name)(x, w, origin=origin), err_msg=str(origin))
+
+
+def test_integer_input_and_output_dtype(rng):
+    x = rng.integers(0, 255, (30, 31)).astype(np.uint8)
+    w = np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], float)
+    got = tessera.correlate(x, w)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, ndi.correlate(x.astype(np.float64), w).astype(np.float32))
+    np.testing.assert_array_equal(tessera.correlate(x, w, output=np.float64), ndi.correlate(x.astype(float), w))
+    lazy = tessera.correlate(tessera.asarray(x.astype(np.float32)) * 2, w)
+    np.testing.assert_array_equal(np.asarray(lazy), ndi.correlate(x.astype(np.float32) * 2, w))
+
+
+def test_bad_weights_and_origins(rng):
+    x = rng.standard_normal((10, 12))
+    with pytest.raises(ValueError, match="weights have 1 dimension, the input 2"):
+        tessera.correlate(x, np.ones(3))
+    with pytest.raises(ValueError, match="weights must be finite"):
+        tessera.convolve(x, np.full((3, 3), np.nan))
+    with pytest.raises(ValueError, match="origin 2 on axis 0 must be between -1 and 1"):
+        tessera.correlate(x, np.ones((3, 3)), origin=2)
+    with pytest.raises(TypeError, match="weights must be an array"):
+        tessera.correlate(x, "sobel")
+    with pytest.raises(TypeError, match="weights"):
+        tessera.correlate(x, None)
