@@ -93,6 +93,8 @@ class Arguments {
   const Shape& ints(std::string_view name) const;
   const std::vector<double>& reals(std::string_view name) const;
   std::optional<DType> dtype(std::string_view name) const;
+  // Integers whose default is None (axes), or none.
+  std::optional<Shape> optional_ints(std::string_view name) const;
   // A real whose default is None, or none.
   std::optional<double> optional_real(std::string_view name) const;
   // A footprint (an image) or none.

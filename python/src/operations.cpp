@@ -78,6 +78,7 @@ Value value_of(const py::handle& h, const ParamSpec& p, const Operation& op) {
       return x.cast<double>();
     return std::nullopt;
   };
+  if (h.is_none() && !p.required && std::holds_alternative<std::monostate>(p.default_value)) return std::monostate{};
   switch (p.kind) {
     case ParamKind::Image: return image_of(h, what.c_str());
     case ParamKind::Images: {
@@ -105,8 +106,6 @@ Value value_of(const py::handle& h, const ParamSpec& p, const Operation& op) {
       return h.cast<std::string>();
     case ParamKind::Int:
     case ParamKind::Real:
-      if (h.is_none() && !p.required && std::holds_alternative<std::monostate>(p.default_value))
-        return std::monostate{};
       if (auto v = number(h)) return *v;
       throw type_error(p.kind == ParamKind::Int ? "an integer" : "a number");
     case ParamKind::Ints:

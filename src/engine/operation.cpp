@@ -209,6 +209,10 @@ const Image& Arguments::image(std::string_view name) const { return std::get<Ima
 const std::vector<Image>& Arguments::images(std::string_view name) const {
   return std::get<std::vector<Image>>(value(name));
 }
+std::optional<Shape> Arguments::optional_ints(std::string_view name) const {
+  if (const auto* s = std::get_if<Shape>(&value(name))) return *s;
+  return std::nullopt;
+}
 std::optional<double> Arguments::optional_real(std::string_view name) const {
   if (const auto* d = std::get_if<double>(&value(name))) return *d;
   return std::nullopt;
@@ -321,6 +325,9 @@ std::string allowed_to_string(const ParamSpec& p) {
 }
 
 Value check_argument(const Operation& op, const ParamSpec& p, Value v) {
+  // None where None is the default (a size beside a footprint, axes, z98).
+  if (std::holds_alternative<std::monostate>(v) && !p.required && std::holds_alternative<std::monostate>(p.default_value))
+    return v;
   switch (p.kind) {
     case ParamKind::Image:
       if (!std::holds_alternative<Image>(v)) fail_kind(op, p, v, "an array or image");
@@ -336,10 +343,6 @@ Value check_argument(const Operation& op, const ParamSpec& p, Value v) {
       return *i;
     }
     case ParamKind::Real: {
-      // A real whose default is None (computed from the data) takes None.
-      if (std::holds_alternative<std::monostate>(v) && !p.required &&
-          std::holds_alternative<std::monostate>(p.default_value))
-        return v;
       double d;
       if (const auto* i = std::get_if<std::int64_t>(&v)) d = static_cast<double>(*i);
       else if (const auto* x = std::get_if<double>(&v)) d = *x;
@@ -396,6 +399,8 @@ Value check_argument(std::string_view op, std::string_view p, Value v) {
 }
 
 Value parse_argument(const Operation& op, const ParamSpec& p, const std::string& text) {
+  if ((text == "none" || text == "None") && !p.required && std::holds_alternative<std::monostate>(p.default_value))
+    return std::monostate{};
   auto number = [&](bool integer) -> Value {
     const char* s = text.c_str();
     char* end = nullptr;
@@ -412,10 +417,7 @@ Value parse_argument(const Operation& op, const ParamSpec& p, const std::string&
     case ParamKind::Image:
     case ParamKind::Images: throw InternalError("an image parameter is opened by the caller");
     case ParamKind::Int: return check_argument(op, p, number(true));
-    case ParamKind::Real:
-      if ((text == "none" || text == "None") && std::holds_alternative<std::monostate>(p.default_value))
-        return check_argument(op, p, std::monostate{});
-      return check_argument(op, p, number(false));
+    case ParamKind::Real: return check_argument(op, p, number(false));
     case ParamKind::Ints:
     case ParamKind::Reals: {
       // "7", or one per axis: "7,5".

@@ -92,3 +92,27 @@ def test_scipys_positional_order(rng):
                                   ndi.maximum_filter1d(a, 4, 0, None, "mirror"))
     np.testing.assert_allclose(tessera.uniform_filter(a, 5, np.float64, "nearest"),
                                ndi.uniform_filter(a, 5, np.float64, "nearest"), rtol=1e-12)
+
+
+def test_axes(rng):
+    """scipy 1.11's axes= (Debian's scipy 1.10 lacks it): the same as a size
+    of 1 (a sigma of 0) on the other axes."""
+    a = rng.random((20, 21, 3)).astype(np.float32)
+    np.testing.assert_allclose(tessera.uniform_filter(a, 5, axes=(0, 1)), ndi.uniform_filter(a, (5, 5, 1)), rtol=1e-6)
+    np.testing.assert_array_equal(tessera.median_filter(a, (3, 5), axes=(0, 1)), ndi.median_filter(a, (3, 5, 1)))
+    np.testing.assert_array_equal(tessera.maximum_filter(a, 4, axes=[-2]), ndi.maximum_filter(a, (1, 4, 1)))
+    np.testing.assert_array_equal(tessera.minimum_filter(a, (2, 3), axes=(2, 0)), ndi.minimum_filter(a, (3, 1, 2)))
+    cross = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], bool)
+    np.testing.assert_array_equal(tessera.median_filter(a, footprint=cross, axes=(0, 1)),
+                                  ndi.median_filter(a, footprint=cross[:, :, None]))
+    np.testing.assert_allclose(tessera.gaussian_filter(a, 2.0, axes=(0, 1)), ndi.gaussian_filter(a, (2, 2, 0)), rtol=1e-6)
+    np.testing.assert_array_equal(tessera.percentile_filter(a, 30, 3, axes=(1,)), ndi.percentile_filter(a, 30, (1, 3, 1)))
+    np.testing.assert_array_equal(tessera.rank_filter(a, 1, 3, axes=(2, 0)), ndi.rank_filter(a, 1, (3, 1, 3)))
+    with pytest.raises(ValueError, match="axis 0 is repeated"):
+        tessera.uniform_filter(a, 3, axes=(0, 0))
+    with pytest.raises(ValueError, match="axis 3 is out of range"):
+        tessera.maximum_filter(a, 3, axes=(3,))
+    with pytest.raises(ValueError, match="one per listed axis"):
+        tessera.uniform_filter(a, (3, 3, 3), axes=(0, 1))
+    with pytest.raises(ValueError, match="increasing order"):
+        tessera.median_filter(a, footprint=cross, axes=(1, 0))

@@ -98,13 +98,14 @@ Operation extreme_operation(bool maximum) {
              "number).",
       .params = param::join({{param::input(), detail::optional_sizes(), param::footprint(),
                               param::output_dtype("the result's dtype (default: the input's)")},
-                             param::boundary()}),
+                             param::boundary(),
+                             {detail::axes_param()}}),
       .outputs = {},
       .build = [maximum, name](const Arguments& a) -> std::vector<Image> {
         const Image& input = a.image("input");
         const std::string op = name + "_filter";
-        const detail::Footprint f =
-            detail::window_footprint(op.c_str(), input.ndim(), detail::size_argument(a), a.optional_image("footprint"));
+        const detail::Footprint f = detail::window_footprint(op.c_str(), input.ndim(), detail::size_argument(a),
+                                                             a.optional_image("footprint"), a.optional_ints("axes"));
         // A box: van Herk/Gil-Werman; any other footprint: the rank filter's selection.
         const Image r = f.full() ? extreme_filter(input, f.shape, a.boundary(), maximum)
                                  : detail::rank_filter(input, f, maximum ? f.count() - 1 : 0, a.boundary(), op.c_str());

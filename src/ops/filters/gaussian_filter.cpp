@@ -143,12 +143,15 @@ const bool registered = register_operation({
                             param::output_dtype("the result's dtype (default: float64 for float64 input, else "
                                                 "float32)")},
                            param::boundary(),
-                           {detail::gaussian_truncate_param()}}),
+                           {detail::gaussian_truncate_param(), detail::axes_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
-      const Shape& order = a.ints("order");
-      return {gaussian_filter(a.image("input"), a.reals("sigma"), std::vector<std::int64_t>(order.begin(), order.end()),
-                              a.boundary(), a.real("truncate"), a.dtype("output"))};
+      const Image& input = a.image("input");
+      const auto axes = a.optional_ints("axes");
+      const Shape order = detail::on_axes("gaussian_filter", a.ints("order"), axes, input.ndim(), 0);
+      return {gaussian_filter(input, detail::on_axes("gaussian_filter", a.reals("sigma"), axes, input.ndim(), 0.0),
+                              std::vector<std::int64_t>(order.begin(), order.end()), a.boundary(), a.real("truncate"),
+                              a.dtype("output"))};
     },
 });
 

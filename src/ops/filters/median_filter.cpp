@@ -2,6 +2,7 @@
 // middle value for an even count) of any window or footprint; rank_filter's
 // kernels (ops/filters/rank.hpp).
 #include "ops/filters/rank.hpp"
+#include "ops/filters/window.hpp"
 #include "tessera/filters.hpp"
 #include "tessera/operation.hpp"
 
@@ -22,11 +23,14 @@ const bool registered = register_operation({
            "histogram, a cost per element that grows with the window's height, not its area.",
     .params = param::join({{param::input(), detail::optional_sizes(), param::footprint(),
                             param::output_dtype("the result's dtype (default: the input's)")},
-                           param::boundary()}),
+                           param::boundary(),
+                           {detail::axes_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
-      const Image r = median_filter(a.image("input"), detail::size_argument(a), a.boundary(),
-                                    a.optional_image("footprint"));
+      const Image& input = a.image("input");
+      const detail::Footprint f = detail::window_footprint("median_filter", input.ndim(), detail::size_argument(a),
+                                                           a.optional_image("footprint"), a.optional_ints("axes"));
+      const Image r = detail::rank_filter(input, f, f.count() / 2, a.boundary(), "median_filter");
       const auto out = a.dtype("output");
       return {out && *out != r.dtype() ? r.astype(*out) : r};
     },

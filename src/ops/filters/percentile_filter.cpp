@@ -1,6 +1,7 @@
 // percentile_filter: scipy.ndimage.percentile_filter, a rank filter whose
 // rank is scipy's int(count * percentile / 100) (ops/filters/rank.hpp).
 #include "ops/filters/rank.hpp"
+#include "ops/filters/window.hpp"
 #include "tessera/filters.hpp"
 #include "tessera/operation.hpp"
 
@@ -29,11 +30,16 @@ const bool registered = register_operation({
            "takes it; rank_filter's kernels (a sliding histogram for 8- and 16-bit integers over a box).",
     .params = param::join({{param::input(), percentile_param(), detail::optional_sizes(), param::footprint(),
                             param::output_dtype("the result's dtype (default: the input's)")},
-                           param::boundary()}),
+                           param::boundary(),
+                           {detail::axes_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
-      const Image r = percentile_filter(a.image("input"), a.real("percentile"), detail::size_argument(a),
-                                        a.optional_image("footprint"), a.boundary());
+      const Image& input = a.image("input");
+      const detail::Footprint f = detail::window_footprint("percentile_filter", input.ndim(), detail::size_argument(a),
+                                                           a.optional_image("footprint"), a.optional_ints("axes"));
+      const Image r = detail::rank_filter(input, f, detail::percentile_rank("percentile_filter", a.real("percentile"),
+                                                                            f.count()),
+                                          a.boundary(), "percentile_filter");
       const auto out = a.dtype("output");
       return {out && *out != r.dtype() ? r.astype(*out) : r};
     },

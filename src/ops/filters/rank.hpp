@@ -23,7 +23,10 @@ struct Footprint {
 // are 0/1 or booleans; it takes precedence) or else from `size` (one per
 // axis or one for all; 0 and 1 leave an axis alone). ValueError naming `op`
 // for a footprint of another rank, an empty one, or values other than 0/1.
-Footprint window_footprint(const char* op, std::size_t ndim, const Shape& size, const std::optional<Image>& footprint);
+// With `axes`, size and footprint describe only those axes (a footprint of
+// their count's rank, the axes increasing); other axes are left alone.
+Footprint window_footprint(const char* op, std::size_t ndim, const Shape& size, const std::optional<Image>& footprint,
+                           const std::optional<Shape>& axes = std::nullopt);
 
 // The rank-th smallest value (0-based, NaN above every number) of the
 // footprint's elements around each element, in the input's dtype, as

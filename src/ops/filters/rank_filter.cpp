@@ -47,7 +47,22 @@ Shape size_argument(const Arguments& a) {
   return {};
 }
 
-Footprint window_footprint(const char* op, std::size_t ndim, const Shape& size, const std::optional<Image>& footprint) {
+Footprint window_footprint(const char* op, std::size_t ndim, const Shape& size, const std::optional<Image>& footprint,
+                           const std::optional<Shape>& axes) {
+  if (axes) {
+    const std::vector<std::size_t> ax = checked_axes(op, *axes, ndim);
+    if (footprint) {
+      if (!std::is_sorted(ax.begin(), ax.end()))
+        throw ValueError(std::string(op) + ": with a footprint, list the axes in increasing order");
+      Footprint f = window_footprint(op, ax.size(), size, footprint);
+      Shape shape(ndim, 1);
+      for (std::size_t k = 0; k < ax.size(); ++k) shape[ax[k]] = f.shape[k];
+      f.shape = shape;  // the same elements in C order: the new axes have extent 1
+      return f;
+    }
+    if (size.empty()) throw ValueError(std::string(op) + ": give a size or a footprint");
+    return window_footprint(op, ndim, on_axes(op, size, axes, ndim, 1), std::nullopt);
+  }
   Footprint f;
   if (!footprint) {
     if (size.empty()) throw ValueError(std::string(op) + ": give a size or a footprint");
@@ -320,11 +335,14 @@ const bool registered = register_operation({
            "element that grows with the window's height, not its area); otherwise the window's values selected.",
     .params = param::join({{param::input(), rank_param(), detail::optional_sizes(), param::footprint(),
                             param::output_dtype("the result's dtype (default: the input's)")},
-                           param::boundary()}),
+                           param::boundary(),
+                           {detail::axes_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
-      const Image r = rank_filter(a.image("input"), a.integer("rank"), detail::size_argument(a),
-                                  a.optional_image("footprint"), a.boundary());
+      const Image& input = a.image("input");
+      const detail::Footprint f = detail::window_footprint("rank_filter", input.ndim(), detail::size_argument(a),
+                                                           a.optional_image("footprint"), a.optional_ints("axes"));
+      const Image r = detail::rank_filter(input, f, a.integer("rank"), a.boundary(), "rank_filter");
       const auto out = a.dtype("output");
       return {out && *out != r.dtype() ? r.astype(*out) : r};
     },

@@ -1,5 +1,6 @@
 // uniform_filter: geometry (window and halo per axis) in the node, the
 // separable float64 window sums in generate(), one axis pass at a time.
+#include <algorithm>
 #include <vector>
 
 #include "core/cast.hpp"
@@ -35,6 +36,53 @@ Shape window_sizes(const Shape& size, std::size_t ndim, const char* what) {
     if (v == 0) v = 1;  // 0 leaves the axis alone, as 1 does (scipy)
   }
   return s;
+}
+
+ParamSpec axes_param() {
+  ParamSpec p = param::ints("axes", 0, "the axes filtered (None: every axis); size and the like then give one value "
+                                       "or one per listed axis");
+  p.required = false;
+  p.default_value = std::monostate{};
+  return p;
+}
+
+std::vector<std::size_t> checked_axes(const char* op, const Shape& axes, std::size_t ndim) {
+  std::vector<std::size_t> out;
+  const auto n = static_cast<std::int64_t>(ndim);
+  for (std::int64_t a : axes) {
+    if (a < -n || a >= n)
+      throw ValueError(std::string(op) + ": axis " + std::to_string(a) + " is out of range for a " +
+                       std::to_string(ndim) + "-D input");
+    const auto k = static_cast<std::size_t>(a < 0 ? a + n : a);
+    if (std::find(out.begin(), out.end(), k) != out.end())
+      throw ValueError(std::string(op) + ": axis " + std::to_string(a) + " is repeated in axes");
+    out.push_back(k);
+  }
+  return out;
+}
+
+namespace {
+template <typename T>
+std::vector<T> spread(const char* op, const std::vector<T>& values, const std::optional<Shape>& axes, std::size_t ndim,
+                      T fill) {
+  if (!axes) return values;
+  const std::vector<std::size_t> ax = checked_axes(op, *axes, ndim);
+  if (values.size() != 1 && values.size() != ax.size())
+    throw ValueError(std::string(op) + ": with axes, give one value or one per listed axis (" +
+                     std::to_string(ax.size()) + "), not " + std::to_string(values.size()));
+  std::vector<T> out(ndim, fill);
+  for (std::size_t k = 0; k < ax.size(); ++k) out[ax[k]] = values.size() == 1 ? values[0] : values[k];
+  return out;
+}
+}  // namespace
+
+Shape on_axes(const char* op, const Shape& values, const std::optional<Shape>& axes, std::size_t ndim,
+              std::int64_t fill) {
+  return spread<std::int64_t>(op, values, axes, ndim, fill);
+}
+std::vector<double> on_axes(const char* op, const std::vector<double>& values, const std::optional<Shape>& axes,
+                            std::size_t ndim, double fill) {
+  return spread<double>(op, values, axes, ndim, fill);
 }
 
 ParamSpec window_length_param() {
@@ -281,10 +329,14 @@ const bool registered = register_operation({
                                          "filters an RGB image band by band)"),
                             param::output_dtype("the result's dtype (default: float64 for float64 input, else "
                                                 "float32)")},
-                           param::boundary()}),
+                           param::boundary(),
+                           {detail::axes_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
-      return {uniform_filter(a.image("input"), a.ints("size"), a.boundary(), a.dtype("output"))};
+      const Image& input = a.image("input");
+      return {uniform_filter(input, detail::on_axes("uniform_filter", a.ints("size"), a.optional_ints("axes"),
+                                                    input.ndim(), 1),
+                             a.boundary(), a.dtype("output"))};
     },
 });
 }  // namespace

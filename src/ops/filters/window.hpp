@@ -28,6 +28,18 @@ Image filter_input(const Image& input, const Boundary& boundary);
 // The per-axis window sizes from a user's `size` (one number or one per axis),
 // validated; `what` names the caller in messages.
 Shape window_sizes(const Shape& size, std::size_t ndim, const char* what);
+// scipy's `axes=`: None (every axis) or the axes filtered. `axes_param()`
+// registers it; `on_axes` spreads per-axis values given for those axes (one,
+// or one per listed axis) over every axis, `fill` elsewhere (a size of 1, a
+// sigma of 0). Without axes, `values` is returned as it is.
+ParamSpec axes_param();
+Shape on_axes(const char* op, const Shape& values, const std::optional<Shape>& axes, std::size_t ndim,
+              std::int64_t fill);
+std::vector<double> on_axes(const char* op, const std::vector<double>& values, const std::optional<Shape>& axes,
+                            std::size_t ndim, double fill);
+// The axes themselves, checked (in range, negative from the end, distinct).
+std::vector<std::size_t> checked_axes(const char* op, const Shape& axes, std::size_t ndim);
+
 // The `size` of a 1-D window filter (uniform_filter1d, minimum_filter1d, ...): required, >= 1.
 ParamSpec window_length_param();
 
