@@ -33,13 +33,15 @@ from . import reduce as _reduce
 from . import registry as _registry
 from .registry import operations
 from .reduce import REDUCTIONS as _REDUCTIONS, max, mean, min, prod, sum  # noqa: A004
+from .generic import generic_gradient_magnitude, generic_laplace
 
 # Every registered operation (filters, speckle filters, steepest_neighbor, ...)
 # as tessera.<name>, made from the C++ registry.
 globals().update({_n: getattr(_registry, _n) for _n in _registry.__all__})
 
 __all__ = [
-    "Image", "asarray", "block", "evaluate", "expression", "map_tiles", "sum", "prod", "min", "max", "mean", "kernel", "Kernel", *function_names(),
+    "Image", "asarray", "block", "evaluate", "expression", "map_tiles", "sum", "prod", "min", "max", "mean",
+    "generic_gradient_magnitude", "generic_laplace", "kernel", "Kernel", *function_names(),
     "default_threads", "simd", "retained_bytes", "release_memory", "retained_limit", "set_retained_limit",
     *_registry.__all__,
     "open", "info", "save", "formats", "metadata_tags",

@@ -115,3 +115,26 @@ def test_bad_arguments_are_named(rng):
         tessera.uniform_filter1d(x, 0)
     with pytest.raises(ValueError, match="origin"):
         tessera.convolve1d(x, [1, 2, 3], origin=2)
+
+
+def test_generic_gradient_magnitude_and_laplace(rng):
+    a = rng.standard_normal((30, 40)).astype(np.float32)
+    for mode in MODES:
+        for tes, sp in ((tessera.sobel, ndi.sobel), (tessera.prewitt, ndi.prewitt)):
+            got = tessera.generic_gradient_magnitude(a, tes, mode=mode, cval=0.5)
+            want = ndi.generic_gradient_magnitude(a, sp, mode=mode, cval=0.5)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+
+        def second(x, axis, output, mode, cval):
+            return tessera.correlate1d(x, [1, -2, 1], axis, output, mode, cval)
+        np.testing.assert_array_equal(tessera.generic_laplace(a, second, mode=mode, cval=0.5),
+                                      ndi.laplace(a, mode=mode, cval=0.5))
+    v = rng.standard_normal((6, 7, 8))
+    np.testing.assert_allclose(tessera.generic_gradient_magnitude(v, tessera.sobel),
+                               ndi.generic_gradient_magnitude(v, ndi.sobel), rtol=1e-12)
+    assert isinstance(tessera.generic_gradient_magnitude(tessera.asarray(a), tessera.sobel), tessera.Image)
+    out = np.empty(a.shape, np.float64)
+    assert tessera.generic_gradient_magnitude(a, tessera.sobel, output=out) is out
+    with pytest.raises(TypeError, match="derivative must be a callable"):
+        tessera.generic_gradient_magnitude(a, "sobel")
