@@ -98,8 +98,14 @@ DType tiff_dtype(const std::string& path, unsigned bits, unsigned format) {
     case 16: return is_signed ? DType::Int16 : DType::UInt16;
     case 32: return is_signed ? DType::Int32 : DType::UInt32;
     case 64: return is_signed ? DType::Int64 : DType::UInt64;
-    default: io_fail(path, "unsupported layout: " + std::to_string(bits) + "-bit samples (tessera reads 8, 16, 32 and 64)");
+    default: break;
   }
+  // Packed unsigned samples (1-bit masks, 12-bit camera data, 24-bit):
+  // unpacked to the next integer type on read.
+  if (is_signed || bits == 0 || bits > 32)
+    io_fail(path, "unsupported layout: " + std::to_string(bits) + "-bit " + (is_signed ? "signed " : "") +
+                      "samples (tessera reads 1 to 32 bits unsigned, 8, 16, 32 and 64 signed)");
+  return bits <= 8 ? DType::UInt8 : bits <= 16 ? DType::UInt16 : DType::UInt32;
 }
 
 unsigned tiff_sample_format(DType dtype) {

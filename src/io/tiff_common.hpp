@@ -52,7 +52,9 @@ class TiffHandle {
 };
 
 // The dtype of samples with these BitsPerSample and SampleFormat, or throws
-// an IOError naming the unsupported layout.
+// an IOError naming the unsupported layout. Unsigned samples of other widths
+// (1 to 31 bits) are unpacked to the next integer type: uint8, uint16 or
+// uint32.
 DType tiff_dtype(const std::string& path, unsigned bits, unsigned sample_format);
 // The SampleFormat tag value for a dtype (bits are itemsize * 8).
 unsigned tiff_sample_format(DType dtype);

@@ -45,8 +45,10 @@ void check_chunk_sizes(TiffHandle& h, const PageLayout& L, int page) {
                             " MiB per strip or tile");
     const double ratio = max_expansion(L.compression);
     if (L.compression == COMPRESSION_NONE || ratio == 0.0 || L.bytecounts[k] == 0) continue;
-    if (static_cast<double>(decoded) > ratio * static_cast<double>(L.bytecounts[k]) + 65536.0)
-      io_fail(h.path(), "corrupt file: " + what + " claims " + std::to_string(decoded) + " bytes decoded from " +
+    // What the codec itself produces: packed rows for packed samples.
+    const std::int64_t stored = L.packed() ? rows * L.stored_row_bytes() : decoded;
+    if (static_cast<double>(stored) > ratio * static_cast<double>(L.bytecounts[k]) + 65536.0)
+      io_fail(h.path(), "corrupt file: " + what + " claims " + std::to_string(stored) + " bytes decoded from " +
                             std::to_string(L.bytecounts[k]) + " bytes of " + compression_name(L.compression) +
                             ", more than it can expand");
   }
@@ -74,6 +76,7 @@ PageLayout read_layout(TiffHandle& h, int page, std::uint64_t file_size) {
   L.width = w;
   L.samples = spp;
   L.dtype = tiff_dtype(h.path(), bits, format);
+  L.bits = bits;
   L.planar = planar == PLANARCONFIG_SEPARATE && spp > 1;
   L.compression = comp;
   L.photometric = photometric;
@@ -131,7 +134,7 @@ PageLayout read_layout(TiffHandle& h, int page, std::uint64_t file_size) {
       if (L.absent(k)) continue;
       const std::int64_t row = (k % (L.across * L.down)) / L.across * L.chunk_h;
       const std::int64_t rows = L.tiled ? L.chunk_h : std::min(L.chunk_h, L.height - row);
-      const std::int64_t need = rows * L.chunk_w * L.chunk_samples() * static_cast<std::int64_t>(itemsize(L.dtype));
+      const std::int64_t need = rows * L.stored_row_bytes();
       if (static_cast<std::int64_t>(L.bytecounts[k]) < need)
         io_fail(h.path(), "corrupt file: " + std::string(L.tiled ? "tile " : "strip ") + std::to_string(k) + " of " +
                               page_name(page) + " holds " + std::to_string(L.bytecounts[k]) + " bytes, not " +

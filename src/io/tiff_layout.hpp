@@ -17,6 +17,7 @@ struct PageLayout {
   std::int64_t height = 0, width = 0;
   int samples = 1;
   DType dtype = DType::UInt8;
+  int bits = 8;  // BitsPerSample: 8 * itemsize(dtype), or fewer when packed
   bool planar = false;  // PLANARCONFIG_SEPARATE with more than one sample
   bool tiled = false;
   std::int64_t chunk_h = 0, chunk_w = 0;  // rows per strip and the width, or the tile
@@ -35,6 +36,9 @@ struct PageLayout {
   std::int64_t chunk_bytes() const {
     return chunk_h * chunk_w * chunk_samples() * static_cast<std::int64_t>(itemsize(dtype));
   }
+  bool packed() const { return bits != 8 * static_cast<int>(itemsize(dtype)); }
+  // Bytes of one row of a chunk as the file stores it (packed rows end on a byte).
+  std::int64_t stored_row_bytes() const { return (chunk_w * chunk_samples() * bits + 7) / 8; }
   bool same_image(const PageLayout& o) const {
     return height == o.height && width == o.width && samples == o.samples && dtype == o.dtype;
   }

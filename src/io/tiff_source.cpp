@@ -92,7 +92,8 @@ class TiffSource final : public Node {
     const PageLayout& L = pages_[static_cast<std::size_t>(page - first_page_)];
     // Raw bytes as they lie in the file: only what libtiff would not change
     // (FillOrder=2 asks for every byte's bits reversed, which libtiff does).
-    const bool direct = L.compression == COMPRESSION_NONE && !L.tiled && !L.planar && L.fill_order == FILLORDER_MSB2LSB;
+    const bool direct = L.compression == COMPRESSION_NONE && !L.tiled && !L.planar &&
+                        L.fill_order == FILLORDER_MSB2LSB && !L.packed();
     const std::int64_t y0 = r.offset[0], y1 = y0 + r.size[0], x0 = r.offset[1], x1 = x0 + r.size[1];
     const std::int64_t cy0 = y0 / L.chunk_h, cy1 = (y1 - 1) / L.chunk_h;
     const std::int64_t cx0 = x0 / L.chunk_w, cx1 = (x1 - 1) / L.chunk_w;
@@ -215,18 +216,53 @@ class TiffSource final : public Node {
     std::unique_ptr<TiffHandle> h = take_handle();
     h->clear_error();
     h->set_page(page);
-    const auto n = L.tiled ? TIFFReadEncodedTile(h->get(), static_cast<std::uint32_t>(index), chunk->data.data(),
-                                                 static_cast<tmsize_t>(bytes))
-                           : TIFFReadEncodedStrip(h->get(), static_cast<std::uint32_t>(index), chunk->data.data(),
-                                                  static_cast<tmsize_t>(bytes));
+    // Packed samples decode into a buffer of their own, then unpack.
+    std::vector<std::byte> packed;
+    std::byte* into = chunk->data.data();
+    std::size_t capacity = bytes;
+    if (L.packed()) {
+      capacity = static_cast<std::size_t>(L.stored_row_bytes() * L.chunk_h);
+      packed.resize(capacity);
+      into = packed.data();
+    }
+    const auto n = L.tiled ? TIFFReadEncodedTile(h->get(), static_cast<std::uint32_t>(index), into,
+                                                 static_cast<tmsize_t>(capacity))
+                           : TIFFReadEncodedStrip(h->get(), static_cast<std::uint32_t>(index), into,
+                                                  static_cast<tmsize_t>(capacity));
     if (n < 0) {
       // The handle may be in any state after a failed decode: drop it.
       h->fail("corrupt data: cannot decode " + std::string(L.tiled ? "tile " : "strip ") + std::to_string(index) +
               " of " + page_name(page));
     }
     give_handle(std::move(h));
+    if (L.packed()) unpack(L, packed.data(), chunk->data.data());
     chunk->ready = true;
     return chunk;
+  }
+
+  // Packed samples to whole integers, row by row: a bit stream, most
+  // significant bit first, each row starting on a byte, in either byte
+  // order (libtiff passes them through; GDAL writes and reads NBITS so).
+  static void unpack(const PageLayout& L, const std::byte* src, std::byte* dst) {
+    const std::int64_t per_row = L.chunk_w * L.chunk_samples(), stride = L.stored_row_bytes();
+    dispatch(L.dtype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        for (std::int64_t r = 0; r < L.chunk_h; ++r) {
+          const auto* in = reinterpret_cast<const std::uint8_t*>(src + r * stride);
+          T* out = reinterpret_cast<T*>(dst) + r * per_row;
+          std::uint64_t bitpos = 0;
+          for (std::int64_t k = 0; k < per_row; ++k, bitpos += static_cast<std::uint64_t>(L.bits)) {
+            std::uint32_t v = 0;
+            for (int b = 0; b < L.bits; ++b) {
+              const std::uint64_t at = bitpos + static_cast<std::uint64_t>(b);
+              v = (v << 1) | ((in[at >> 3] >> (7 - (at & 7))) & 1u);
+            }
+            out[k] = static_cast<T>(v);
+          }
+        }
+      }
+    });
   }
 
   std::unique_ptr<TiffHandle> take_handle() const {
