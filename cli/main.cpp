@@ -19,6 +19,25 @@
 
 namespace {
 
+// What every command that reads image files takes: which page or overview.
+struct InputArgs {
+  int page = -1, level = 0;
+
+  void add_to(CLI::App* cmd) {
+    cmd->add_option("--page", page, "open this page of every input TIFF (0-based; default: the image, a volume "
+                                    "if it has several full-size pages)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--level", level, "open this overview of every input TIFF (1: the largest; a COG's)")
+        ->check(CLI::PositiveNumber);
+  }
+  tessera::Image open(const std::string& path) const {
+    tessera::OpenOptions o;
+    o.page = page;
+    o.level = level;
+    return tessera::open(path, o);
+  }
+};
+
 // What every command that writes a file takes.
 struct OutputArgs {
   std::string path, dtype, compression = "none", layout = "auto";
@@ -101,13 +120,13 @@ int cmd_info(const std::string& path) {
 }
 
 int cmd_eval(const std::string& expr, const std::vector<std::string>& inputs, const tessera::Boundary& boundary,
-             const OutputArgs& out) {
+             const InputArgs& in, const OutputArgs& out) {
   tessera::Variables vars;
   for (const auto& spec : inputs) {
     const auto eq = spec.find('=');
     if (eq == std::string::npos || eq == 0)
       throw tessera::ValueError("--input takes NAME=FILE, got '" + spec + "'");
-    vars.emplace(spec.substr(0, eq), tessera::open(spec.substr(eq + 1)));
+    vars.emplace(spec.substr(0, eq), in.open(spec.substr(eq + 1)));
   }
   out.save(tessera::expression(expr, vars, boundary));
   return 0;
@@ -139,6 +158,7 @@ struct OperationCommand {
   std::map<std::string, std::string> words;         // parameter -> the word given
   std::map<std::string, CLI::Option*> options;      // parameter -> its option (given if counted)
   std::vector<std::string> outputs;
+  InputArgs in;
   OutputArgs out;
 
   // Adds an option per non-image parameter of every operation in `ops` (the
@@ -163,10 +183,10 @@ struct OperationCommand {
   // The operation's arguments from what was typed; images opened.
   std::map<std::string, tessera::Value> arguments(const tessera::Operation& o) const {
     std::map<std::string, tessera::Value> args;
-    for (const auto& [name, path] : images) args[name] = tessera::open(path);
+    for (const auto& [name, path] : images) args[name] = in.open(path);
     for (const auto& [name, paths] : stacks) {
       std::vector<tessera::Image> opened;
-      for (const auto& p : paths) opened.push_back(tessera::open(p));
+      for (const auto& p : paths) opened.push_back(in.open(p));
       args[name] = opened;
     }
     for (const auto& [name, option] : options) {
@@ -206,6 +226,7 @@ void add_operation_command(CLI::App& app, const tessera::Operation& op, Operatio
   if (stack) {  // the inputs take every positional word: the output is named
     c.add_options({&op});
     c.out.add_to(c.cmd);
+    c.in.add_to(c.cmd);
     return;
   }
   if (op.outputs.size() == 1) {
@@ -217,6 +238,7 @@ void add_operation_command(CLI::App& app, const tessera::Operation& op, Operatio
   }
   c.add_options({&op});
   c.out.add_to(c.cmd, true);
+  c.in.add_to(c.cmd);
 }
 
 // Runs an operation's command: the arguments are checked (a bad one exits 2
@@ -476,6 +498,7 @@ int main(int argc, char** argv) {
   std::string eval_mode = "reflect";
   double eval_cval = 0.0;
   OutputArgs eval_out;
+  InputArgs eval_in;
   eval->add_option("EXPR", expr,
                    "the expression, e.g. 'where(a > 240, 0, a)'; a[..., 0] picks a channel, a[-1, 0] reads a "
                    "neighbour")->required();
@@ -484,6 +507,7 @@ int main(int argc, char** argv) {
                    "outside the image, for neighbours: reflect, mirror, nearest, wrap, constant (default reflect)");
   eval->add_option("--cval", eval_cval, "the value outside the image for --mode constant (default 0)");
   eval_out.add_to(eval);
+  eval_in.add_to(eval);
 
   // Listed for --help; `main` hands the command to Python before parsing.
   app.add_subcommand("kernel", "run a @tessera.kernel from a Python file: kernel FILE.py:NAME -i v=in.tif -o out.tif "
@@ -518,6 +542,7 @@ int main(int argc, char** argv) {
     if (o->main_input().kind == tessera::ParamKind::Image) filters.push_back(o);
   filter_cmd.add_options(filters);
   filter_cmd.out.add_to(filter, true);
+  filter_cmd.in.add_to(filter);
 
   auto* chart = app.add_subcommand("chart", "render a series (.npy or CSV) to an animated GIF or PNG of sliding-window charts");
   ChartArgs ca;
@@ -541,7 +566,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     if (info->parsed()) return cmd_info(info_path);
-    if (eval->parsed()) return cmd_eval(expr, inputs, {tessera::parse_boundary_mode(eval_mode), eval_cval}, eval_out);
+    if (eval->parsed())
+      return cmd_eval(expr, inputs, {tessera::parse_boundary_mode(eval_mode), eval_cval}, eval_in, eval_out);
     if (ops->parsed()) return cmd_ops(ops_markdown);
     for (const auto& c : op_commands)
       if (c.cmd->parsed()) return run_operation(*c.op, c);

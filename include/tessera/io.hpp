@@ -27,6 +27,9 @@ struct OpenOptions {
   // A multi-page TIFF opens as a volume (pages, height, width[, samples]);
   // page >= 0 opens that page alone.
   int page = -1;
+  // level >= 1 opens the level-th reduced-resolution page (a COG's or a
+  // pyramid's overviews, largest first); 0 the image itself.
+  int level = 0;
 };
 
 // A lazy image over a file (.tif/.tiff or .npy). Reads the header only;

@@ -16,16 +16,19 @@ from . import _core
 __all__ = ["open", "info", "save", "formats", "metadata_tags"]
 
 
-def open(path, page=None):  # noqa: A001 - tessera.open, as the issue names it
+def open(path, page=None, level=None):  # noqa: A001 - tessera.open, as the issue names it
     """A lazy image over a TIFF (.tif, .tiff) or .npy file.
 
     TIFF: striped or tiled, chunky or planar, 8- to 64-bit integer or float32/
     float64 samples, uncompressed, deflate, LZW, zstd or packbits, classic or
     BigTIFF. One sample gives (height, width); several give (height, width,
     samples). A multi-page file is a volume (pages, height, width[, samples]);
-    ``page=k`` opens one page. .npy files are memory-mapped.
+    ``page=k`` opens one page. A cloud-optimised GeoTIFF (or any file with
+    reduced-resolution pages) opens as its full-resolution image;
+    ``level=k`` opens its k-th overview (1: the largest). .npy files are
+    memory-mapped.
     """
-    return _core.open(_os.fspath(path), -1 if page is None else int(page))
+    return _core.open(_os.fspath(path), -1 if page is None else int(page), 0 if level is None else int(level))
 
 
 def info(path):

@@ -29,6 +29,9 @@ std::string readable_format(const std::string& path) {
 Image open(const std::string& path, const OpenOptions& options) {
   if (options.page < -1)
     throw ValueError(path + ": page must be a page number, 0 or more, got " + std::to_string(options.page));
+  if (options.level < 0)
+    throw ValueError(path + ": level must be 1 or more (an overview), got " + std::to_string(options.level));
+  if (options.level > 0 && options.page >= 0) throw ValueError(path + ": give page or level, not both");
   return io::format_to_read(path).open(path, options);
 }
 

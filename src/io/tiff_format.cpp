@@ -11,7 +11,9 @@ const bool registered = register_format({
     .name = "tiff",
     .extensions = {".tif", ".tiff"},
     .magics = {std::string("II*\0", 4), std::string("MM\0*", 4), std::string("II+\0", 4), std::string("MM\0+", 4)},
-    .open = [](const std::string& path, const OpenOptions& o) { return open_tiff(path, o.page); },
+    .open = [](const std::string& path, const OpenOptions& o) {
+      return open_tiff(path, o.level > 0 ? overview_page(path, o.level) : o.page);
+    },
     .info = &tiff_info,
     .sink = &make_tiff_sink,
     .encoder = nullptr,

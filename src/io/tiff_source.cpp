@@ -304,6 +304,20 @@ Image open_tiff(const std::string& path, int page) {
                                             volume, o.swapped, std::move(o.metadata)));
 }
 
+int overview_page(const std::string& path, int level) {
+  TiffHandle h(path, "rm");
+  const int n = TIFFNumberOfDirectories(h.get());
+  int found = 0;
+  for (int p = 1; p < n; ++p) {
+    h.set_page(p);
+    std::uint32_t kind = 0;
+    TIFFGetFieldDefaulted(h.get(), TIFFTAG_SUBFILETYPE, &kind);
+    if ((kind & FILETYPE_REDUCEDIMAGE) && !(kind & FILETYPE_MASK) && ++found == level) return p;
+  }
+  throw ValueError(path + ": overview level " + std::to_string(level) + " does not exist (the file has " +
+                   std::to_string(found) + (found == 1 ? " level)" : " levels)"));
+}
+
 FileInfo tiff_info(const std::string& path) {
   Opened o = read_file(path, 0);
   const PageLayout& L = o.pages.front();

@@ -10,5 +10,8 @@ namespace tessera::io {
 
 Image open_tiff(const std::string& path, int page);
 FileInfo tiff_info(const std::string& path);
+// The page of the level-th reduced-resolution image (NewSubfileType bit 0,
+// not a mask), largest first; ValueError naming the levels there are.
+int overview_page(const std::string& path, int level);
 
 }  // namespace tessera::io

@@ -11,9 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.ndimage as ndi
 import tifffile
 
 import tessera
+
+CLI = os.environ.get("TESSERA_CLI") or str(Path(sys.executable).parent / "tessera")  # make sanitize sets it
 
 TIFF_DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32, np.float32, np.float64]
 VIPS = shutil.which("vips")
@@ -192,7 +195,6 @@ def test_volume_streams_through_a_3d_filter(tmp_path, rng):
     v = rng.random((9, 31, 29)).astype(np.float32)
     tifffile.imwrite(tmp_path / "v.tif", v)
     tessera.maximum_filter(tessera.open(tmp_path / "v.tif"), 3).save(tmp_path / "m.tif")
-    import scipy.ndimage as ndi
     np.testing.assert_array_equal(tifffile.imread(tmp_path / "m.tif"), ndi.maximum_filter(v, 3))
 
 
@@ -467,3 +469,39 @@ def test_cloud_optimised_geotiffs_open_as_their_full_resolution_image(tmp_path, 
     assert info["pages"] == 1 and "overview or mask page" in info["layout"]
     np.testing.assert_array_equal(np.asarray(tessera.open(tmp_path / "cog.tif", page=1)),
                                   ds.GetRasterBand(1).GetOverview(0).ReadAsArray())
+
+
+def test_overview_levels_in_python_and_on_the_command_line(tmp_path, rng):
+    """level=k opens a COG's k-th overview (masks skipped); --level and
+    --page choose the page of every input on the command line."""
+    if not shutil.which("gdal_translate"):
+        pytest.skip("gdal-bin is not installed")
+    gdal = pytest.importorskip("osgeo.gdal")
+    a = (rng.random((301, 263)) * 1000).astype(np.uint16)
+    a[:40, :50] = 0
+    tifffile.imwrite(tmp_path / "a.tif", a)
+    cog = tmp_path / "cog.tif"
+    # A nodata mask as well: GDAL's mask pages sit among the overviews.
+    subprocess.run(["gdal_translate", "-q", "-of", "COG", "-co", "BLOCKSIZE=64", "-co", "OVERVIEW_COUNT=2",
+                    "-mask", "1", str(tmp_path / "a.tif"), str(cog)], check=True)
+    ds = gdal.Open(str(cog))
+    band = ds.GetRasterBand(1)
+    for level in (1, 2):
+        want = band.GetOverview(level - 1).ReadAsArray()
+        got = tessera.open(cog, level=level)
+        assert got.shape == want.shape
+        np.testing.assert_array_equal(got.compute(), want)
+        out = tmp_path / f"l{level}.npy"
+        subprocess.run([CLI, "eval", "a + 1", "-i", f"a={cog}", "--level", str(level), "-o", str(out)], check=True)
+        np.testing.assert_array_equal(np.load(out), want.astype(np.int64) + 1)
+    with pytest.raises(ValueError, match="overview level 3 does not exist \\(the file has 2 levels\\)"):
+        tessera.open(cog, level=3)
+    with pytest.raises(ValueError, match="page or level"):
+        tessera.open(cog, page=0, level=1)
+    subprocess.run([CLI, "median-filter", str(cog), str(tmp_path / "m.npy"), "--size", "3", "--page", "0"],
+                   check=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "m.npy"), ndi.median_filter(a, 3))
+    r = subprocess.run([CLI, "eval", "a", "-i", f"a={cog}", "--level", "9", "-o", str(tmp_path / "x.npy")],
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "overview level 9 does not exist" in r.stderr
+    assert not (tmp_path / "x.npy").exists()
