@@ -6,8 +6,8 @@
 
 namespace tessera::detail {
 
-ArraySource::ArraySource(View view, std::string file)
-    : Node(view.shape, view.dtype, {}), view_(std::move(view)), file_(std::move(file)) {
+ArraySource::ArraySource(View view, std::string file, Metadata metadata)
+    : Node(view.shape, view.dtype, {}), view_(std::move(view)), file_(std::move(file)), metadata_(std::move(metadata)) {
   // Every kernel loads elements as their type: misaligned memory is undefined
   // behaviour (the Python face copies such arrays before they get here).
   const auto item = static_cast<std::int64_t>(itemsize(view_.dtype));

@@ -40,8 +40,16 @@ inline void check_decoded_size(const std::string& path, const Shape& shape, DTyp
 }
 
 // What info() says of a file decoded whole: its format, shape and dtype.
-inline FileInfo decoded_info(const std::string& format, const Buffer& pixels) {
+// A whole-decoded file: its pixels and the tags it carries.
+struct Decoded {
+  Buffer pixels;
+  Metadata metadata;
+};
+
+inline FileInfo decoded_info(const std::string& format, const Decoded& d) {
+  const Buffer& pixels = d.pixels;
   FileInfo i;
+  i.metadata = d.metadata;
   i.format = format;
   i.shape = pixels.shape();
   i.dtype = pixels.dtype();

@@ -4,6 +4,8 @@
 // Decoded whole when opened. Writing JPEG is not offered: tessera's outputs
 // are exact, and a lossy writer would not be.
 #include <cerrno>
+#include <cstdlib>
+#include <optional>
 #include <csetjmp>
 #include <cstddef>
 #include <cstdio>  // jpeglib.h needs size_t and FILE declared before it
@@ -51,6 +53,56 @@ struct Decoder {
   }
 };
 
+// EXIF's Orientation (tag 274) from an APP1 "Exif" marker: a TIFF header
+// and its first directory, every offset checked against the marker's size.
+std::optional<std::int64_t> exif_orientation(const std::uint8_t* p, std::size_t n) {
+  if (n < 14 || std::memcmp(p, "Exif\0\0", 6) != 0) return std::nullopt;
+  p += 6;
+  n -= 6;
+  const bool little = p[0] == 'I' && p[1] == 'I';
+  if (!little && !(p[0] == 'M' && p[1] == 'M')) return std::nullopt;
+  auto u16 = [&](std::size_t at) -> std::uint32_t {
+    return little ? p[at] | (p[at + 1] << 8) : (p[at] << 8) | p[at + 1];
+  };
+  auto u32 = [&](std::size_t at) -> std::uint32_t {
+    return little ? u16(at) | (u16(at + 2) << 16) : (u16(at) << 16) | u16(at + 2);
+  };
+  const std::uint32_t ifd = u32(4);
+  if (ifd > n || n - ifd < 2) return std::nullopt;
+  const std::uint32_t entries = u16(ifd);
+  for (std::uint32_t k = 0; k < entries; ++k) {
+    const std::size_t e = ifd + 2 + 12 * static_cast<std::size_t>(k);
+    if (e + 12 > n) break;
+    if (u16(e) == 274 && u16(e + 2) == 3 /* SHORT */) return u16(e + 8);
+  }
+  return std::nullopt;
+}
+
+// The tags a JPEG carries, as TIFF names them: EXIF's Orientation (the
+// pixels are not turned), the ICC profile, and JFIF's density.
+Metadata jpeg_metadata(j_decompress_ptr cinfo) {
+  Metadata m;
+  for (jpeg_saved_marker_ptr mk = cinfo->marker_list; mk; mk = mk->next)
+    if (mk->marker == JPEG_APP0 + 1)
+      if (auto o = exif_orientation(mk->data, mk->data_length); o && *o >= 1 && *o <= 8) m["Orientation"] = std::vector<std::int64_t>{*o};
+  JOCTET* icc = nullptr;
+  unsigned int icc_size = 0;
+  if (jpeg_read_icc_profile(cinfo, &icc, &icc_size) && icc) {
+    m["ICCProfile"] = std::vector<std::uint8_t>(icc, icc + icc_size);
+    std::free(icc);
+  }
+  if (cinfo->saw_JFIF_marker && (cinfo->density_unit == 1 || cinfo->density_unit == 2) && cinfo->X_density > 0 &&
+      cinfo->Y_density > 0) {
+    m["XResolution"] = std::vector<double>{static_cast<double>(cinfo->X_density)};
+    m["YResolution"] = std::vector<double>{static_cast<double>(cinfo->Y_density)};
+    m["ResolutionUnit"] = std::vector<std::int64_t>{cinfo->density_unit == 1 ? 2 : 3};  // inch, centimetre
+  }
+  m["Photometric"] = std::vector<std::int64_t>{cinfo->out_color_space == JCS_RGB    ? 2
+                                               : cinfo->out_color_space == JCS_CMYK ? 5
+                                                                                    : 1};
+  return m;
+}
+
 // Each step that may fail has only plain locals (longjmp skips destructors).
 // The header and the output's dimensions, before libjpeg allocates anything
 // of the image's size (a progressive file's coefficient buffers).
@@ -59,6 +111,8 @@ bool read_header(Decoder& d, JDIMENSION* width, JDIMENSION* height, int* channel
   jpeg_create_decompress(&d.cinfo);
   d.created = true;
   jpeg_stdio_src(&d.cinfo, d.f);
+  jpeg_save_markers(&d.cinfo, JPEG_APP0 + 1, 0xffff);  // EXIF
+  jpeg_save_markers(&d.cinfo, JPEG_APP0 + 2, 0xffff);  // ICC profile chunks
   jpeg_read_header(&d.cinfo, TRUE);
   if (d.cinfo.jpeg_color_space == JCS_GRAYSCALE) d.cinfo.out_color_space = JCS_GRAYSCALE;
   else if (d.cinfo.jpeg_color_space == JCS_CMYK || d.cinfo.jpeg_color_space == JCS_YCCK) d.cinfo.out_color_space = JCS_CMYK;
@@ -86,7 +140,7 @@ bool read_rows(Decoder& d, std::uint8_t* pixels, std::size_t row_bytes) {
   return true;
 }
 
-Buffer read_jpeg(const std::string& path) {
+Decoded read_jpeg(const std::string& path) {
   Decoder d;
   d.f = std::fopen(path.c_str(), "rb");
   if (!d.f) throw IOError(path + (errno == ENOENT ? std::string(": no such file")
@@ -100,12 +154,14 @@ Buffer read_jpeg(const std::string& path) {
     throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
   const Shape shape = channels == 1 ? Shape{height, width} : Shape{height, width, channels};
   check_decoded_size(path, shape, DType::UInt8, 4096.0);
+  // The saved markers live until the decompression ends: read them now.
+  Metadata metadata = jpeg_metadata(&d.cinfo);
   if (!start(d)) throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
   Buffer pixels(DType::UInt8, shape);
   const std::size_t row_bytes = static_cast<std::size_t>(width) * static_cast<std::size_t>(channels);
   if (!read_rows(d, reinterpret_cast<std::uint8_t*>(pixels.data()), row_bytes))
     throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
-  return pixels;
+  return {std::move(pixels), std::move(metadata)};
 }
 
 FileInfo jpeg_info(const std::string& path) { return decoded_info("jpeg", read_jpeg(path)); }
@@ -116,8 +172,9 @@ const bool registered = register_format({
     .magics = {"\xff\xd8\xff"},
     .open =
         [](const std::string& path, const OpenOptions& o) {
-          if (o.page >= 0) throw ValueError(path + ": page= applies to TIFF files only");
-          return Image(std::make_shared<detail::ArraySource>(read_jpeg(path).view(), path));
+          if (o.page >= 0 || o.level > 0) throw ValueError(path + ": page= and level= apply to TIFF files only");
+          Decoded d = read_jpeg(path);
+          return Image(std::make_shared<detail::ArraySource>(d.pixels.view(), path, std::move(d.metadata)));
         },
     .info = &jpeg_info,
     .sink = nullptr,

@@ -81,7 +81,30 @@ bool read_rows(Reader& r, png_bytepp rows) {
   return true;
 }
 
-Buffer read_png(const std::string& path) {
+// The tags a PNG carries, as TIFF names them: its ICC profile (iCCP) and
+// physical pixel size (pHYs, in pixels per metre: per centimetre here).
+Metadata png_metadata(png_structp png, png_infop info, int channels) {
+  Metadata m;
+  png_charp name = nullptr;
+  int compression = 0;
+  png_bytep profile = nullptr;
+  png_uint_32 length = 0;
+  if (png_get_iCCP(png, info, &name, &compression, &profile, &length) && profile && length)
+    m["ICCProfile"] = std::vector<std::uint8_t>(profile, profile + length);
+  png_uint_32 x = 0, y = 0;
+  int unit = 0;
+  if (png_get_pHYs(png, info, &x, &y, &unit) && unit == PNG_RESOLUTION_METER && x > 0 && y > 0) {
+    m["XResolution"] = std::vector<double>{x / 100.0};
+    m["YResolution"] = std::vector<double>{y / 100.0};
+    m["ResolutionUnit"] = std::vector<std::int64_t>{3};
+  }
+  // Grey or RGB, and a PNG's alpha is straight (unassociated) alpha.
+  m["Photometric"] = std::vector<std::int64_t>{channels >= 3 ? 2 : 1};
+  if (channels == 2 || channels == 4) m["ExtraSamples"] = std::vector<std::int64_t>{2};
+  return m;
+}
+
+Decoded read_png(const std::string& path) {
   File file;
   file.f = std::fopen(path.c_str(), "rb");
   if (!file.f) throw IOError(path + (errno == ENOENT ? std::string(": no such file")
@@ -100,7 +123,7 @@ Buffer read_png(const std::string& path) {
   std::vector<png_bytep> rows(height);
   for (png_uint_32 y = 0; y < height; ++y) rows[y] = reinterpret_cast<png_bytep>(pixels.data()) + y * row_bytes;
   if (!read_rows(r, rows.data())) throw IOError(path + ": corrupt or truncated PNG (" + r.err.why + ")");
-  return pixels;
+  return {std::move(pixels), png_metadata(r.png, r.info, channels)};
 }
 
 // (A PNG's header says little of its decoded layout: decoded.)
@@ -213,8 +236,9 @@ const bool registered = register_format({
     .magics = {"\x89PNG\r\n\x1a\n"},
     .open =
         [](const std::string& path, const OpenOptions& o) {
-          if (o.page >= 0) throw ValueError(path + ": page= applies to TIFF files only");
-          return Image(std::make_shared<detail::ArraySource>(read_png(path).view(), path));
+          if (o.page >= 0 || o.level > 0) throw ValueError(path + ": page= and level= apply to TIFF files only");
+          Decoded d = read_png(path);
+          return Image(std::make_shared<detail::ArraySource>(d.pixels.view(), path, std::move(d.metadata)));
         },
     .info = &png_info,
     .sink = &make_png_sink,

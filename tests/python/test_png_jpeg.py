@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import tifffile
 from PIL import Image
 
 import tessera
@@ -176,3 +177,49 @@ def test_a_header_claiming_more_than_its_file_can_hold_is_refused_at_once(tmp_pa
     (tmp_path / "huge.png").write_bytes(png_with_header(60000, 60000))
     with pytest.raises(OSError, match="huge.png: corrupt header"):
         tessera.open(tmp_path / "huge.png")
+
+
+def test_jpeg_and_png_tags_travel_to_tiff(tmp_path, rng):
+    """A JPEG's EXIF orientation (reported, the pixels not turned), ICC
+    profile and JFIF density, and a PNG's ICC profile, pHYs and alpha, as
+    Pillow writes them, become the TIFF tags tifffile reads back."""
+    from PIL import Image as PILImage
+    from PIL import ImageCms
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    a = rng.integers(0, 255, (40, 60, 3), dtype=np.uint8)
+    im = PILImage.fromarray(a)
+    exif = im.getexif()
+    exif[274] = 6
+    im.save(tmp_path / "o.jpg", exif=exif, icc_profile=icc, dpi=(300, 300), quality=95)
+    img = tessera.open(tmp_path / "o.jpg")
+    m = img.metadata
+    assert m["Orientation"] == 6 and m["ICCProfile"] == icc and m["XResolution"] == 300 and m["ResolutionUnit"] == 2
+    np.testing.assert_array_equal(img.compute(), np.asarray(PILImage.open(tmp_path / "o.jpg")))  # not turned
+    assert tessera.info(tmp_path / "o.jpg")["metadata"]["Orientation"] == 6
+    img.save(tmp_path / "o.tif")
+    with tifffile.TiffFile(tmp_path / "o.tif") as t:
+        p = t.pages[0]
+        assert p.tags["Orientation"].value == 6 and bytes(p.tags["InterColorProfile"].value) == icc
+        assert p.tags["XResolution"].value == (300, 1)
+    rgba = rng.integers(0, 255, (20, 30, 4), dtype=np.uint8)
+    PILImage.fromarray(rgba).save(tmp_path / "a.png", icc_profile=icc, dpi=(254, 254))
+    png = tessera.open(tmp_path / "a.png")
+    assert png.metadata["ICCProfile"] == icc and png.metadata["XResolution"] == pytest.approx(100.0)
+    (png // 2).save(tmp_path / "a.tif")
+    back = PILImage.open(tmp_path / "a.tif")
+    assert back.mode == "RGBA" and back.info["icc_profile"] == icc
+    with tifffile.TiffFile(tmp_path / "a.tif") as t:
+        assert t.pages[0].extrasamples == (tifffile.EXTRASAMPLE.UNASSALPHA,)
+    # A JPEG without EXIF or ICC carries no such tags.
+    PILImage.fromarray(a).save(tmp_path / "plain.jpg")
+    assert "Orientation" not in tessera.open(tmp_path / "plain.jpg").metadata
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF")  # Pillow's own, reading it back
+def test_corrupt_exif_is_ignored(tmp_path, rng):
+    from PIL import Image as PILImage
+    a = rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)
+    PILImage.fromarray(a).save(tmp_path / "e.jpg", exif=b"Exif\x00\x00II*\x00\xff\xff\xff\x7f\x01\x00")
+    img = tessera.open(tmp_path / "e.jpg")  # an IFD offset past the marker: no orientation, no error
+    assert "Orientation" not in img.metadata
+    np.testing.assert_array_equal(img.compute(), np.asarray(PILImage.open(tmp_path / "e.jpg")))
