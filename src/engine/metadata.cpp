@@ -169,7 +169,10 @@ ImagePlanes image_planes(const Shape& s, const Metadata& metadata, std::string_v
 
 Metadata carry_metadata(const Metadata& in, const Shape& in_shape, const Shape& out) {
   if (in.empty() || in_shape == out) return in;
-  const ImagePlanes a = image_planes(in_shape, in), b = image_planes(out, in);
+  // The file's SamplesPerPixel describes shapes of its own rank only.
+  Metadata hint = in;
+  if (in_shape.size() != out.size()) hint.erase("SamplesPerPixel");
+  const ImagePlanes a = image_planes(in_shape, in), b = image_planes(out, hint);
   const bool grid = a.height > 0 && a.height == b.height && a.width == b.width;
   return keep(in, grid, a.samples == b.samples);
 }

@@ -3,11 +3,13 @@
 // with zero strides on the reduced axes.
 //  - reduce(): a lazy node of the kept axes. Each output tile pulls its
 //    input slab a chunk at a time (the engine would otherwise gather the
-//    whole slab first) and folds the chunks in C order into a float64 or
-//    64-bit integer accumulator.
+//    whole slab first) and folds the chunks in C order into an accumulator
+//    (float64 or 64-bit integers for sums and products, the input's type for
+//    min and max).
 //  - reduce_all(): the input's tiles, planned as for 16 threads whatever
-//    the count (so the partials are the same), each folded to one partial on
-//    the pool's workers; partials combined in tile order.
+//    the count and cut into chunks (so the partials are the same), each
+//    chunk folded to one partial on the pool's workers; partials combined
+//    in chunk order.
 // Along a reduced last axis, elements are folded in 8 lanes per segment of
 // kSegment starting at absolute multiples of it, so the order of additions
 // never depends on how the work was cut.

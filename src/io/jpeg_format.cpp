@@ -47,11 +47,16 @@ struct Decoder {
   JpegError err;
   FILE* f = nullptr;
   bool created = false;
+  JOCTET* icc = nullptr;  // the ICC profile (libjpeg's malloc), read with the header
+  unsigned int icc_size = 0;
   ~Decoder() {
+    std::free(icc);
     if (created) jpeg_destroy_decompress(&cinfo);
     if (f) std::fclose(f);
   }
 };
+
+void ignore_message(j_common_ptr, int) {}
 
 // EXIF's Orientation (tag 274) from an APP1 "Exif" marker: a TIFF header
 // and its first directory, every offset checked against the marker's size.
@@ -80,26 +85,23 @@ std::optional<std::int64_t> exif_orientation(const std::uint8_t* p, std::size_t 
 
 // The tags a JPEG carries, as TIFF names them: EXIF's Orientation (the
 // pixels are not turned), the ICC profile, and JFIF's density.
-Metadata jpeg_metadata(j_decompress_ptr cinfo) {
+Metadata jpeg_metadata(j_decompress_ptr cinfo, const JOCTET* icc, unsigned int icc_size) {
   Metadata m;
   for (jpeg_saved_marker_ptr mk = cinfo->marker_list; mk; mk = mk->next)
     if (mk->marker == JPEG_APP0 + 1)
       if (auto o = exif_orientation(mk->data, mk->data_length); o && *o >= 1 && *o <= 8) m["Orientation"] = std::vector<std::int64_t>{*o};
-  JOCTET* icc = nullptr;
-  unsigned int icc_size = 0;
-  if (jpeg_read_icc_profile(cinfo, &icc, &icc_size) && icc) {
-    m["ICCProfile"] = std::vector<std::uint8_t>(icc, icc + icc_size);
-    std::free(icc);
-  }
+  if (icc && icc_size) m["ICCProfile"] = std::vector<std::uint8_t>(icc, icc + icc_size);
   if (cinfo->saw_JFIF_marker && (cinfo->density_unit == 1 || cinfo->density_unit == 2) && cinfo->X_density > 0 &&
       cinfo->Y_density > 0) {
     m["XResolution"] = std::vector<double>{static_cast<double>(cinfo->X_density)};
     m["YResolution"] = std::vector<double>{static_cast<double>(cinfo->Y_density)};
     m["ResolutionUnit"] = std::vector<std::int64_t>{cinfo->density_unit == 1 ? 2 : 3};  // inch, centimetre
   }
-  m["Photometric"] = std::vector<std::int64_t>{cinfo->out_color_space == JCS_RGB    ? 2
-                                               : cinfo->out_color_space == JCS_CMYK ? 5
-                                                                                    : 1};
+  // Adobe's CMYK JPEGs store inverted values (read as stored): not TIFF's
+  // Separated, which is left untagged.
+  if (cinfo->out_color_space == JCS_RGB) m["Photometric"] = std::vector<std::int64_t>{2};
+  else if (cinfo->out_color_space == JCS_GRAYSCALE) m["Photometric"] = std::vector<std::int64_t>{1};
+  else if (!cinfo->saw_Adobe_marker) m["Photometric"] = std::vector<std::int64_t>{5};
   return m;
 }
 
@@ -114,6 +116,10 @@ bool read_header(Decoder& d, JDIMENSION* width, JDIMENSION* height, int* channel
   jpeg_save_markers(&d.cinfo, JPEG_APP0 + 1, 0xffff);  // EXIF
   jpeg_save_markers(&d.cinfo, JPEG_APP0 + 2, 0xffff);  // ICC profile chunks
   jpeg_read_header(&d.cinfo, TRUE);
+  // A malformed profile is only warned about: no profile, not an error.
+  d.err.mgr.emit_message = ignore_message;
+  if (!jpeg_read_icc_profile(&d.cinfo, &d.icc, &d.icc_size)) d.icc = nullptr, d.icc_size = 0;
+  d.err.mgr.emit_message = warning_is_error;
   if (d.cinfo.jpeg_color_space == JCS_GRAYSCALE) d.cinfo.out_color_space = JCS_GRAYSCALE;
   else if (d.cinfo.jpeg_color_space == JCS_CMYK || d.cinfo.jpeg_color_space == JCS_YCCK) d.cinfo.out_color_space = JCS_CMYK;
   else d.cinfo.out_color_space = JCS_RGB;
@@ -155,7 +161,7 @@ Decoded read_jpeg(const std::string& path) {
   const Shape shape = channels == 1 ? Shape{height, width} : Shape{height, width, channels};
   check_decoded_size(path, shape, DType::UInt8, 4096.0);
   // The saved markers live until the decompression ends: read them now.
-  Metadata metadata = jpeg_metadata(&d.cinfo);
+  Metadata metadata = jpeg_metadata(&d.cinfo, d.icc, d.icc_size);
   if (!start(d)) throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
   Buffer pixels(DType::UInt8, shape);
   const std::size_t row_bytes = static_cast<std::size_t>(width) * static_cast<std::size_t>(channels);

@@ -104,7 +104,7 @@ DType tiff_dtype(const std::string& path, unsigned bits, unsigned format) {
   // unpacked to the next integer type on read.
   if (is_signed || bits == 0 || bits > 32)
     io_fail(path, "unsupported layout: " + std::to_string(bits) + "-bit " + (is_signed ? "signed " : "") +
-                      "samples (tessera reads 1 to 32 bits unsigned, 8, 16, 32 and 64 signed)");
+                      "samples (tessera reads unsigned samples of 1 to 32 bits and 64, signed ones of 8, 16, 32 and 64)");
   return bits <= 8 ? DType::UInt8 : bits <= 16 ? DType::UInt16 : DType::UInt32;
 }
 

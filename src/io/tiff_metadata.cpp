@@ -39,10 +39,15 @@ bool read_tag(TIFF* t, const MetaTag& tag, int bits, MetaValue& out) {
     case TIFFTAG_COLORMAP: {
       std::uint16_t *r = nullptr, *g = nullptr, *b = nullptr;
       if (bits > 16 || !TIFFGetField(t, tag.tag, &r, &g, &b) || !r || !g || !b) return false;
-      const std::size_t n = std::size_t{1} << bits;
+      // Padded to the unpacked dtype's range: a 4-bit palette image reads
+      // as uint8 indices, saved with a 256-entry map.
+      const std::size_t n = std::size_t{1} << bits, full = std::size_t{1} << (bits <= 8 ? 8 : 16);
       std::vector<std::int64_t> v;
-      v.reserve(3 * n);
-      for (const std::uint16_t* c : {r, g, b}) v.insert(v.end(), c, c + n);
+      v.reserve(3 * full);
+      for (const std::uint16_t* c : {r, g, b}) {
+        v.insert(v.end(), c, c + n);
+        v.insert(v.end(), full - n, 0);
+      }
       out = std::move(v);
       return true;
     }
@@ -135,13 +140,15 @@ SampleTags sample_tags(const Metadata& m, std::int64_t samples, DType dtype) {
     }
     return s;
   }
-  // No file's word on it: grey, or RGB from three samples, then alpha (as
-  // libvips and tifffile write RGBA).
-  s.photometric = samples >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;
-  colour = samples >= 3 ? 3 : 1;
+  // No file's word on it, tifffile's rule: 3 samples RGB, 4 RGB and alpha
+  // (as libvips writes RGBA too); any other count grey and unspecified
+  // bands (a VV/VH pair, a 5-band scene: no band is taken for alpha).
+  const bool rgb = samples == 3 || samples == 4;
+  s.photometric = rgb ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;
+  colour = rgb ? 3 : 1;
   if (samples > colour) {
     s.extra.assign(static_cast<std::size_t>(samples - colour), EXTRASAMPLE_UNSPECIFIED);
-    s.extra[0] = EXTRASAMPLE_UNASSALPHA;
+    if (rgb) s.extra[0] = EXTRASAMPLE_UNASSALPHA;
   }
   return s;
 }

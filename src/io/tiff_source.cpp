@@ -241,8 +241,8 @@ class TiffSource final : public Node {
   }
 
   // Packed samples to whole integers, row by row: a bit stream, most
-  // significant bit first, each row starting on a byte, in either byte
-  // order (libtiff passes them through; GDAL writes and reads NBITS so).
+  // significant bit first, each row starting on a byte, as GDAL writes and
+  // reads NBITS (checked against GDAL in either byte order, 24-bit included).
   static void unpack(const PageLayout& L, const std::byte* src, std::byte* dst) {
     const std::int64_t per_row = L.chunk_w * L.chunk_samples(), stride = L.stored_row_bytes();
     dispatch(L.dtype, [&](auto tag) {

@@ -249,6 +249,46 @@ def test_rgb_plus_nir_from_gdal_is_not_alpha(tmp_path, rng):
     assert [b["colorInterpretation"] for b in gdalinfo(tmp_path / "out.tif")["bands"]] == want
 
 
+def test_rgba_arrays_still_save_as_rgba(tmp_path, rng):
+    a = rng.integers(0, 255, (12, 14, 4), dtype=np.uint8)
+    tessera.save(a, tmp_path / "rgba.tif")
+    with tifffile.TiffFile(tmp_path / "rgba.tif") as t:
+        assert t.pages[0].photometric == tifffile.PHOTOMETRIC.RGB
+        assert t.pages[0].extrasamples == (tifffile.EXTRASAMPLE.UNASSALPHA,)
+
+
+@needs_gdal
+def test_a_change_of_rank_keeps_the_grid(tmp_path, geotiff):
+    path, a = geotiff
+    img = tessera.open(path)
+    img[:, :, None].save(tmp_path / "one.tif")  # one page of one sample, not H pages
+    with tifffile.TiffFile(tmp_path / "one.tif") as t:
+        assert len(t.pages) == 1
+    assert geo(gdalinfo(tmp_path / "one.tif")) == geo(gdalinfo(path))
+    rgb = np.zeros(a.shape + (3,), np.float32)
+    tessera.where(img[:, :, None] > 500, rgb + 1, 0).save(tmp_path / "rgb.tif")  # broadcast to (H, W, 3)
+    assert geo(gdalinfo(tmp_path / "rgb.tif"))[:2] == geo(gdalinfo(path))[:2]
+
+
+@needs_gdal
+def test_a_packed_palette_keeps_its_colour_map(tmp_path, rng):
+    from PIL import Image as PILImage
+    idx = rng.integers(0, 16, (21, 25), dtype=np.uint8)
+    pil = PILImage.fromarray(idx, mode="P")
+    pil.putpalette(rng.integers(0, 256, 768, dtype=np.uint8).tolist())
+    pil.save(tmp_path / "p8.tif")
+    subprocess.run(["gdal_translate", "-q", "-co", "NBITS=4", tmp_path / "p8.tif", tmp_path / "p4.tif"], check=True)
+    assert tifffile.TiffFile(tmp_path / "p4.tif").pages[0].bitspersample == 4
+    img = tessera.open(tmp_path / "p4.tif")
+    np.testing.assert_array_equal(img.compute(), idx)
+    assert len(img.metadata["ColorMap"]) == 768
+    img.save(tmp_path / "out.tif")
+    assert PILImage.open(tmp_path / "out.tif").mode == "P"
+    with tifffile.TiffFile(tmp_path / "p4.tif") as t4, tifffile.TiffFile(tmp_path / "out.tif") as t8:
+        np.testing.assert_array_equal(t8.pages[0].colormap[:, :16], t4.pages[0].colormap)  # GDAL's map, padded
+        np.testing.assert_array_equal(t8.asarray(), idx)
+
+
 def test_selecting_bands_drops_the_samples_meaning_but_keeps_the_grid(tmp_path, rng):
     a = rng.integers(0, 255, (20, 30, 3), dtype=np.uint8)
     tifffile.imwrite(tmp_path / "rgb.tif", a, photometric="rgb", resolution=(300, 300), resolutionunit="INCH")
@@ -300,6 +340,10 @@ def test_any_number_of_samples_is_one_page(tmp_path, rng, samples):
     with tifffile.TiffFile(tmp_path / "bands.tif") as t:
         assert len(t.pages) == 1
         np.testing.assert_array_equal(t.asarray(), a)
+        # tifffile's rule for an array: no band taken for alpha unless RGB + 1.
+        assert t.pages[0].photometric == tifffile.PHOTOMETRIC.MINISBLACK
+        assert set(t.pages[0].extrasamples) == {tifffile.EXTRASAMPLE.UNSPECIFIED}
+    assert [b["colorInterpretation"] for b in info["bands"]].count("Alpha") == 0
 
 
 def test_volumes_stay_pages_and_layout_decides_when_asked(tmp_path, rng):

@@ -223,3 +223,17 @@ def test_corrupt_exif_is_ignored(tmp_path, rng):
     img = tessera.open(tmp_path / "e.jpg")  # an IFD offset past the marker: no orientation, no error
     assert "Orientation" not in img.metadata
     np.testing.assert_array_equal(img.compute(), np.asarray(PILImage.open(tmp_path / "e.jpg")))
+
+
+def test_a_malformed_icc_profile_is_no_profile(tmp_path, rng):
+    """An APP2 ICC_PROFILE marker numbered 0 (libjpeg warns that it is bogus):
+    the image opens, without a profile."""
+    a = rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)
+    Image.fromarray(a).save(tmp_path / "ok.jpg")
+    data = (tmp_path / "ok.jpg").read_bytes()
+    payload = b"ICC_PROFILE\x00" + bytes([0, 1]) + b"not a profile"
+    bogus = data[:2] + b"\xff\xe2" + struct.pack(">H", len(payload) + 2) + payload + data[2:]
+    (tmp_path / "bogus.jpg").write_bytes(bogus)
+    img = tessera.open(tmp_path / "bogus.jpg")
+    assert "ICCProfile" not in img.metadata
+    np.testing.assert_array_equal(img.compute(), np.asarray(Image.open(tmp_path / "ok.jpg")))

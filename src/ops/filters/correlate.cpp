@@ -1,9 +1,10 @@
 // correlate: scipy.ndimage.correlate, an N-D correlation with any weights,
 // in float64 with scipy's order of terms (the non-zero weights in C order),
 // so float64 results are its bits. Geometry here (the weights' box around
-// each element, moved by origin); per tile, generate() converts the padded
-// input to float64 once and runs the taps kernel (filter_kernels) line by
-// line along the last axis: every tap a contiguous line of the tile.
+// each element, moved by origin); per tile, generate() runs the taps kernel
+// (filter_kernels) line by line along the last axis, every tap a contiguous
+// line of the padded tile: read in place when it is float32 or float64 with
+// contiguous rows, else converted to float64 once.
 #include <cfloat>
 #include <cmath>
 

@@ -1,4 +1,5 @@
-// Correlation lines (correlate1d, and the separable filters built on it).
+// Correlation lines (correlate1d, and the separable filters built on it) and
+// the N-D correlation's taps (correlate, convolve).
 // Compiled once per ISA (TESSERA_ISA names it), as every *kernels_impl.cpp.
 #include <algorithm>
 #include <cmath>

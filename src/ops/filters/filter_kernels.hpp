@@ -91,9 +91,9 @@ struct FilterKernels {
   CorrelateKernel<float, float> correlate_f32_f32;
   CorrelateKernel<double, float> correlate_f64_f32;
   // N-D correlation (ops/filters/correlate.cpp), one output line of `lanes`
-  // elements: out[l] = sum over taps t, in order, of w[t] * taps[t][l],
-  // each tap a float64 line of the padded input (scipy.ndimage.correlate's
-  // order of terms, so float64 results are its bits).
+  // elements: out[l] = sum over taps t, in order, of w[t] * taps[t][l] in
+  // float64, each tap a float32 or float64 line of the padded input
+  // (scipy.ndimage.correlate's order of terms, so float64 results are its bits).
   // [input is float32][output is float32]: taps and out typed accordingly.
   void (*correlate_taps[2][2])(const void* const* taps, const double* w, std::int64_t n_taps, std::int64_t lanes,
                                void* out);

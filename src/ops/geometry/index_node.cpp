@@ -101,6 +101,8 @@ Metadata IndexNode::metadata() const {
   const AxisIndex& cols = *of_axis[planes.height_axis() + 1];
   auto unit = [](const AxisIndex& ix) { return ix.kind == AxisIndex::Kind::Slice && ix.step == 1; };
   Metadata out = unit(rows) && unit(cols) ? crop_metadata(m, rows.start, cols.start) : without_grid(m);
+  // A new or removed axis: the file's SamplesPerPixel no longer describes the shape.
+  if (shape().size() != in.ndim()) out.erase("SamplesPerPixel");
   // Samples tags only while every sample is kept, in order.
   if (planes.samples > 1) {
     const AxisIndex& s = *of_axis.back();
