@@ -29,6 +29,14 @@ inline std::size_t derivative_axis(const char* op, std::int64_t axis, std::size_
 // The dtype one pass of a derivative writes for a result of `out`.
 inline DType pass_dtype(DType out) { return is_float(out) ? out : DType::Float64; }
 
+// term(0) + term(1) + ... + term(nd - 1), added in axis order as scipy's
+// generic_laplace and generic_gradient_magnitude add them.
+template <typename Term> Image sum_over_axes(std::size_t nd, Term term) {
+  Image sum = term(0);
+  for (std::size_t k = 1; k < nd; ++k) sum = sum + term(k);
+  return sum;
+}
+
 // The 1-D derivative `diff` along `axis`, then the smoothing `smooth` along
 // every other axis (sobel, prewitt), as scipy chains them.
 inline Image separable_derivative(const Image& input, std::int64_t axis, const std::vector<double>& diff,

@@ -14,14 +14,12 @@ Image gaussian_gradient_magnitude(const Image& input, const std::vector<double>&
   detail::derivative_axis("gaussian_gradient_magnitude", 0, nd);
   const DType out = filter_result_dtype(input.dtype(), output);
   const DType pass = detail::pass_dtype(out);
-  Image sum;
-  for (std::size_t k = 0; k < nd; ++k) {
+  const Image sum = detail::sum_over_axes(nd, [&](std::size_t k) {
     std::vector<std::int64_t> order(nd, 0);
     order[k] = 1;
     const Image d = gaussian_filter(input, sigma, order, boundary, truncate, pass);
-    const Image square = d * d;
-    sum = k == 0 ? square : sum + square;
-  }
+    return d * d;
+  });
   const Image magnitude = apply("sqrt", {sum});
   return magnitude.dtype() == out ? magnitude : magnitude.astype(out);
 }

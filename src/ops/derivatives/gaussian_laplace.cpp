@@ -13,13 +13,11 @@ Image gaussian_laplace(const Image& input, const std::vector<double>& sigma, con
   detail::derivative_axis("gaussian_laplace", 0, nd);
   const DType out = filter_result_dtype(input.dtype(), output);
   const DType pass = detail::pass_dtype(out);
-  Image sum;
-  for (std::size_t k = 0; k < nd; ++k) {
+  const Image sum = detail::sum_over_axes(nd, [&](std::size_t k) {
     std::vector<std::int64_t> order(nd, 0);
     order[k] = 2;
-    const Image term = gaussian_filter(input, sigma, order, boundary, truncate, pass);
-    sum = k == 0 ? term : sum + term;
-  }
+    return gaussian_filter(input, sigma, order, boundary, truncate, pass);
+  });
   return sum.dtype() == out ? sum : sum.astype(out);
 }
 

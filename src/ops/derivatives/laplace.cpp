@@ -11,11 +11,9 @@ Image laplace(const Image& input, const Boundary& boundary, std::optional<DType>
   detail::derivative_axis("laplace", 0, nd);
   const DType out = filter_result_dtype(input.dtype(), output);
   const DType pass = detail::pass_dtype(out);
-  Image sum;
-  for (std::size_t k = 0; k < nd; ++k) {
-    const Image term = correlate1d(input, {1.0, -2.0, 1.0}, static_cast<std::int64_t>(k), boundary, 0, pass);
-    sum = k == 0 ? term : sum + term;
-  }
+  const Image sum = detail::sum_over_axes(nd, [&](std::size_t k) {
+    return correlate1d(input, {1.0, -2.0, 1.0}, static_cast<std::int64_t>(k), boundary, 0, pass);
+  });
   return sum.dtype() == out ? sum : sum.astype(out);
 }
 

@@ -109,8 +109,7 @@ Operation extreme_operation(bool maximum) {
         // A box: van Herk/Gil-Werman; any other footprint: the rank filter's selection.
         const Image r = f.full() ? extreme_filter(input, f.shape, a.boundary(), maximum)
                                  : detail::rank_filter(input, f, maximum ? f.count() - 1 : 0, a.boundary(), op.c_str());
-        const auto out = a.dtype("output");
-        return {out && *out != r.dtype() ? r.astype(*out) : r};
+        return {detail::in_output_dtype(r, a.dtype("output"))};
       },
   };
 }

@@ -24,8 +24,7 @@ Operation extreme_operation_1d(bool maximum) {
         size[detail::derivative_axis((name + "_filter1d").c_str(), a.integer("axis"), input.ndim())] =
             a.integer("size");
         const Image r = maximum ? maximum_filter(input, size, a.boundary()) : minimum_filter(input, size, a.boundary());
-        const auto out = a.dtype("output");
-        return {out && *out != r.dtype() ? r.astype(*out) : r};
+        return {detail::in_output_dtype(r, a.dtype("output"))};
       },
   };
 }

@@ -31,8 +31,7 @@ const bool registered = register_operation({
       const detail::Footprint f = detail::window_footprint("median_filter", input.ndim(), detail::size_argument(a),
                                                            a.optional_image("footprint"), a.optional_ints("axes"));
       const Image r = detail::rank_filter(input, f, f.count() / 2, a.boundary(), "median_filter");
-      const auto out = a.dtype("output");
-      return {out && *out != r.dtype() ? r.astype(*out) : r};
+      return {detail::in_output_dtype(r, a.dtype("output"))};
     },
 });
 }  // namespace

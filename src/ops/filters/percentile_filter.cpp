@@ -40,8 +40,7 @@ const bool registered = register_operation({
       const Image r = detail::rank_filter(input, f, detail::percentile_rank("percentile_filter", a.real("percentile"),
                                                                             f.count()),
                                           a.boundary(), "percentile_filter");
-      const auto out = a.dtype("output");
-      return {out && *out != r.dtype() ? r.astype(*out) : r};
+      return {detail::in_output_dtype(r, a.dtype("output"))};
     },
 });
 }  // namespace

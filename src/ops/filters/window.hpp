@@ -40,6 +40,12 @@ std::vector<double> on_axes(const char* op, const std::vector<double>& values, c
 // The axes themselves, checked (in range, negative from the end, distinct).
 std::vector<std::size_t> checked_axes(const char* op, const Shape& axes, std::size_t ndim);
 
+// A result in the caller's `output` dtype, if one is given (the filters
+// that keep the input's dtype by default: minimum, maximum, rank filters).
+inline Image in_output_dtype(const Image& result, std::optional<DType> output) {
+  return output && *output != result.dtype() ? result.astype(*output) : result;
+}
+
 // The `size` of a 1-D window filter (uniform_filter1d, minimum_filter1d, ...): required, >= 1.
 ParamSpec window_length_param();
 
