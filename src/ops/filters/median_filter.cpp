@@ -27,11 +27,7 @@ const bool registered = register_operation({
                            {detail::axes_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
-      const Image& input = a.image("input");
-      const detail::Footprint f = detail::window_footprint("median_filter", input.ndim(), detail::size_argument(a),
-                                                           a.optional_image("footprint"), a.optional_ints("axes"));
-      const Image r = detail::rank_filter(input, f, f.count() / 2, a.boundary(), "median_filter");
-      return {detail::in_output_dtype(r, a.dtype("output"))};
+      return {detail::rank_filter_call(a, "median_filter", [](std::int64_t count) { return count / 2; })};
     },
 });
 }  // namespace

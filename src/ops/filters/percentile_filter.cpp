@@ -34,13 +34,9 @@ const bool registered = register_operation({
                            {detail::axes_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
-      const Image& input = a.image("input");
-      const detail::Footprint f = detail::window_footprint("percentile_filter", input.ndim(), detail::size_argument(a),
-                                                           a.optional_image("footprint"), a.optional_ints("axes"));
-      const Image r = detail::rank_filter(input, f, detail::percentile_rank("percentile_filter", a.real("percentile"),
-                                                                            f.count()),
-                                          a.boundary(), "percentile_filter");
-      return {detail::in_output_dtype(r, a.dtype("output"))};
+      return {detail::rank_filter_call(a, "percentile_filter", [&](std::int64_t count) {
+        return detail::percentile_rank("percentile_filter", a.real("percentile"), count);
+      })};
     },
 });
 }  // namespace

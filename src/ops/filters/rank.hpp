@@ -3,6 +3,7 @@
 // as a footprint, and the node that selects the rank-th value of it.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -42,6 +43,12 @@ Image rank_filter(const Image& input, const Footprint& footprint, std::int64_t r
 // the end): ValueError naming `op`.
 std::int64_t percentile_rank(const char* op, double percentile, std::int64_t count);
 std::int64_t checked_rank(const char* op, std::int64_t rank, std::int64_t count);
+
+// A registered rank filter's call (median, rank, percentile): the window
+// from size, footprint and axes, the rank from the window's element count,
+// the result in the output dtype if one is given.
+Image rank_filter_call(const Arguments& a, const char* op,
+                       const std::function<std::int64_t(std::int64_t count)>& rank_of);
 
 // The registry's "size" of a rank filter: optional when a footprint is
 // given (None); and the size an Arguments holds (empty for None).

@@ -312,6 +312,14 @@ Image rank_filter(const Image& input, const Footprint& footprint, std::int64_t r
   return in.dtype() == input.dtype() ? result : result.astype(input.dtype());
 }
 
+Image rank_filter_call(const Arguments& a, const char* op,
+                       const std::function<std::int64_t(std::int64_t count)>& rank_of) {
+  const Image& input = a.image("input");
+  const Footprint f =
+      window_footprint(op, input.ndim(), size_argument(a), a.optional_image("footprint"), a.optional_ints("axes"));
+  return in_output_dtype(rank_filter(input, f, rank_of(f.count()), a.boundary(), op), a.dtype("output"));
+}
+
 }  // namespace detail
 
 Image rank_filter(const Image& input, std::int64_t rank, const Shape& size, const std::optional<Image>& footprint,
@@ -339,11 +347,7 @@ const bool registered = register_operation({
                            {detail::axes_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
-      const Image& input = a.image("input");
-      const detail::Footprint f = detail::window_footprint("rank_filter", input.ndim(), detail::size_argument(a),
-                                                           a.optional_image("footprint"), a.optional_ints("axes"));
-      const Image r = detail::rank_filter(input, f, a.integer("rank"), a.boundary(), "rank_filter");
-      return {detail::in_output_dtype(r, a.dtype("output"))};
+      return {detail::rank_filter_call(a, "rank_filter", [&](std::int64_t) { return a.integer("rank"); })};
     },
 });
 }  // namespace
