@@ -63,3 +63,32 @@ def test_bad_weights_and_origins(rng):
         tessera.correlate(x, "sobel")
     with pytest.raises(TypeError, match="weights"):
         tessera.correlate(x, None)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int16, np.uint8])
+def test_exact_products_fused_keep_scipy_bits(rng, dtype):
+    """float32 weights on input of at most 24 significant bits take the fused
+    multiply-add path: its float64 sums are scipy's bits, in blocks of rows
+    and lanes and their remainders, in 2-D and 3-D, with zero weights (left
+    out, as scipy leaves them out) beside non-finite input."""
+    if dtype == np.float32:
+        x = rng.standard_normal((67, 203)).astype(np.float32) * 1e3
+        x[5, 7], x[30, 100], x[40, 41] = np.inf, np.nan, -0.0
+    else:
+        info = np.iinfo(dtype)
+        x = rng.integers(info.min, info.max, (67, 203), endpoint=True).astype(dtype)
+    for w in [rng.standard_normal((5, 5)).astype(np.float32), rng.standard_normal((4, 7)).astype(np.float32),
+              np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], np.float32)]:
+        for mode in ["reflect", "constant", "wrap"]:
+            got = tessera.correlate(x, w, output=np.float64, mode=mode)
+            want = ndi.correlate(x, w.astype(np.float64), output=np.float64, mode=mode)
+            np.testing.assert_array_equal(got, want, err_msg=f"{w.shape} {mode}")
+            assert np.array_equal(np.signbit(got), np.signbit(want))
+    v = rng.standard_normal((7, 45, 38)).astype(np.float32)
+    w3 = rng.standard_normal((3, 2, 5)).astype(np.float32)
+    np.testing.assert_array_equal(tessera.correlate(v, w3, output=np.float64),
+                                  ndi.correlate(v, w3.astype(np.float64), output=np.float64))
+    # Weights that are not float32 numbers: multiply then add, still scipy's bits.
+    w64 = rng.standard_normal((5, 5))
+    np.testing.assert_array_equal(tessera.correlate(x, w64, output=np.float64),
+                                  ndi.correlate(x, w64, output=np.float64))

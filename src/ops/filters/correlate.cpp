@@ -5,6 +5,7 @@
 // (filter_kernels) line by line along the last axis, every tap a contiguous
 // line of the padded tile: read in place when it is float32 or float64 with
 // contiguous rows, else converted to float64 once.
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 
@@ -36,9 +37,21 @@ class CorrelateNode final : public Node {
         at[a] = 0;
       }
     }
+    exact_products_ = exact_products(input.dtype(), tap_w_);
   }
 
   std::string name() const override { return "correlate"; }
+
+  // Every product of a weight and an input value is exact in float64 when the
+  // weights are float32 numbers and the input has at most 24 significant
+  // bits (float32, or integers of up to 16 bits): the kernel may then fuse
+  // multiply and add and still give scipy's bits.
+  static bool exact_products(DType input, const std::vector<double>& weights) {
+    const bool narrow = input == DType::Float32 || input == DType::Bool || input == DType::UInt8 ||
+                        input == DType::Int8 || input == DType::UInt16 || input == DType::Int16;
+    return narrow && std::all_of(weights.begin(), weights.end(),
+                                 [](double w) { return static_cast<double>(static_cast<float>(w)) == w; });
+  }
   Boundary input_boundary(std::size_t) const override { return boundary_; }
   Region input_region(std::size_t, const Region& out) const override {
     Region r = out;
@@ -63,33 +76,49 @@ class CorrelateNode final : public Node {
       detail::copy_convert(in, d);
       in = d;
     }
-    std::vector<std::int64_t> tap_offset(tap_w_.size(), 0);  // bytes
-    for (std::size_t t = 0; t < tap_w_.size(); ++t)
-      for (std::size_t a = 0; a < nd; ++a) tap_offset[t] += tap_at_[t][a] * in.strides[a];
     const std::int64_t lanes = region.size[nd - 1];
+    if (lanes == 0 || region.count() == 0) return;
+    // Rows are the axis before the last (a 1-D input is one row); blocks of
+    // up to `block` rows share each input line loaded.
+    const bool has_rows = nd >= 2;
+    const std::int64_t n_rows = has_rows ? region.size[nd - 2] : 1;
+    const std::int64_t in_row_stride = has_rows ? in.strides[nd - 2] : 0;
+    const std::int64_t out_row_stride = has_rows ? out.strides[nd - 2] : 0;
+    const auto& kernels = detail::filter_kernels();
+    const int block = std::max(1, kernels.correlate_block_rows);
     const bool direct_out = typed(out.dtype) && out.strides[nd - 1] == item(out.dtype);
-    auto* row = static_cast<double*>(workspace.get(31, static_cast<std::size_t>(lanes) * sizeof(double)));
-    auto* taps = static_cast<const void**>(workspace.get(32, tap_w_.size() * sizeof(void*) + 8));
-    const auto kernel = detail::filter_kernels()
-                            .correlate_taps[in.dtype == DType::Float32][direct_out && out.dtype == DType::Float32];
-    Shape idx(nd - 1, 0);
-    const std::int64_t rows = region.count() / std::max<std::int64_t>(lanes, 1);
-    for (std::int64_t r = 0; r < rows; ++r) {
-      const std::byte* base = in.data;
-      std::byte* dst = out.data;
-      for (std::size_t a = 0; a + 1 < nd; ++a) base += idx[a] * in.strides[a], dst += idx[a] * out.strides[a];
-      for (std::size_t t = 0; t < tap_w_.size(); ++t) taps[t] = base + tap_offset[t];
-      void* target = direct_out ? static_cast<void*>(dst) : static_cast<void*>(row);
-      if (tap_w_.empty()) {
-        std::fill(row, row + lanes, 0.0);
-        target = row;
-      } else {
-        kernel(taps, tap_w_.data(), static_cast<std::int64_t>(tap_w_.size()), lanes, target);
+    const auto kernel = kernels.correlate_rows[in.dtype == DType::Float32][direct_out && out.dtype == DType::Float32];
+    // Steps for a full block and for the last, shorter one.
+    const std::vector<detail::CorrelateStep> full = steps(in, block);
+    const int last_rows = static_cast<int>(n_rows % block);
+    const std::vector<detail::CorrelateStep> last = last_rows ? steps(in, last_rows) : std::vector<detail::CorrelateStep>{};
+    auto* rows_buffer = static_cast<double*>(workspace.get(31, static_cast<std::size_t>(lanes * block) * sizeof(double)));
+    Shape idx(nd >= 2 ? nd - 2 : 0, 0);  // the index on the axes before the rows
+    const std::int64_t planes = region.count() / (lanes * n_rows);
+    for (std::int64_t p = 0; p < planes; ++p) {
+      const std::byte* in_plane = in.data;
+      std::byte* out_plane = out.data;
+      for (std::size_t a = 0; a < idx.size(); ++a) in_plane += idx[a] * in.strides[a], out_plane += idx[a] * out.strides[a];
+      for (std::int64_t r = 0; r < n_rows; r += block) {
+        const int rows = static_cast<int>(std::min<std::int64_t>(block, n_rows - r));
+        const auto& st = rows == block ? full : last;
+        std::byte* dst = out_plane + r * out_row_stride;
+        if (st.empty()) {  // no weight above DBL_EPSILON: zeros, as scipy
+          std::fill(rows_buffer, rows_buffer + lanes * rows, 0.0);
+        } else if (direct_out) {
+          kernel(st.data(), static_cast<std::int64_t>(st.size()), in_plane + r * in_row_stride, rows, lanes, dst,
+                 out_row_stride, exact_products_);
+          continue;
+        } else {
+          kernel(st.data(), static_cast<std::int64_t>(st.size()), in_plane + r * in_row_stride, rows, lanes,
+                 rows_buffer, lanes * 8, exact_products_);
+        }
+        for (int j = 0; j < rows; ++j)
+          detail::copy_convert(
+              View{reinterpret_cast<std::byte*>(rows_buffer + j * lanes), DType::Float64, {lanes}, {8}, nullptr},
+              View{dst + j * out_row_stride, dtype(), {lanes}, {out.strides[nd - 1]}, nullptr});
       }
-      if (target == row)
-        detail::copy_convert(View{reinterpret_cast<std::byte*>(row), DType::Float64, {lanes}, {8}, nullptr},
-                             View{dst, dtype(), {lanes}, {out.strides[nd - 1]}, nullptr});
-      for (std::size_t a = nd - 1; a-- > 0;) {
+      for (std::size_t a = idx.size(); a-- > 0;) {
         if (++idx[a] < region.size[a]) break;
         idx[a] = 0;
       }
@@ -97,11 +126,56 @@ class CorrelateNode final : public Node {
   }
 
  private:
+  // The steps of a block of `rows` output rows over the padded input `in`:
+  // per group of taps sharing their place on the axes before the rows (in C
+  // order), each input row the block reaches, in order, and each column
+  // offset of the group, in order; row j of the block takes the tap whose
+  // row offset puts it on that input row. So each output row receives its
+  // taps in C order: scipy's order of terms.
+  std::vector<detail::CorrelateStep> steps(const View& in, int rows) const {
+    const std::size_t nd = in.shape.size();
+    const std::int64_t kh = nd >= 2 ? w_.shape[nd - 2] : 1;
+    std::vector<detail::CorrelateStep> out;
+    for (std::size_t t0 = 0; t0 < tap_at_.size();) {
+      // One group: the taps equal to tap t0 on the axes before the rows.
+      std::size_t t1 = t0;
+      const auto same_group = [&](std::size_t t) {
+        for (std::size_t a = 0; a + 2 < nd; ++a)
+          if (tap_at_[t][a] != tap_at_[t0][a]) return false;
+        return true;
+      };
+      while (t1 < tap_at_.size() && same_group(t1)) ++t1;
+      std::int64_t group_offset = 0;
+      for (std::size_t a = 0; a + 2 < nd; ++a) group_offset += tap_at_[t0][a] * in.strides[a];
+      const auto row_of = [&](std::size_t t) { return nd >= 2 ? tap_at_[t][nd - 2] : std::int64_t{0}; };
+      std::vector<std::int64_t> columns;
+      for (std::size_t t = t0; t < t1; ++t) columns.push_back(tap_at_[t][nd - 1]);
+      std::sort(columns.begin(), columns.end());
+      columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+      for (std::int64_t y = 0; y < rows + kh - 1; ++y) {
+        for (std::int64_t x : columns) {
+          detail::CorrelateStep st{};
+          st.offset = group_offset + (nd >= 2 ? y * in.strides[nd - 2] : 0) + x * in.strides[nd - 1];
+          for (int j = 0; j < rows; ++j)
+            for (std::size_t t = t0; t < t1; ++t)
+              if (row_of(t) == y - j && tap_at_[t][nd - 1] == x) {
+                st.mask |= 1u << j;
+                st.w[j] = tap_w_[t];
+              }
+          if (st.mask) out.push_back(st);
+        }
+      }
+      t0 = t1;
+    }
+    return out;
+  }
+
   detail::Weights w_;
   Shape origin_;
   Boundary boundary_;
   std::vector<Shape> tap_at_;
   std::vector<double> tap_w_;
+  bool exact_products_ = false;
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Correlation lines (correlate1d, and the separable filters built on it) and
-// the N-D correlation's taps (correlate, convolve).
+// the N-D correlation's blocks of rows (correlate, convolve).
 // Compiled once per ISA (TESSERA_ISA names it), as every *kernels_impl.cpp.
 #include <algorithm>
 #include <cmath>
@@ -7,6 +7,8 @@
 #include <limits>
 #include <type_traits>
 #include <utility>
+
+#include <immintrin.h>
 
 #include "core/simd.hpp"
 #include "ops/filters/filter_kernel_families.hpp"
@@ -25,6 +27,11 @@ using Vec8f = float __attribute__((vector_size(32)));
 
 template <typename In> inline Vec8d load8(const In* p) {
   if constexpr (std::is_same_v<In, float>) {
+#if defined(__AVX512F__)
+    // One vcvtps2pd zmm (GCC's __builtin_convertvector makes two halves and
+    // an insert of it).
+    return reinterpret_cast<Vec8d>(_mm512_cvtps_pd(_mm256_loadu_ps(p)));
+#endif
     Vec8f f;
     __builtin_memcpy(&f, p, sizeof f);
     return __builtin_convertvector(f, Vec8d);
@@ -103,43 +110,102 @@ void correlate(const In* centre, std::int64_t step, std::int64_t lanes, const do
   correlate_lanes(centre + done, step, lanes - done, w, before, after, symmetry, out + done);
 }
 
-template <typename In, typename Out>
-void correlate_taps(const void* const* taps_any, const double* w, std::int64_t n_taps, std::int64_t lanes,
-                    void* out_any) {
-  const auto* const* taps = reinterpret_cast<const In* const*>(taps_any);
-  Out* out = static_cast<Out*>(out_any);
-  // Four accumulators of eight lanes stay in registers while every tap is
-  // added (no fused multiply-add: scipy's bits).
+// The N-D correlation's blocks of rows. Per ISA, as many lanes and rows as
+// keep every accumulator in a register (rows x vectors of eight doubles:
+// 16 zmm with AVX-512, 8 pairs of ymm with AVX2).
+#if defined(__AVX512F__)
+constexpr int kRowVectors = 4, kBlockRows = 4;
+#elif defined(__AVX2__)
+constexpr int kRowVectors = 1, kBlockRows = 4;
+#else
+constexpr int kRowVectors = 1, kBlockRows = 2;
+#endif
+static_assert(kBlockRows <= kCorrelateRows);
+constexpr std::int64_t kRowLanes = 8 * kRowVectors;
+
+// acc + v * w, fused when the product is exact (then the same bits).
+template <bool Fused> inline Vec8d multiply_add(Vec8d v, double w, Vec8d acc) {
+#if defined(__AVX512F__)
+  if constexpr (Fused) return reinterpret_cast<Vec8d>(_mm512_fmadd_pd(reinterpret_cast<__m512d>(v), _mm512_set1_pd(w),
+                                                                      reinterpret_cast<__m512d>(acc)));
+#elif defined(__FMA__)
+  if constexpr (Fused) {
+    using Vec4d = double __attribute__((vector_size(32)));
+    struct Halves { Vec4d lo, hi; };
+    Halves a, x, r;
+    __builtin_memcpy(&a, &acc, sizeof a);
+    __builtin_memcpy(&x, &v, sizeof x);
+    const __m256d wv = _mm256_set1_pd(w);
+    r.lo = reinterpret_cast<Vec4d>(_mm256_fmadd_pd(reinterpret_cast<__m256d>(x.lo), wv, reinterpret_cast<__m256d>(a.lo)));
+    r.hi = reinterpret_cast<Vec4d>(_mm256_fmadd_pd(reinterpret_cast<__m256d>(x.hi), wv, reinterpret_cast<__m256d>(a.hi)));
+    Vec8d out;
+    __builtin_memcpy(&out, &r, sizeof out);
+    return out;
+  }
+#endif
+  return acc + v * w;
+}
+
+template <typename In, typename Out, int Rows, bool Fused>
+void correlate_row_block(const CorrelateStep* steps, std::int64_t n_steps, const std::byte* in, std::int64_t lanes,
+                         void* out_any, std::int64_t out_row_stride) {
+  auto out_row = [&](int j) { return reinterpret_cast<Out*>(static_cast<std::byte*>(out_any) + j * out_row_stride); };
   std::int64_t l = 0;
-  for (; l + kCorrelateBlock <= lanes; l += kCorrelateBlock) {
-    Vec8d a0{}, a1{}, a2{}, a3{};
-    for (std::int64_t t = 0; t < n_taps; ++t) {
-      const In* p = taps[t] + l;
-      const double wt = w[t];
-      a0 += load8(p) * wt;
-      a1 += load8(p + 8) * wt;
-      a2 += load8(p + 16) * wt;
-      a3 += load8(p + 24) * wt;
+  for (; l + kRowLanes <= lanes; l += kRowLanes) {
+    Vec8d acc[Rows][kRowVectors] = {};
+    for (std::int64_t s = 0; s < n_steps; ++s) {
+      const CorrelateStep& st = steps[s];
+      const In* p = reinterpret_cast<const In*>(in + st.offset) + l;
+      Vec8d v[kRowVectors];
+      for (int q = 0; q < kRowVectors; ++q) v[q] = load8(p + 8 * q);
+      for (int j = 0; j < Rows; ++j)
+        if (st.mask >> j & 1u)
+          for (int q = 0; q < kRowVectors; ++q) acc[j][q] = multiply_add<Fused>(v[q], st.w[j], acc[j][q]);
     }
-    store8(out + l, a0);
-    store8(out + l + 8, a1);
-    store8(out + l + 16, a2);
-    store8(out + l + 24, a3);
+    for (int j = 0; j < Rows; ++j)
+      for (int q = 0; q < kRowVectors; ++q) store8(out_row(j) + l + 8 * q, acc[j][q]);
   }
   for (; l < lanes; ++l) {
-    double acc = 0.0;
-    for (std::int64_t t = 0; t < n_taps; ++t) acc += static_cast<double>(taps[t][l]) * w[t];
-    out[l] = static_cast<Out>(acc);
+    double acc[Rows] = {};
+    for (std::int64_t s = 0; s < n_steps; ++s) {
+      const double x = static_cast<double>(reinterpret_cast<const In*>(in + steps[s].offset)[l]);
+      for (int j = 0; j < Rows; ++j)
+        if (steps[s].mask >> j & 1u) acc[j] += x * steps[s].w[j];
+    }
+    for (int j = 0; j < Rows; ++j) out_row(j)[l] = static_cast<Out>(acc[j]);
   }
+}
+
+template <typename In, typename Out, bool Fused>
+void correlate_rows_fused(const CorrelateStep* steps, std::int64_t n_steps, const std::byte* in, int rows,
+                          std::int64_t lanes, void* out, std::int64_t out_row_stride) {
+  static_assert(kBlockRows == 2 || kBlockRows == 4);
+  switch (rows) {
+    case 1: return correlate_row_block<In, Out, 1, Fused>(steps, n_steps, in, lanes, out, out_row_stride);
+    case 2: return correlate_row_block<In, Out, 2, Fused>(steps, n_steps, in, lanes, out, out_row_stride);
+#if defined(__AVX2__)
+    case 3: return correlate_row_block<In, Out, 3, Fused>(steps, n_steps, in, lanes, out, out_row_stride);
+    case 4: return correlate_row_block<In, Out, 4, Fused>(steps, n_steps, in, lanes, out, out_row_stride);
+#endif
+    default: break;
+  }
+}
+
+template <typename In, typename Out>
+void correlate_rows(const CorrelateStep* steps, std::int64_t n_steps, const std::byte* in, int rows,
+                    std::int64_t lanes, void* out, std::int64_t out_row_stride, bool exact_products) {
+  if (exact_products) correlate_rows_fused<In, Out, true>(steps, n_steps, in, rows, lanes, out, out_row_stride);
+  else correlate_rows_fused<In, Out, false>(steps, n_steps, in, rows, lanes, out, out_row_stride);
 }
 
 }  // namespace
 
 void TESSERA_ISA_TABLE(add_correlate_kernels)(FilterKernels& t) {
-  t.correlate_taps[0][0] = &correlate_taps<double, double>;
-  t.correlate_taps[0][1] = &correlate_taps<double, float>;
-  t.correlate_taps[1][0] = &correlate_taps<float, double>;
-  t.correlate_taps[1][1] = &correlate_taps<float, float>;
+  t.correlate_rows[0][0] = &correlate_rows<double, double>;
+  t.correlate_rows[0][1] = &correlate_rows<double, float>;
+  t.correlate_rows[1][0] = &correlate_rows<float, double>;
+  t.correlate_rows[1][1] = &correlate_rows<float, float>;
+  t.correlate_block_rows = kBlockRows;
   t.correlate_f32_f64 = &correlate<float, double>;
   t.correlate_f64_f64 = &correlate<double, double>;
   t.correlate_f32_f32 = &correlate<float, float>;

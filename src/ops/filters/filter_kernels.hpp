@@ -2,6 +2,7 @@
 // like the expression kernels (see core/simd.hpp).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "tessera/dtype.hpp"
@@ -42,6 +43,15 @@ using CorrelateKernel = void (*)(const In* centre, std::int64_t step, std::int64
 // The enhanced Lee filter's constants, as the float32 formula uses them.
 struct EnhancedLeeConstants {
   float cu, cmax, neg_damping;
+};
+
+// One step of correlate_rows: an input line and its weight into each row of
+// the block (bit j of mask: row j takes w[j] times it).
+constexpr int kCorrelateRows = 4;
+struct CorrelateStep {
+  std::int64_t offset;  // bytes from the block's first input row
+  std::uint32_t mask;
+  double w[kCorrelateRows];
 };
 
 struct FilterKernels {
@@ -90,13 +100,20 @@ struct FilterKernels {
   CorrelateKernel<double, double> correlate_f64_f64;
   CorrelateKernel<float, float> correlate_f32_f32;
   CorrelateKernel<double, float> correlate_f64_f32;
-  // N-D correlation (ops/filters/correlate.cpp), one output line of `lanes`
-  // elements: out[l] = sum over taps t, in order, of w[t] * taps[t][l] in
-  // float64, each tap a float32 or float64 line of the padded input
-  // (scipy.ndimage.correlate's order of terms, so float64 results are its bits).
-  // [input is float32][output is float32]: taps and out typed accordingly.
-  void (*correlate_taps[2][2])(const void* const* taps, const double* w, std::int64_t n_taps, std::int64_t lanes,
-                               void* out);
+  // N-D correlation (ops/filters/correlate.cpp), a block of `rows` output
+  // rows of `lanes` elements at once, so that each input line loaded serves
+  // every row of the block it reaches: out row j (at out + j * out_row_stride
+  // bytes) = sum over the steps, in order, of steps[s].w[j] * the input line
+  // at in + steps[s].offset bytes, for the steps whose mask has bit j; in
+  // float64, from float32 or float64 input to float64 or float32 output
+  // ([input is float32][output is float32]). The steps list each row's terms
+  // in scipy.ndimage.correlate's order, so float64 results are its bits.
+  // exact_products: every weight times every input value is exact in float64
+  // (float32 weights, input of at most 24 significant bits), so a fused
+  // multiply-add gives the same bits as scipy's multiply then add, faster.
+  void (*correlate_rows[2][2])(const CorrelateStep* steps, std::int64_t n_steps, const std::byte* in, int rows,
+                               std::int64_t lanes, void* out, std::int64_t out_row_stride, bool exact_products);
+  int correlate_block_rows;  // the most rows correlate_rows takes at once (at most kCorrelateRows)
   void (*enhanced_lee_row)(const float* centre, const float* mean, const float* variance, std::int64_t n,
                            const EnhancedLeeConstants& c, float* out);
 };
