@@ -110,39 +110,59 @@ void correlate(const In* centre, std::int64_t step, std::int64_t lanes, const do
   correlate_lanes(centre + done, step, lanes - done, w, before, after, symmetry, out + done);
 }
 
-// The N-D correlation's blocks of rows. Per ISA, as many lanes and rows as
-// keep every accumulator in a register (rows x vectors of eight doubles:
-// 16 zmm with AVX-512, 8 pairs of ymm with AVX2).
+// The N-D correlation's blocks of rows, on the ISA's own vector width (GCC
+// keeps a wider generic vector's accumulators in memory): as many lanes and
+// rows as keep every accumulator in a register (4 rows x 4 zmm with
+// AVX-512, 4 x 2 ymm with AVX2, 4 x 2 xmm on baseline).
 #if defined(__AVX512F__)
-constexpr int kRowVectors = 4, kBlockRows = 4;
+constexpr int kNativeDoubles = 8, kRowVectors = 4;
 #elif defined(__AVX2__)
-constexpr int kRowVectors = 1, kBlockRows = 4;
+constexpr int kNativeDoubles = 4, kRowVectors = 2;
 #else
-constexpr int kRowVectors = 1, kBlockRows = 2;
+constexpr int kNativeDoubles = 2, kRowVectors = 2;
 #endif
+constexpr int kBlockRows = 4;
 static_assert(kBlockRows <= kCorrelateRows);
-constexpr std::int64_t kRowLanes = 8 * kRowVectors;
+constexpr std::int64_t kRowLanes = kNativeDoubles * kRowVectors;
+using VecD = double __attribute__((vector_size(8 * kNativeDoubles)));
+using VecF = float __attribute__((vector_size(4 * kNativeDoubles)));
+
+template <typename In> inline VecD load_native(const In* p) {
+  if constexpr (std::is_same_v<In, float>) {
+#if defined(__AVX512F__)
+    return reinterpret_cast<VecD>(_mm512_cvtps_pd(_mm256_loadu_ps(p)));
+#else
+    VecF f;
+    __builtin_memcpy(&f, p, sizeof f);
+    return __builtin_convertvector(f, VecD);
+#endif
+  } else {
+    VecD d;
+    __builtin_memcpy(&d, p, sizeof d);
+    return d;
+  }
+}
+
+template <typename Out> inline void store_native(Out* p, VecD v) {
+  if constexpr (std::is_same_v<Out, float>) {
+    const VecF f = __builtin_convertvector(v, VecF);
+    __builtin_memcpy(p, &f, sizeof f);
+  } else {
+    __builtin_memcpy(p, &v, sizeof v);
+  }
+}
 
 // acc + v * w, fused when the product is exact (then the same bits).
-template <bool Fused> inline Vec8d multiply_add(Vec8d v, double w, Vec8d acc) {
-#if defined(__AVX512F__)
-  if constexpr (Fused) return reinterpret_cast<Vec8d>(_mm512_fmadd_pd(reinterpret_cast<__m512d>(v), _mm512_set1_pd(w),
-                                                                      reinterpret_cast<__m512d>(acc)));
-#elif defined(__FMA__)
+template <bool Fused> inline VecD multiply_add(VecD v, double w, VecD acc) {
   if constexpr (Fused) {
-    using Vec4d = double __attribute__((vector_size(32)));
-    struct Halves { Vec4d lo, hi; };
-    Halves a, x, r;
-    __builtin_memcpy(&a, &acc, sizeof a);
-    __builtin_memcpy(&x, &v, sizeof x);
-    const __m256d wv = _mm256_set1_pd(w);
-    r.lo = reinterpret_cast<Vec4d>(_mm256_fmadd_pd(reinterpret_cast<__m256d>(x.lo), wv, reinterpret_cast<__m256d>(a.lo)));
-    r.hi = reinterpret_cast<Vec4d>(_mm256_fmadd_pd(reinterpret_cast<__m256d>(x.hi), wv, reinterpret_cast<__m256d>(a.hi)));
-    Vec8d out;
-    __builtin_memcpy(&out, &r, sizeof out);
-    return out;
-  }
+#if defined(__AVX512F__)
+    return reinterpret_cast<VecD>(_mm512_fmadd_pd(reinterpret_cast<__m512d>(v), _mm512_set1_pd(w),
+                                                  reinterpret_cast<__m512d>(acc)));
+#elif defined(__FMA__)
+    return reinterpret_cast<VecD>(_mm256_fmadd_pd(reinterpret_cast<__m256d>(v), _mm256_set1_pd(w),
+                                                  reinterpret_cast<__m256d>(acc)));
 #endif
+  }
   return acc + v * w;
 }
 
@@ -152,18 +172,18 @@ void correlate_row_block(const CorrelateStep* steps, std::int64_t n_steps, const
   auto out_row = [&](int j) { return reinterpret_cast<Out*>(static_cast<std::byte*>(out_any) + j * out_row_stride); };
   std::int64_t l = 0;
   for (; l + kRowLanes <= lanes; l += kRowLanes) {
-    Vec8d acc[Rows][kRowVectors] = {};
+    VecD acc[Rows][kRowVectors] = {};
     for (std::int64_t s = 0; s < n_steps; ++s) {
       const CorrelateStep& st = steps[s];
       const In* p = reinterpret_cast<const In*>(in + st.offset) + l;
-      Vec8d v[kRowVectors];
-      for (int q = 0; q < kRowVectors; ++q) v[q] = load8(p + 8 * q);
+      VecD v[kRowVectors];
+      for (int q = 0; q < kRowVectors; ++q) v[q] = load_native(p + kNativeDoubles * q);
       for (int j = 0; j < Rows; ++j)
         if (st.mask >> j & 1u)
           for (int q = 0; q < kRowVectors; ++q) acc[j][q] = multiply_add<Fused>(v[q], st.w[j], acc[j][q]);
     }
     for (int j = 0; j < Rows; ++j)
-      for (int q = 0; q < kRowVectors; ++q) store8(out_row(j) + l + 8 * q, acc[j][q]);
+      for (int q = 0; q < kRowVectors; ++q) store_native(out_row(j) + l + kNativeDoubles * q, acc[j][q]);
   }
   for (; l < lanes; ++l) {
     double acc[Rows] = {};
@@ -179,14 +199,11 @@ void correlate_row_block(const CorrelateStep* steps, std::int64_t n_steps, const
 template <typename In, typename Out, bool Fused>
 void correlate_rows_fused(const CorrelateStep* steps, std::int64_t n_steps, const std::byte* in, int rows,
                           std::int64_t lanes, void* out, std::int64_t out_row_stride) {
-  static_assert(kBlockRows == 2 || kBlockRows == 4);
   switch (rows) {
     case 1: return correlate_row_block<In, Out, 1, Fused>(steps, n_steps, in, lanes, out, out_row_stride);
     case 2: return correlate_row_block<In, Out, 2, Fused>(steps, n_steps, in, lanes, out, out_row_stride);
-#if defined(__AVX2__)
     case 3: return correlate_row_block<In, Out, 3, Fused>(steps, n_steps, in, lanes, out, out_row_stride);
     case 4: return correlate_row_block<In, Out, 4, Fused>(steps, n_steps, in, lanes, out, out_row_stride);
-#endif
     default: break;
   }
 }
