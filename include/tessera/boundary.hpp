@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tessera {
 
@@ -23,10 +24,28 @@ std::string_view boundary_mode_name(BoundaryMode mode);
 // -1 for Constant when `i` lies outside (the caller writes cval there).
 std::int64_t map_coordinate(std::int64_t i, std::int64_t n, BoundaryMode mode);
 
-// A mode with its constant value, as consumers of a halo declare it.
+// A mode with its constant value, as consumers of a halo declare it; a mode
+// per axis where per_axis is given (scipy's sequence of modes), `mode` on
+// the axes beyond it.
 struct Boundary {
   BoundaryMode mode = BoundaryMode::Reflect;
   double cval = 0.0;
+  std::vector<BoundaryMode> per_axis;
+
+  BoundaryMode on_axis(std::size_t axis) const { return axis < per_axis.size() ? per_axis[axis] : mode; }
+  // Whether any axis (of `ndim`) uses `m`.
+  bool uses(BoundaryMode m, std::size_t ndim) const {
+    for (std::size_t a = 0; a < ndim; ++a)
+      if (on_axis(a) == m) return true;
+    return false;
+  }
+  bool operator==(const Boundary& o) const { return mode == o.mode && cval == o.cval && per_axis == o.per_axis; }
 };
+
+// "reflect" or a mode per axis, "reflect,constant" (scipy's names and
+// aliases); ValueError naming the modes.
+Boundary parse_boundary(std::string_view modes, double cval);
+// The modes as parse_boundary reads them.
+std::string boundary_modes_text(const Boundary& b);
 
 }  // namespace tessera

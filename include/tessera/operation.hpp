@@ -50,6 +50,10 @@ struct ParamSpec {
   bool odd = false;                     // Int/Ints: odd values only
   std::vector<std::string> choices;     // Choice: the allowed words
   std::string noun = "value";           // Choice: what a word is, for messages ("boundary mode")
+  // Choice: one word, or one per axis of the main input (given as words
+  // joined by commas; a face turns a sequence into that). call_operation
+  // checks their number against the input's axes (or `axes`, when given).
+  bool per_axis = false;
   // None means "computed from the whole image" (lee_sigma_filter's z98): a
   // face that runs an operation on parts of an image (Dask) must be given it.
   bool whole_image_default = false;

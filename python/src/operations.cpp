@@ -43,6 +43,7 @@ py::dict operation_dict(const Operation& op) {
     q["allowed"] = allowed_to_string(p);
     q["whole_image_default"] = p.whole_image_default;
     q["choices"] = py::tuple(py::cast(p.choices));
+    q["per_axis"] = p.per_axis;
     params.append(q);
   }
   d["params"] = params;
@@ -102,7 +103,25 @@ Value value_of(const py::handle& h, const ParamSpec& p, const Operation& op) {
       if (h.is_none()) return std::monostate{};
       return checked_dtype(py::dtype::from_args(py::reinterpret_borrow<py::object>(h)), what.c_str());
     case ParamKind::Choice:
-      if (!py::isinstance<py::str>(h)) throw type_error(("a string, " + allowed_to_string(p)).c_str());
+      if (p.per_axis && !py::isinstance<py::str>(h) && (py::isinstance<py::list>(h) || py::isinstance<py::tuple>(h))) {
+        // One word per axis: joined by commas, as the command line gives them.
+        std::string joined;
+        std::size_t count = 0;
+        for (auto item : py::reinterpret_borrow<py::iterable>(h)) {
+          if (!py::isinstance<py::str>(item)) throw type_error(("a string or a sequence of strings, " + allowed_to_string(p)).c_str());
+          const std::string word = item.cast<std::string>();
+          if (word.empty() || word.find(',') != std::string::npos)
+            throw ValueError(op.name + ": unknown " + p.noun + " '" + word + "' for " + p.name);
+          joined += (count++ ? "," : "") + word;
+        }
+        if (count == 0) throw ValueError(op.name + ": " + p.name + " is an empty sequence; give one " + p.noun + " or one per axis");
+        return joined;
+      }
+      if (!py::isinstance<py::str>(h))
+        throw type_error(((p.per_axis ? "a string or a sequence of strings, " : "a string, ") + allowed_to_string(p)).c_str());
+      if (p.per_axis && h.cast<std::string>().find(',') != std::string::npos)
+        throw ValueError(op.name + ": unknown " + p.noun + " '" + h.cast<std::string>() + "' for " + p.name +
+                              "; give one per axis as a sequence");
       return h.cast<std::string>();
     case ParamKind::Int:
     case ParamKind::Real:

@@ -21,10 +21,18 @@ def _combine(name, input, derivative, output, mode, cval, extra_arguments, extra
     out_dtype = output.dtype if isinstance(output, np.ndarray) else output
     if out_dtype is None:
         out_dtype = np.float64 if image.dtype == np.float64 else np.float32
+    # One mode, or one per axis: each axis's derivative gets its own, as scipy does.
+    if isinstance(mode, str):
+        modes = [mode] * image.ndim
+    else:
+        modes = list(mode)
+        if len(modes) != image.ndim:
+            raise ValueError(f"{name}: {len(modes)} boundary modes for mode, but the input has {image.ndim} axes; "
+                             f"give one, or one per axis")
     total = None
     for axis in range(image.ndim):
         # scipy's call: derivative(input, axis, output, mode, cval, *extra, **extra_keywords).
-        d = _lazy(derivative(image, axis, out_dtype, mode, cval, *extra_arguments, **(extra_keywords or {})))
+        d = _lazy(derivative(image, axis, out_dtype, modes[axis], cval, *extra_arguments, **(extra_keywords or {})))
         term = d * d if square else d
         total = term if total is None else total + term
     result = _core.apply("sqrt", total) if square else total

@@ -65,7 +65,7 @@ def docstring(spec, face="tessera"):
         lines += textwrap.wrap(spec["doc"], 76) + [""]
     lines += ["Parameters", "----------"]
     for p in spec["params"]:
-        head = f"{p['name']} : {_KIND_TYPES[p['kind']]}"
+        head = f"{p['name']} : {_KIND_TYPES[p['kind']]}" + (" or sequence of str" if p.get("per_axis") else "")
         if not p["required"]:
             head += f", default {p['default']!r}"
         lines.append(head)

@@ -1,5 +1,6 @@
 #include "tessera/boundary.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "tessera/error.hpp"
@@ -28,6 +29,30 @@ BoundaryMode parse_boundary_mode(std::string_view name) {
   throw ValueError("unknown boundary mode '" + std::string(name) +
                    "'; use one of reflect, mirror, nearest, wrap, constant (or grid-mirror, grid-wrap, "
                    "grid-constant, scipy's aliases of reflect, wrap and constant)");
+}
+
+Boundary parse_boundary(std::string_view modes, double cval) {
+  Boundary b;
+  b.cval = cval;
+  if (modes.find(',') == std::string_view::npos) {
+    b.mode = parse_boundary_mode(modes);
+    return b;
+  }
+  for (std::size_t start = 0;;) {
+    const std::size_t end = std::min(modes.find(',', start), modes.size());
+    b.per_axis.push_back(parse_boundary_mode(modes.substr(start, end - start)));
+    if (end == modes.size()) break;
+    start = end + 1;
+  }
+  b.mode = b.per_axis.front();
+  return b;
+}
+
+std::string boundary_modes_text(const Boundary& b) {
+  if (b.per_axis.empty()) return std::string(boundary_mode_name(b.mode));
+  std::string s;
+  for (std::size_t a = 0; a < b.per_axis.size(); ++a) s += (a ? "," : "") + std::string(boundary_mode_name(b.per_axis[a]));
+  return s;
 }
 
 std::string_view boundary_mode_name(BoundaryMode mode) {

@@ -179,10 +179,12 @@ std::vector<ParamSpec> boundary() {
     modes.emplace_back(boundary_mode_name(m));
   for (const char* alias : {"grid-mirror", "grid-wrap", "grid-constant"}) modes.emplace_back(alias);
   ParamSpec cval = real("cval", 0.0, "the value outside the input with mode 'constant'");
-  return {choice("mode", std::move(modes), "reflect",
-                 "how the window is filled beyond the input's edges, as scipy.ndimage defines the modes",
-                 "boundary mode"),
-          std::move(cval)};
+  ParamSpec mode = choice("mode", std::move(modes), "reflect",
+                          "how the window is filled beyond the input's edges, as scipy.ndimage defines the "
+                          "modes: one, or one per axis (a sequence; on the command line, separated by commas)",
+                          "boundary mode");
+  mode.per_axis = true;
+  return {std::move(mode), std::move(cval)};
 }
 
 std::vector<ParamSpec> join(std::initializer_list<std::vector<ParamSpec>> lists) {
@@ -235,7 +237,7 @@ std::optional<DType> Arguments::dtype(std::string_view name) const {
   return std::get<DType>(v);
 }
 
-Boundary Arguments::boundary() const { return Boundary{parse_boundary_mode(word("mode")), real("cval")}; }
+Boundary Arguments::boundary() const { return parse_boundary(word("mode"), real("cval")); }
 
 // ---- Operation ----
 
@@ -375,9 +377,16 @@ Value check_argument(const Operation& op, const ParamSpec& p, Value v) {
     case ParamKind::Choice: {
       const auto* w = std::get_if<std::string>(&v);
       if (!w) fail_kind(op, p, v, allowed_to_string(p).c_str());
-      if (std::find(p.choices.begin(), p.choices.end(), *w) == p.choices.end())
-        throw ValueError(op.name + ": unknown " + p.noun + " '" + *w + "' for " + p.name + "; it must be " +
-                         allowed_to_string(p));
+      // A word, or with per_axis words separated by commas.
+      for (std::size_t start = 0;;) {
+        const std::size_t end = p.per_axis ? std::min(w->find(',', start), w->size()) : w->size();
+        const std::string word = w->substr(start, end - start);
+        if (std::find(p.choices.begin(), p.choices.end(), word) == p.choices.end())
+          throw ValueError(op.name + ": unknown " + p.noun + " '" + word + "' for " + p.name + "; it must be " +
+                           allowed_to_string(p) + (p.per_axis ? ", or one per axis" : ""));
+        if (end == w->size()) break;
+        start = end + 1;
+      }
       return v;
     }
     case ParamKind::DType:
@@ -448,6 +457,52 @@ Value parse_argument(const Operation& op, const ParamSpec& p, const std::string&
   throw InternalError("unknown parameter kind");
 }
 
+namespace {
+
+std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> words;
+  for (std::size_t start = 0;;) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    words.push_back(text.substr(start, end - start));
+    if (end == text.size()) return words;
+    start = end + 1;
+  }
+}
+
+// A per-axis choice given one word per axis: as many words as the main
+// input has axes, or as `axes` lists (scipy's rule), then widened to one per
+// axis of the input (the axes not filtered take the first word).
+void expand_per_axis_words(const Operation& op, Arguments& args) {
+  const ParamSpec* main = nullptr;
+  for (const ParamSpec& p : op.params)
+    if (p.kind == ParamKind::Image && !main) main = &p;
+  for (const ParamSpec& p : op.params) {
+    if (!p.per_axis || !main) continue;
+    const auto* text = std::get_if<std::string>(&args.value(p.name));
+    if (!text || text->find(',') == std::string::npos) continue;
+    const std::vector<std::string> words = split_words(*text);
+    const std::size_t nd = args.image(main->name).ndim();
+    std::optional<Shape> axes;
+    if (args.has("axes")) axes = args.optional_ints("axes");
+    const std::size_t want = axes ? axes->size() : nd;
+    if (words.size() != want)
+      throw ValueError(op.name + ": " + std::to_string(words.size()) + " " + p.noun + "s for " + p.name + ", but " +
+                       (axes ? "axes lists " + std::to_string(want) : "the input has " + std::to_string(nd)) +
+                       " axes; give one, or one per " + (axes ? "axis in axes" : "axis"));
+    if (!axes) continue;
+    std::vector<std::string> full(nd, words[0]);
+    for (std::size_t k = 0; k < axes->size(); ++k) {
+      const std::int64_t a = (*axes)[k] < 0 ? (*axes)[k] + static_cast<std::int64_t>(nd) : (*axes)[k];
+      if (a >= 0 && a < static_cast<std::int64_t>(nd)) full[static_cast<std::size_t>(a)] = words[k];
+    }
+    std::string joined;
+    for (std::size_t a = 0; a < nd; ++a) joined += (a ? "," : "") + full[a];
+    args.set(p.name, joined);
+  }
+}
+
+}  // namespace
+
 std::vector<Image> call_operation(const Operation& op, const std::map<std::string, Value>& arguments) {
   for (const auto& [name, v] : arguments) op.param(name);  // unknown names
   Arguments args;
@@ -460,6 +515,7 @@ std::vector<Image> call_operation(const Operation& op, const std::map<std::strin
       args.set(p.name, check_argument(op, p, it->second));
     }
   }
+  expand_per_axis_words(op, args);
   std::vector<Image> results = op.build(args);
   if (results.size() != op.outputs.size())
     throw InternalError(op.name + " built " + std::to_string(results.size()) + " results for " +

@@ -96,7 +96,7 @@ View TileContext::fetch_padded(const Node& node, const Region& region, const Bou
     for (std::int64_t k = 0; k < region.size[a]; ++k)
     {
       const std::int64_t c = region.offset[a] + k;
-      src[k] = (c >= 0 && c < shape[a]) ? c : shape[a] == 0 ? -1 : map_coordinate(c, shape[a], boundary.mode);
+      src[k] = (c >= 0 && c < shape[a]) ? c : shape[a] == 0 ? -1 : map_coordinate(c, shape[a], boundary.on_axis(a));
     }
     // The distinct source coordinates as runs, via a presence map over their
     // span (at most the axis): no sort per tile.

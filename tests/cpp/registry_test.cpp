@@ -90,7 +90,7 @@ TEST(Registry, ChecksNameTheOperationTheParameterAndWhatIsAllowed) {
               call_operation("uniform_filter", {{"input", img}, {"size", std::int64_t{3}}, {"mode", std::string("x")}});
             }),
             "uniform_filter: unknown boundary mode 'x' for mode; it must be one of reflect, mirror, nearest, wrap, "
-            "constant, grid-mirror, grid-wrap, grid-constant");
+            "constant, grid-mirror, grid-wrap, grid-constant, or one per axis");
 }
 
 TEST(Registry, ParsesCommandLineWords) {

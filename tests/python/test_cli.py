@@ -209,3 +209,20 @@ def test_chart_errors_name_the_problem(tmp_path):
         r = run(*args)
         assert r.returncode != 0 and message in r.stderr, (args, r.stderr)
     assert not list(tmp_path.glob("o.*"))
+
+
+def test_a_mode_per_axis_on_the_command_line(tmp_path, rng):
+    import scipy.ndimage as ndi
+    import tifffile
+    g = rng.random((41, 37)).astype(np.float32)
+    tifffile.imwrite(tmp_path / "g.tif", g)
+    r = run("filter", "maximum", tmp_path / "g.tif", tmp_path / "mx.tif", "--size", 5, "--mode", "wrap,constant",
+            "--cval", 2)
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "mx.tif"),
+                                  ndi.maximum_filter(g, 5, mode=["wrap", "constant"], cval=2))
+    r = run("filter", "maximum", tmp_path / "g.tif", tmp_path / "bad.tif", "--size", 5, "--mode", "wrap,bogus")
+    assert r.returncode != 0 and "unknown boundary mode 'bogus'" in r.stderr
+    r = run("filter", "maximum", tmp_path / "g.tif", tmp_path / "bad.tif", "--size", 5, "--mode", "wrap,wrap,wrap")
+    assert r.returncode != 0 and "3 boundary modes for mode, but the input has 2 axes" in r.stderr
+    assert not (tmp_path / "bad.tif").exists()

@@ -186,3 +186,18 @@ def test_two_filters_of_one_array_in_one_graph(rng):
     np.testing.assert_array_equal(lee, tessera.lee_filter(a, 7))
     np.testing.assert_array_equal(kuan, tessera.kuan_filter(a, 7))
     np.testing.assert_array_equal(lee9, tessera.lee_filter(a, 7, looks=9))
+
+
+@pytest.mark.parametrize("modes", [("reflect", "constant"), ("nearest", "mirror"), ("wrap", "wrap")])
+def test_a_mode_per_axis(rng, modes):
+    a = rng.random((37, 29)).astype(np.float32)
+    x = chunked(a, 3)
+    for name, size in [("uniform_filter", 5), ("maximum_filter", (7, 3)), ("gaussian_filter", 1.5)]:
+        got = getattr(tdask, name)(x, size, mode=list(modes), cval=0.5).compute()
+        np.testing.assert_array_equal(got, getattr(tessera, name)(a, size, mode=list(modes), cval=0.5), err_msg=name)
+
+
+def test_wrap_on_some_axes_only_is_refused(rng):
+    x = chunked(rng.random((20, 21)), 2)
+    with pytest.raises(ValueError, match="'wrap' on some axes but not all is not supported on Dask"):
+        tdask.uniform_filter(x, 3, mode=["wrap", "reflect"])

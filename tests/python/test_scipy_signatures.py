@@ -116,3 +116,62 @@ def test_axes(rng):
         tessera.uniform_filter(a, (3, 3, 3), axes=(0, 1))
     with pytest.raises(ValueError, match="increasing order"):
         tessera.median_filter(a, footprint=cross, axes=(1, 0))
+
+
+MODE_PAIRS = [("reflect", "constant"), ("wrap", "nearest"), ("mirror", "grid-wrap"), ("constant", "constant")]
+
+
+@pytest.mark.parametrize("modes", MODE_PAIRS)
+def test_a_mode_per_axis(rng, modes):
+    """mode as a sequence, one per axis, as scipy's separable filters take
+    it: each axis padded by its own mode (scipy's own function is the
+    reference, in float64; float results of the exact filters are its bits)."""
+    a = rng.standard_normal((23, 31))
+    i = (rng.random((19, 26)) * 250).astype(np.uint8)
+    for name, args in [("uniform_filter", (5,)), ("maximum_filter", (4,)), ("minimum_filter", ((3, 6),)),
+                       ("gaussian_filter", (1.5,)), ("gaussian_laplace", (1.2,)),
+                       ("gaussian_gradient_magnitude", (1.2,))]:
+        got = getattr(tessera, name)(a, *args, mode=list(modes), cval=0.75)
+        want = getattr(ndi, name)(a, *args, mode=list(modes), cval=0.75)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13, err_msg=name)
+    for name in ("sobel", "prewitt"):
+        for axis in (0, 1):
+            np.testing.assert_array_equal(getattr(tessera, name)(a, axis, mode=modes, cval=0.75),
+                                          getattr(ndi, name)(a, axis, mode=modes, cval=0.75), err_msg=name)
+    np.testing.assert_array_equal(tessera.laplace(a, mode=tuple(modes), cval=0.75),
+                                  ndi.laplace(a, mode=tuple(modes), cval=0.75))
+    np.testing.assert_array_equal(tessera.maximum_filter(i, 5, mode=list(modes), cval=3),
+                                  ndi.maximum_filter(i, 5, mode=list(modes), cval=3))
+    np.testing.assert_array_equal(
+        tessera.generic_laplace(a, lambda x, ax, o, m, c: tessera.correlate1d(x, [1, -2, 1], ax, o, m, c),
+                                mode=list(modes), cval=0.75),
+        ndi.generic_laplace(a, lambda x, ax, o, m, c: ndi.correlate1d(x, [1, -2, 1], ax, o, m, c),
+                            mode=list(modes), cval=0.75))
+
+
+def test_a_mode_per_axis_in_3d_with_axes(rng):
+    v = rng.standard_normal((9, 12, 10))
+    np.testing.assert_allclose(tessera.uniform_filter(v, 3, mode=["wrap", "constant", "nearest"], cval=2.0),
+                               ndi.uniform_filter(v, 3, mode=["wrap", "constant", "nearest"], cval=2.0), rtol=1e-12)
+    # With axes=, one mode per listed axis (scipy 1.11's rule): the same as
+    # a window of 1 on the other axes.
+    np.testing.assert_allclose(tessera.uniform_filter(v, 3, mode=["wrap", "constant"], axes=(2, 0)),
+                               ndi.uniform_filter(v, (3, 1, 3), mode=["constant", "reflect", "wrap"]), rtol=1e-12)
+    with pytest.raises(ValueError, match="3 boundary modes for mode, but axes lists 2"):
+        tessera.maximum_filter(v, 3, mode=["wrap"] * 3, axes=(0, 1))
+
+
+def test_a_bad_mode_sequence_names_the_problem(rng):
+    a = rng.random((10, 11))
+    with pytest.raises(ValueError, match="3 boundary modes for mode, but the input has 2 axes"):
+        tessera.uniform_filter(a, 3, mode=["reflect"] * 3)
+    with pytest.raises(ValueError, match="unknown boundary mode 'bogus'"):
+        tessera.gaussian_filter(a, 1.0, mode=["reflect", "bogus"])
+    with pytest.raises(ValueError, match="give one per axis as a sequence"):
+        tessera.sobel(a, 0, mode="reflect,wrap")
+    with pytest.raises(TypeError, match="a string or a sequence of strings"):
+        tessera.sobel(a, 0, mode=["reflect", 3])
+    with pytest.raises(ValueError, match="empty sequence"):
+        tessera.sobel(a, 0, mode=[])
+    with pytest.raises(ValueError, match="1 boundary modes for mode, but the input has 2 axes"):
+        tessera.generic_laplace(a, lambda *x: x[0], mode=["reflect"])

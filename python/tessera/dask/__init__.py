@@ -84,7 +84,14 @@ def _twin(spec):
         align = tuple(np.lcm.reduce([r.alignment()[k] for r in results]) for k in range(x.ndim))
         # The operation applies its own boundary where a chunk meets the
         # image's border, except that "wrap" reads the chunks on the other side.
-        mode = "wrap" if arguments.get("mode") == "wrap" else None
+        modes = arguments.get("mode")
+        if isinstance(modes, (list, tuple)) and "wrap" in modes and any(m != "wrap" for m in modes):
+            raise ValueError(f"tessera.dask.{name}: 'wrap' on some axes but not all is not supported on Dask "
+                             f"(a chunk at the border would read across it on those axes only); use tessera.{name} "
+                             f"or one mode")
+        if isinstance(modes, (list, tuple)) and modes and all(m == "wrap" for m in modes):
+            modes = "wrap"
+        mode = "wrap" if modes == "wrap" else None
         leading = (len(results),) if len(results) > 1 else ()
         out = _neighbourhood(x, halo, mode, 0.0, _Cropped(lazy, threads), results[0].dtype, leading=leading,
                              align=align)

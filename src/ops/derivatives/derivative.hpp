@@ -26,6 +26,12 @@ inline std::size_t derivative_axis(const char* op, std::int64_t axis, std::size_
   return static_cast<std::size_t>(axis < 0 ? axis + n : axis);
 }
 
+// The boundary of axis k's term of gaussian_laplace and
+// gaussian_gradient_magnitude: scipy's generic_laplace and
+// generic_gradient_magnitude hand that term's whole N-D Gaussian the mode of
+// axis k alone.
+inline Boundary term_boundary(const Boundary& b, std::size_t k) { return Boundary{b.on_axis(k), b.cval, {}}; }
+
 // The dtype one pass of a derivative writes for a result of `out`.
 inline DType pass_dtype(DType out) { return is_float(out) ? out : DType::Float64; }
 

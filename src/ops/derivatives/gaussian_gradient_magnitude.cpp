@@ -17,7 +17,7 @@ Image gaussian_gradient_magnitude(const Image& input, const std::vector<double>&
   const Image sum = detail::sum_over_axes(nd, [&](std::size_t k) {
     std::vector<std::int64_t> order(nd, 0);
     order[k] = 1;
-    const Image d = gaussian_filter(input, sigma, order, boundary, truncate, pass);
+    const Image d = gaussian_filter(input, sigma, order, detail::term_boundary(boundary, k), truncate, pass);
     return d * d;
   });
   const Image magnitude = apply("sqrt", {sum});

@@ -16,7 +16,7 @@ Image gaussian_laplace(const Image& input, const std::vector<double>& sigma, con
   const Image sum = detail::sum_over_axes(nd, [&](std::size_t k) {
     std::vector<std::int64_t> order(nd, 0);
     order[k] = 2;
-    return gaussian_filter(input, sigma, order, boundary, truncate, pass);
+    return gaussian_filter(input, sigma, order, detail::term_boundary(boundary, k), truncate, pass);
   });
   return sum.dtype() == out ? sum : sum.astype(out);
 }

@@ -16,7 +16,7 @@ namespace tessera::detail {
 
 bool LeafRef::reads(const ExprTree& leaf) const {
   if (leaf.leaf.node().get() != node || leaf.offset != offset) return false;
-  return offset.empty() || (leaf.boundary.mode == boundary.mode && leaf.boundary.cval == boundary.cval);
+  return offset.empty() || leaf.boundary == boundary;
 }
 
 namespace {

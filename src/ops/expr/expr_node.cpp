@@ -21,7 +21,7 @@ void collect_leaves(const ExprTree* t, std::vector<const ExprTree*>& out, std::s
   for (const auto& a : t->args) collect_leaves(a.get(), out, seen);
 }
 
-bool same_boundary(const Boundary& a, const Boundary& b) { return a.mode == b.mode && a.cval == b.cval; }
+bool same_boundary(const Boundary& a, const Boundary& b) { return a == b; }
 
 // Leaves at an offset first: each (node, boundary) is one input, widened by
 // its leaves' offsets; a leaf read in place then joins an input of its node

@@ -15,7 +15,7 @@ namespace tessera {
 namespace detail {
 
 Image filter_input(const Image& input, const Boundary& boundary) {
-  if (boundary.mode != BoundaryMode::Constant || is_float(input.dtype())) return input;
+  if (!boundary.uses(BoundaryMode::Constant, input.ndim()) || is_float(input.dtype())) return input;
   const bool exact = dispatch(input.dtype(), [&](auto t) {
     using T = typename decltype(t)::type;
     return static_cast<double>(convert<T>(boundary.cval)) == boundary.cval;
