@@ -13,10 +13,11 @@ namespace tessera {
 
 // The mean over a window of `size` (one entry per axis, 1 leaves an axis
 // alone; a single entry applies to every axis), as scipy.ndimage's
-// uniform_filter with origin 0, computed in float64. Result dtype: `out`, else
-// float64 for float64 input and float32 otherwise.
+// uniform_filter, computed in float64. Result dtype: `out`, else float64 for
+// float64 input and float32 otherwise. `origin` (one, or one per axis; empty
+// for 0) shifts the window as scipy's origin does.
 Image uniform_filter(const Image& input, const Shape& size, const Boundary& boundary = {},
-                     std::optional<DType> out = std::nullopt);
+                     std::optional<DType> out = std::nullopt, const Shape& origin = {});
 
 // The window mean and population standard deviation sqrt(E[x^2] - E[x]^2)
 // (clamped at 0), from float64 window sums; both as `out` (default as above).
@@ -90,10 +91,10 @@ Image gaussian_gradient_magnitude(const Image& input, const std::vector<double>&
                                   double truncate = 4.0, std::optional<DType> out = std::nullopt);
 
 // The maximum / minimum over a window of `size` (one entry per axis or one
-// for all), as scipy.ndimage's maximum_filter / minimum_filter with origin 0,
-// in the input's dtype; a NaN in the window gives NaN.
-Image maximum_filter(const Image& input, const Shape& size, const Boundary& boundary = {});
-Image minimum_filter(const Image& input, const Shape& size, const Boundary& boundary = {});
+// for all), as scipy.ndimage's maximum_filter / minimum_filter, in the
+// input's dtype; a NaN in the window gives NaN. `origin` as uniform_filter's.
+Image maximum_filter(const Image& input, const Shape& size, const Boundary& boundary = {}, const Shape& origin = {});
+Image minimum_filter(const Image& input, const Shape& size, const Boundary& boundary = {}, const Shape& origin = {});
 
 // Rank filters, as scipy.ndimage's, in the input's dtype (NaN sorts above
 // every number): the window is `footprint` (a boolean array of the input's

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ops/filters/correlate.hpp"
+#include "ops/filters/window.hpp"
 #include "tessera/filters.hpp"
 #include "tessera/operation.hpp"
 
@@ -31,7 +32,7 @@ const bool registered = register_operation({
                             param::output_dtype("the result's dtype (default: float64 for float64 input, else "
                                                 "float32)")},
                            param::boundary(),
-                           {param::ints("origin", 0, "shifts the window, one or one per axis")}}),
+                           {detail::origin_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       return {convolve(a.image("input"), *a.optional_image("weights"), a.ints("origin"), a.boundary(),

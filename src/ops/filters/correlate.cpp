@@ -201,19 +201,6 @@ Weights weights_of(const char* op, const Image& weights, std::size_t ndim) {
   return w;
 }
 
-Shape origins_of(const char* op, const Shape& origin, const Shape& wshape) {
-  Shape o = origin.size() == 1 ? Shape(wshape.size(), origin[0]) : origin;
-  if (o.size() != wshape.size())
-    throw ValueError(std::string(op) + ": origin must be one number or one per axis (" +
-                     std::to_string(wshape.size()) + ")");
-  for (std::size_t a = 0; a < o.size(); ++a)
-    if (o[a] < -(wshape[a] / 2) || o[a] > (wshape[a] - 1) / 2)
-      throw ValueError(std::string(op) + ": origin " + std::to_string(o[a]) + " on axis " + std::to_string(a) +
-                       " must be between " + std::to_string(-(wshape[a] / 2)) + " and " +
-                       std::to_string((wshape[a] - 1) / 2) + " for weights of size " + std::to_string(wshape[a]));
-  return o;
-}
-
 Image correlate_weights(const Image& input, const Weights& w, const Shape& origin, const Boundary& boundary,
                         std::optional<DType> out) {
   if (input.ndim() == 0) throw ValueError("correlate: the input must have at least one axis");
@@ -240,7 +227,7 @@ const bool registered = register_operation({
                             param::output_dtype("the result's dtype (default: float64 for float64 input, else "
                                                 "float32)")},
                            param::boundary(),
-                           {param::ints("origin", 0, "shifts the window, one or one per axis")}}),
+                           {detail::origin_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       return {correlate(a.image("input"), *a.optional_image("weights"), a.ints("origin"), a.boundary(),

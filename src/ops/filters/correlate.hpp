@@ -18,8 +18,6 @@ struct Weights {
 // The weights of an image (any real dtype, the input's rank, finite);
 // ValueError/TypeError naming `op`.
 Weights weights_of(const char* op, const Image& weights, std::size_t ndim);
-// One origin per axis from one or one per axis, each within scipy's range.
-Shape origins_of(const char* op, const Shape& origin, const Shape& weights_shape);
 Image correlate_weights(const Image& input, const Weights& w, const Shape& origin, const Boundary& boundary,
                         std::optional<DType> out);
 

@@ -16,13 +16,17 @@ namespace {
 
 class ExtremeFilterNode final : public Node {
  public:
-  ExtremeFilterNode(const Image& input, Shape size, Boundary boundary, bool maximum)
-      : Node(input.shape(), input.dtype(), {input}), size_(std::move(size)), boundary_(boundary), maximum_(maximum) {}
+  ExtremeFilterNode(const Image& input, Shape size, Boundary boundary, bool maximum, Shape origin)
+      : Node(input.shape(), input.dtype(), {input}),
+        size_(std::move(size)),
+        boundary_(boundary),
+        maximum_(maximum),
+        origin_(std::move(origin)) {}
 
   std::string name() const override { return maximum_ ? "maximum_filter" : "minimum_filter"; }
   Boundary input_boundary(std::size_t) const override { return boundary_; }
   Region input_region(std::size_t, const Region& out) const override {
-    return detail::window_input_region(out, size_);
+    return detail::window_input_region(out, size_, origin_);
   }
 
   void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override {
@@ -46,7 +50,8 @@ class ExtremeFilterNode final : public Node {
       auto* nxt = static_cast<std::byte*>(workspace.get(slot, static_cast<std::size_t>(element_count(next)) * item));
       void* scratch = workspace.get(23, static_cast<std::size_t>(2 * shape[a] * inner) * item);
       slot = slot == 21 ? 22 : 21;
-      const std::int64_t origin = region.offset[a] - size_[a] / 2;
+      // Blocks aligned where the window starts in the input (any tiling, the same bits).
+      const std::int64_t origin = region.offset[a] - origin_[a] - size_[a] / 2;
       for (std::int64_t o = 0; o < outer; ++o)
         pass_kernel(cur + o * shape[a] * inner * static_cast<std::int64_t>(item), inner,
                     nxt + o * next[a] * inner * static_cast<std::int64_t>(item), inner, next[a], inner, size_[a], origin,
@@ -61,9 +66,11 @@ class ExtremeFilterNode final : public Node {
   Shape size_;
   Boundary boundary_;
   bool maximum_;
+  Shape origin_;
 };
 
-Image extreme_filter(const Image& input, const Shape& size, const Boundary& boundary, bool maximum) {
+Image extreme_filter(const Image& input, const Shape& size, const Boundary& boundary, bool maximum,
+                     const Shape& origin) {
   const char* name = maximum ? "maximum_filter" : "minimum_filter";
   if (input.ndim() == 0) throw ValueError(std::string(name) + ": the input must have at least one axis");
   const Shape s = detail::window_sizes(size, input.ndim(), name);
@@ -71,7 +78,7 @@ Image extreme_filter(const Image& input, const Shape& size, const Boundary& boun
   // padding; scipy then compares in float64, and so does this. (Booleans stay
   // booleans, padded with cval != 0, as in scipy.)
   const Image in = is_bool(input.dtype()) ? input : detail::filter_input(input, boundary);
-  const Image result(std::make_shared<ExtremeFilterNode>(in, s, boundary, maximum));
+  const Image result(std::make_shared<ExtremeFilterNode>(in, s, boundary, maximum, detail::origins_of(name, origin, s)));
   // The result keeps the input's dtype (scipy's), compared in float64 when
   // the constant needed it.
   return in.dtype() == input.dtype() ? result : result.astype(input.dtype());
@@ -79,12 +86,12 @@ Image extreme_filter(const Image& input, const Shape& size, const Boundary& boun
 
 }  // namespace
 
-Image maximum_filter(const Image& input, const Shape& size, const Boundary& boundary) {
-  return extreme_filter(input, size, boundary, true);
+Image maximum_filter(const Image& input, const Shape& size, const Boundary& boundary, const Shape& origin) {
+  return extreme_filter(input, size, boundary, true, origin);
 }
 
-Image minimum_filter(const Image& input, const Shape& size, const Boundary& boundary) {
-  return extreme_filter(input, size, boundary, false);
+Image minimum_filter(const Image& input, const Shape& size, const Boundary& boundary, const Shape& origin) {
+  return extreme_filter(input, size, boundary, false, origin);
 }
 
 namespace {
@@ -99,15 +106,14 @@ Operation extreme_operation(bool maximum) {
       .params = param::join({{param::input(), detail::optional_sizes(), param::footprint(),
                               param::output_dtype("the result's dtype (default: the input's)")},
                              param::boundary(),
-                             {detail::axes_param()}}),
+                             {detail::origin_param(), detail::axes_param()}}),
       .outputs = {},
       .build = [maximum, name](const Arguments& a) -> std::vector<Image> {
         const Image& input = a.image("input");
         const std::string op = name + "_filter";
-        const detail::Footprint f = detail::window_footprint(op.c_str(), input.ndim(), detail::size_argument(a),
-                                                             a.optional_image("footprint"), a.optional_ints("axes"));
+        const detail::Footprint f = detail::window_footprint_call(a, op.c_str());
         // A box: van Herk/Gil-Werman; any other footprint: the rank filter's selection.
-        const Image r = f.full() ? extreme_filter(input, f.shape, a.boundary(), maximum)
+        const Image r = f.full() ? extreme_filter(input, f.shape, a.boundary(), maximum, f.origin)
                                  : detail::rank_filter(input, f, maximum ? f.count() - 1 : 0, a.boundary(), op.c_str());
         return {detail::in_output_dtype(r, a.dtype("output"))};
       },

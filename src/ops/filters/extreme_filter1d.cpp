@@ -16,14 +16,17 @@ Operation extreme_operation_1d(bool maximum) {
       .params = param::join({{param::input(), detail::window_length_param(),
                               param::integer("axis", -1, "the axis (negative: from the end)"),
                               param::output_dtype("the result's dtype (default: the input's)")},
-                             param::boundary()}),
+                             param::boundary(),
+                             {param::integer("origin", 0, "moves the window: output i reads from i - size // 2 - origin")}}),
       .outputs = {},
       .build = [maximum, name](const Arguments& a) -> std::vector<Image> {
         const Image& input = a.image("input");
-        Shape size(input.ndim(), 1);
-        size[detail::derivative_axis((name + "_filter1d").c_str(), a.integer("axis"), input.ndim())] =
-            a.integer("size");
-        const Image r = maximum ? maximum_filter(input, size, a.boundary()) : minimum_filter(input, size, a.boundary());
+        Shape size(input.ndim(), 1), origin(input.ndim(), 0);
+        const std::size_t axis = detail::derivative_axis((name + "_filter1d").c_str(), a.integer("axis"), input.ndim());
+        size[axis] = a.integer("size");
+        origin[axis] = a.integer("origin");
+        const Image r = maximum ? maximum_filter(input, size, a.boundary(), origin)
+                                : minimum_filter(input, size, a.boundary(), origin);
         return {detail::in_output_dtype(r, a.dtype("output"))};
       },
   };

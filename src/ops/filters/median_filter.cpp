@@ -24,7 +24,7 @@ const bool registered = register_operation({
     .params = param::join({{param::input(), detail::optional_sizes(), param::footprint(),
                             param::output_dtype("the result's dtype (default: the input's)")},
                            param::boundary(),
-                           {detail::axes_param()}}),
+                           {detail::origin_param(), detail::axes_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       return {detail::rank_filter_call(a, "median_filter", [](std::int64_t count) { return count / 2; })};

@@ -31,7 +31,7 @@ const bool registered = register_operation({
     .params = param::join({{param::input(), percentile_param(), detail::optional_sizes(), param::footprint(),
                             param::output_dtype("the result's dtype (default: the input's)")},
                            param::boundary(),
-                           {detail::axes_param()}}),
+                           {detail::origin_param(), detail::axes_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       return {detail::rank_filter_call(a, "percentile_filter", [&](std::int64_t count) {

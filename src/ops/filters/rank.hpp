@@ -16,6 +16,7 @@ namespace tessera::detail {
 struct Footprint {
   Shape shape;                   // per axis of the input
   std::vector<std::uint8_t> on;  // C order over shape
+  Shape origin;                  // per axis: scipy's origin (empty: 0)
   std::int64_t count() const;
   bool full() const;             // a box: every element on
 };
@@ -31,7 +32,7 @@ Footprint window_footprint(const char* op, std::size_t ndim, const Shape& size, 
 
 // The rank-th smallest value (0-based, NaN above every number) of the
 // footprint's elements around each element, in the input's dtype, as
-// scipy.ndimage.rank_filter with origin 0. 8- and 16-bit integers over a
+// scipy.ndimage.rank_filter (the window moved by footprint.origin). 8- and 16-bit integers over a
 // box spanning at most two axes use a sliding histogram (Huang's, with a
 // coarse level: a cost per element that grows with the window's height, not
 // its area); everything else gathers the footprint and selects.
@@ -43,6 +44,11 @@ Image rank_filter(const Image& input, const Footprint& footprint, std::int64_t r
 // the end): ValueError naming `op`.
 std::int64_t percentile_rank(const char* op, double percentile, std::int64_t count);
 std::int64_t checked_rank(const char* op, std::int64_t rank, std::int64_t count);
+
+// The window of a registered window filter's call: size, footprint and axes
+// (window_footprint), moved by its origin (one, or one per axis or listed
+// axis, each in range for the window).
+Footprint window_footprint_call(const Arguments& a, const char* op);
 
 // A registered rank filter's call (median, rank, percentile): the window
 // from size, footprint and axes, the rank from the window's element count,

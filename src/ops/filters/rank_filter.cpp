@@ -137,7 +137,7 @@ class RankFilterNode final : public Node {
   std::string name() const override { return op_; }
   Boundary input_boundary(std::size_t) const override { return boundary_; }
   Region input_region(std::size_t, const Region& out) const override {
-    return window_input_region(out, footprint_.shape);
+    return window_input_region(out, footprint_.shape, footprint_.origin);
   }
 
   void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override {
@@ -312,11 +312,18 @@ Image rank_filter(const Image& input, const Footprint& footprint, std::int64_t r
   return in.dtype() == input.dtype() ? result : result.astype(input.dtype());
 }
 
+Footprint window_footprint_call(const Arguments& a, const char* op) {
+  const Image& input = a.image("input");
+  const auto axes = a.optional_ints("axes");
+  Footprint f = window_footprint(op, input.ndim(), size_argument(a), a.optional_image("footprint"), axes);
+  f.origin = origins_of(op, on_axes(op, a.ints("origin"), axes, input.ndim(), 0), f.shape);
+  return f;
+}
+
 Image rank_filter_call(const Arguments& a, const char* op,
                        const std::function<std::int64_t(std::int64_t count)>& rank_of) {
   const Image& input = a.image("input");
-  const Footprint f =
-      window_footprint(op, input.ndim(), size_argument(a), a.optional_image("footprint"), a.optional_ints("axes"));
+  const Footprint f = window_footprint_call(a, op);
   return in_output_dtype(rank_filter(input, f, rank_of(f.count()), a.boundary(), op), a.dtype("output"));
 }
 
@@ -344,7 +351,7 @@ const bool registered = register_operation({
     .params = param::join({{param::input(), rank_param(), detail::optional_sizes(), param::footprint(),
                             param::output_dtype("the result's dtype (default: the input's)")},
                            param::boundary(),
-                           {detail::axes_param()}}),
+                           {detail::origin_param(), detail::axes_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       return {detail::rank_filter_call(a, "rank_filter", [&](std::int64_t) { return a.integer("rank"); })};

@@ -92,13 +92,38 @@ ParamSpec window_length_param() {
   return p;
 }
 
-Region window_input_region(const Region& out, const Shape& size) {
-  Region r = out;
+Region window_input_region(const Region& out, const Shape& size, const Shape& origin) {
+  Region r = origin_shifted(out, origin);
   for (std::size_t a = 0; a < size.size(); ++a) {
     r.offset[a] -= size[a] / 2;  // scipy's origin 0: the left half is the larger for even sizes
     r.size[a] += size[a] - 1;
   }
   return r;
+}
+
+Region origin_shifted(const Region& region, const Shape& origin) {
+  Region r = region;
+  for (std::size_t a = 0; a < origin.size() && a < r.ndim(); ++a) r.offset[a] -= origin[a];
+  return r;
+}
+
+Shape origins_of(const char* op, const Shape& origin, const Shape& wshape) {
+  if (origin.empty()) return Shape(wshape.size(), 0);
+  Shape o = origin.size() == 1 ? Shape(wshape.size(), origin[0]) : origin;
+  if (o.size() != wshape.size())
+    throw ValueError(std::string(op) + ": origin must be one number or one per axis (" +
+                     std::to_string(wshape.size()) + ")");
+  for (std::size_t a = 0; a < o.size(); ++a)
+    if (o[a] < -(wshape[a] / 2) || o[a] > (wshape[a] - 1) / 2)
+      throw ValueError(std::string(op) + ": origin " + std::to_string(o[a]) + " on axis " + std::to_string(a) +
+                       " must be between " + std::to_string(-(wshape[a] / 2)) + " and " +
+                       std::to_string((wshape[a] - 1) / 2) + " for a window of size " + std::to_string(wshape[a]));
+  return o;
+}
+
+ParamSpec origin_param() {
+  return param::ints("origin", 0, "moves the window: output i reads from i - size // 2 - origin (scipy's origin), "
+                                  "one or one per axis");
 }
 
 Shape window_block_grid(const Shape& size) {
@@ -137,15 +162,19 @@ void finish_window_means(Workspace& workspace, const double* sums, const Region&
 
 class UniformFilterNode final : public Node {
  public:
-  UniformFilterNode(const Image& input, Shape size, Boundary boundary, DType out)
-      : Node(input.shape(), out, {input}), size_(std::move(size)), boundary_(boundary) {}
+  UniformFilterNode(const Image& input, Shape size, Boundary boundary, DType out, Shape origin)
+      : Node(input.shape(), out, {input}), size_(std::move(size)), boundary_(boundary), origin_(std::move(origin)) {}
 
   std::string name() const override { return "uniform_filter"; }
   Boundary input_boundary(std::size_t) const override { return boundary_; }
-  Region input_region(std::size_t, const Region& out) const override { return window_input_region(out, size_); }
+  Region input_region(std::size_t, const Region& out) const override {
+    return window_input_region(out, size_, origin_);
+  }
   Shape block_grid() const override { return window_block_grid(size_); }
 
-  void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override {
+  void generate(const Region& out_region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override {
+    // The sums align their blocks where a window with origin 0 would read.
+    const Region region = origin_shifted(out_region, origin_);
     double count = 1;
     for (auto v : size_) count *= static_cast<double>(v);
     // A float32 result whose last axis is filtered: the row pass writes it.
@@ -175,6 +204,7 @@ class UniformFilterNode final : public Node {
  private:
   Shape size_;
   Boundary boundary_;
+  Shape origin_;
 };
 
 }  // namespace
@@ -310,11 +340,13 @@ DType filter_result_dtype(DType input, std::optional<DType> out) {
   return input == DType::Float64 ? DType::Float64 : DType::Float32;
 }
 
-Image uniform_filter(const Image& input, const Shape& size, const Boundary& boundary, std::optional<DType> out) {
+Image uniform_filter(const Image& input, const Shape& size, const Boundary& boundary, std::optional<DType> out,
+                     const Shape& origin) {
   if (input.ndim() == 0) throw ValueError("uniform_filter: the input must have at least one axis");
   const Shape s = detail::window_sizes(size, input.ndim(), "uniform_filter");
   return Image(std::make_shared<detail::UniformFilterNode>(detail::filter_input(input, boundary), s, boundary,
-                                                           filter_result_dtype(input.dtype(), out)));
+                                                           filter_result_dtype(input.dtype(), out),
+                                                           detail::origins_of("uniform_filter", origin, s)));
 }
 
 namespace {
@@ -330,13 +362,14 @@ const bool registered = register_operation({
                             param::output_dtype("the result's dtype (default: float64 for float64 input, else "
                                                 "float32)")},
                            param::boundary(),
-                           {detail::axes_param()}}),
+                           {detail::origin_param(), detail::axes_param()}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       const Image& input = a.image("input");
-      return {uniform_filter(input, detail::on_axes("uniform_filter", a.ints("size"), a.optional_ints("axes"),
-                                                    input.ndim(), 1),
-                             a.boundary(), a.dtype("output"))};
+      const auto axes = a.optional_ints("axes");
+      return {uniform_filter(input, detail::on_axes("uniform_filter", a.ints("size"), axes, input.ndim(), 1),
+                             a.boundary(), a.dtype("output"),
+                             detail::on_axes("uniform_filter", a.ints("origin"), axes, input.ndim(), 0))};
     },
 });
 }  // namespace

@@ -15,13 +15,16 @@ const bool registered = register_operation({
                             param::integer("axis", -1, "the axis (negative: from the end)"),
                             param::output_dtype("the result's dtype (default: float64 for float64 input, else "
                                                 "float32)")},
-                           param::boundary()}),
+                           param::boundary(),
+                           {param::integer("origin", 0, "moves the window: output i reads from i - size // 2 - origin")}}),
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> {
       const Image& input = a.image("input");
-      Shape size(input.ndim(), 1);
-      size[detail::derivative_axis("uniform_filter1d", a.integer("axis"), input.ndim())] = a.integer("size");
-      return {uniform_filter(input, size, a.boundary(), a.dtype("output"))};
+      Shape size(input.ndim(), 1), origin(input.ndim(), 0);
+      const std::size_t axis = detail::derivative_axis("uniform_filter1d", a.integer("axis"), input.ndim());
+      size[axis] = a.integer("size");
+      origin[axis] = a.integer("origin");
+      return {uniform_filter(input, size, a.boundary(), a.dtype("output"), origin)};
     },
 });
 }  // namespace

@@ -49,8 +49,22 @@ inline Image in_output_dtype(const Image& result, std::optional<DType> output) {
 // The `size` of a 1-D window filter (uniform_filter1d, minimum_filter1d, ...): required, >= 1.
 ParamSpec window_length_param();
 
-// The input region a window of `size` needs around `out` (scipy's origin 0).
-Region window_input_region(const Region& out, const Shape& size);
+// The input region a window of `size` needs around `out`, the window moved
+// by `origin` (scipy's: output i reads from i - size // 2 - origin; empty:
+// 0 on every axis).
+Region window_input_region(const Region& out, const Shape& size, const Shape& origin = {});
+// `region` moved back by `origin`: where a window with origin 0 would have
+// to sit to read what the moved window reads. The window sums and the
+// extreme filters align their blocks to that place, so a moved window keeps
+// its bits for any tiling.
+Region origin_shifted(const Region& region, const Shape& origin);
+
+// scipy's origin: one per axis from one or one per axis (empty: 0), each
+// within -(size // 2) .. (size - 1) // 2 for that axis's window; ValueError
+// naming `op` otherwise.
+Shape origins_of(const char* op, const Shape& origin, const Shape& window_shape);
+// The registry's "origin": one, or one per axis (per listed axis with axes=).
+ParamSpec origin_param();
 
 // The block grid (Node::block_grid) of window sums of `size`: the window
 // where it is summed in van Herk/Gil-Werman blocks, else 1.
