@@ -116,3 +116,48 @@ def test_cli_footprint_from_a_file(tmp_path, rng):
     subprocess.run([cli, "percentile-filter", str(tmp_path / "a.npy"), str(tmp_path / "p.npy"), "--percentile", "90",
                     "--size", "15"], check=True)
     np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), ndi.percentile_filter(a, 90, 15))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_histogram_windows(rng, dtype):
+    """Float boxes of 25 elements or more take the sliding histogram of the
+    values' top 16 order-preserving bits, then select within the answer's
+    bin: scipy's values with ties, data inside one bin, infinities, -0.0,
+    tiny and huge magnitudes, 1-D windows on either axis, 2-D windows of 3-D
+    data, many tiles (any tiling, the same values)."""
+    cases = {
+        "normal": rng.standard_normal((57, 61)),
+        "one bin": 1000.0 + rng.random((57, 61)) * 1e-3,
+        "ties": np.round(rng.standard_normal((57, 61)) * 3) / 3,
+        "magnitudes": rng.standard_normal((57, 61)) * 10.0 ** rng.integers(-30, 30, (57, 61)),
+    }
+    special = rng.standard_normal((57, 61))
+    special.flat[::7] = np.inf
+    special.flat[3::11] = -np.inf
+    special.flat[5::13] = -0.0
+    special.flat[6::17] = 0.0
+    cases["special"] = special
+    for label, a in cases.items():
+        a = a.astype(dtype)
+        for size in [(5, 5), (7, 9), (1, 31), (27, 1), (15, 15)]:
+            for rank in (0, 7, 24, -1):
+                np.testing.assert_array_equal(tessera.rank_filter(a, rank, size, mode="mirror"),
+                                              ndi.rank_filter(a, rank, size, mode="mirror"), err_msg=f"{label} {size}")
+            np.testing.assert_array_equal(tessera.median_filter(a, size, mode="constant", cval=0.25),
+                                          ndi.median_filter(a, size, mode="constant", cval=0.25), err_msg=label)
+    v = rng.standard_normal((4, 40, 45)).astype(dtype)
+    np.testing.assert_array_equal(tessera.percentile_filter(v, 30, (1, 7, 5)), ndi.percentile_filter(v, 30, (1, 7, 5)))
+    big = rng.standard_normal((300, 280)).astype(dtype)
+    np.testing.assert_array_equal(tessera.median_filter(big, 11, threads=2), ndi.median_filter(big, 11))
+
+
+def test_float_histogram_nan_sorts_above_numbers(rng):
+    a = rng.standard_normal((40, 45)).astype(np.float32)
+    a[10:20, 10:20] = np.nan
+    a[30, 30] = -np.nan
+    got = tessera.rank_filter(a, -1, (5, 5))  # the largest: NaN wherever a NaN is in the window
+    near = ndi.maximum_filter(np.isnan(a).astype(np.uint8), (5, 5)).astype(bool)
+    np.testing.assert_array_equal(np.isnan(got), near)
+    smallest = ndi.minimum_filter(np.where(np.isnan(a), np.inf, a), 5)
+    smallest[np.isinf(smallest)] = np.nan  # windows of NaN alone
+    np.testing.assert_array_equal(tessera.rank_filter(a, 0, (5, 5)), smallest)

@@ -20,7 +20,8 @@ const bool registered = register_operation({
     .summary = "The median over a window, as scipy.ndimage.median_filter, in the input's dtype.",
     .doc = "The upper middle value for an even count (scipy's rank count // 2); NaN sorts above every number. Any "
            "size or boolean footprint; 8- and 16-bit integers over a box on at most two axes use a sliding "
-           "histogram, a cost per element that grows with the window's height, not its area.",
+           "histogram, a cost per element that grows with the window's height, not its area; floats over such a "
+           "box of 25 or more, the histogram of their top 16 bits, then a select within one bin.",
     .params = param::join({{param::input(), detail::optional_sizes(), param::footprint(),
                             param::output_dtype("the result's dtype (default: the input's)")},
                            param::boundary(),

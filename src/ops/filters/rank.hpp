@@ -32,10 +32,12 @@ Footprint window_footprint(const char* op, std::size_t ndim, const Shape& size, 
 
 // The rank-th smallest value (0-based, NaN above every number) of the
 // footprint's elements around each element, in the input's dtype, as
-// scipy.ndimage.rank_filter (the window moved by footprint.origin). 8- and 16-bit integers over a
-// box spanning at most two axes use a sliding histogram (Huang's, with a
-// coarse level: a cost per element that grows with the window's height, not
-// its area); everything else gathers the footprint and selects.
+// scipy.ndimage.rank_filter (the window moved by footprint.origin). 8- and
+// 16-bit integers over a box spanning at most two axes use a sliding
+// histogram (Huang's, with a coarse level: a cost per element that grows
+// with the window's height, not its area), floats over such a box of 25 or
+// more the same over their top 16 bits and a select within the answer's
+// bin; everything else gathers the footprint and selects.
 Image rank_filter(const Image& input, const Footprint& footprint, std::int64_t rank, const Boundary& boundary,
                   const char* op);
 

@@ -9,6 +9,9 @@
 //    answer bin is tracked from the last one, skipping empty 256-bin blocks
 //    (a coarse level, as Perreault and Hebert's), so a 15x15 median costs
 //    about 30 histogram updates per element instead of a 225-value select;
+//    floats (boxes of 25 or more) the same over the top 16 bits of their
+//    order-preserving bits, then the rank selected among the window's few
+//    values in the answer bin (a compare per window value, not a select);
 //  - otherwise the footprint's values gathered and the rank selected
 //    (nth_element), for any dtype, footprint and rank of dimensions.
 #include <algorithm>
@@ -120,7 +123,28 @@ template <typename V> bool rank_less(V a, V b) {
 }
 
 // The histogram bin of an 8- or 16-bit value, and back.
-template <typename T> constexpr int bin_offset() { return std::is_signed_v<T> ? (1 << (8 * sizeof(T) - 1)) : 0; }
+template <typename T> constexpr int bin_offset() {
+  if constexpr (std::is_floating_point_v<T>) return 0;
+  else return std::is_signed_v<T> ? (1 << (8 * sizeof(T) - 1)) : 0;
+}
+
+// A float's bin: the top 16 bits of its bits made order-preserving (negative
+// numbers' bits inverted, positive numbers' sign bit set), every NaN in the
+// last bin, above +inf, as rank_less sorts them.
+template <typename T> inline int float_bin(T v) {
+  using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  constexpr int kShift = 8 * sizeof(T) - 16;
+  if (v != v) return 0xFFFF;
+  U u;
+  std::memcpy(&u, &v, sizeof u);
+  constexpr U kSign = U{1} << (8 * sizeof(T) - 1);
+  u = (u & kSign) ? ~u : (u | kSign);
+  return static_cast<int>(u >> kShift);
+}
+
+// Windows of at least this many elements take the sliding histogram for
+// floats (below it, selecting from the few values is as fast).
+constexpr std::int64_t kFloatHistogramMin = 25;
 
 class RankFilterNode final : public Node {
  public:
@@ -145,6 +169,13 @@ class RankFilterNode final : public Node {
       using T = typename decltype(tag)::type;
       if constexpr (!std::is_same_v<T, bool> && std::is_integral_v<T> && sizeof(T) <= 2) {
         if (footprint_.full() && window_axes_.size() <= 2 && region.ndim() >= 1) {
+          histogram<T>(region, inputs[0], out, workspace);
+          return;
+        }
+      }
+      if constexpr (std::is_floating_point_v<T>) {
+        if (footprint_.full() && window_axes_.size() <= 2 && region.ndim() >= 1 &&
+            footprint_.count() >= kFloatHistogramMin) {
           histogram<T>(region, inputs[0], out, workspace);
           return;
         }
@@ -212,10 +243,16 @@ class RankFilterNode final : public Node {
     });
   }
 
+  // The sliding histogram. 8- and 16-bit integers: a bin per value, the
+  // answer is its bin. Floats: a bin per top 16 bits of the order-preserving
+  // bits (float_bin); the answer bin tells how many values lie below it, and
+  // the window's values in that bin (few, unless the data sit in one bin)
+  // are gathered and the rest of the rank selected among them.
   template <typename T>
   void histogram(const Region& region, const View& in, const View& out, Workspace& workspace) const {
-    constexpr int kBins = 1 << (8 * sizeof(T));
-    constexpr int kBlock = sizeof(T) == 1 ? 16 : 256;  // the coarse level's bins
+    constexpr bool kFloat = std::is_floating_point_v<T>;
+    constexpr int kBins = kFloat ? 1 << 16 : 1 << (8 * sizeof(T));
+    constexpr int kBlock = kBins == 256 ? 16 : 256;  // the coarse level's bins
     constexpr int kOffset = bin_offset<T>();
     const std::size_t nd = region.ndim();
     // The window's row axis (p) and column axis (q); a 1-D window is one row.
@@ -233,11 +270,25 @@ class RankFilterNode final : public Node {
     const std::int64_t rank = rank_;
     std::vector<std::size_t> skip{q};
     if (two) skip.insert(skip.begin(), p);
+    std::vector<T> in_bin;  // floats: the answer bin's values
+    if constexpr (kFloat) in_bin.reserve(static_cast<std::size_t>(wh * ww));
+    // Floats: each padded plane's bins computed once (a window reads each
+    // value wh * ww times when gathering).
+    const std::int64_t key_cols = cols + ww - 1, key_rows = rows + wh - 1;
+    auto* keys = kFloat ? static_cast<std::uint16_t*>(
+                              workspace.get(32, sizeof(std::uint16_t) * static_cast<std::size_t>(key_rows * key_cols)))
+                        : nullptr;
     for_each_line(region, in, out, skip, [&](const std::byte* ip, std::byte* op) {
+      if constexpr (kFloat)
+        for (std::int64_t r = 0; r < key_rows; ++r)
+          for (std::int64_t c = 0; c < key_cols; ++c)
+            keys[r * key_cols + c] = static_cast<std::uint16_t>(float_bin(*reinterpret_cast<const T*>(ip + r * isp + c * isq)));
       for (std::int64_t y = 0; y < rows; ++y) {
         const std::byte* top = ip + y * isp;
+        auto value = [&](std::int64_t r, std::int64_t c) { return *reinterpret_cast<const T*>(top + r * isp + c * isq); };
         auto bin = [&](std::int64_t r, std::int64_t c) {
-          return static_cast<int>(*reinterpret_cast<const T*>(top + r * isp + c * isq)) + kOffset;
+          if constexpr (kFloat) return static_cast<int>(keys[(y + r) * key_cols + c]);
+          else return static_cast<int>(value(r, c)) + kOffset;
         };
         // The window at the row's first column; the answer from the bottom.
         for (std::int64_t r = 0; r < wh; ++r)
@@ -268,7 +319,20 @@ class RankFilterNode final : public Node {
               ++m;
             }
           }
-          *reinterpret_cast<T*>(op + y * osp + x * osq) = static_cast<T>(m - kOffset);
+          if constexpr (kFloat) {
+            // The values of the answer bin, in the window at column x.
+            in_bin.clear();
+            for (std::int64_t r = 0; r < wh; ++r) {
+              const std::uint16_t* k = keys + (y + r) * key_cols;
+              for (std::int64_t c = x; c < x + ww; ++c)
+                if (k[c] == m) in_bin.push_back(value(r, c));
+            }
+            const auto nth = in_bin.begin() + (rank - below);
+            std::nth_element(in_bin.begin(), nth, in_bin.end(), rank_less<T>);
+            *reinterpret_cast<T*>(op + y * osp + x * osq) = *nth;
+          } else {
+            *reinterpret_cast<T*>(op + y * osp + x * osq) = static_cast<T>(m - kOffset);
+          }
           if (x + 1 == cols) break;
           // Slide one column: column x leaves, column x + ww enters.
           for (std::int64_t r = 0; r < wh; ++r) {
@@ -347,7 +411,9 @@ const bool registered = register_operation({
     .summary = "The rank-th smallest value over a window, as scipy.ndimage.rank_filter, in the input's dtype.",
     .doc = "rank counts from 0 (negative: from the largest). Any size or boolean footprint; NaN sorts above every "
            "number. 8- and 16-bit integers over a box on at most two axes: a sliding histogram (a cost per "
-           "element that grows with the window's height, not its area); otherwise the window's values selected.",
+           "element that grows with the window's height, not its area); floats over such a box of 25 or more: "
+           "the histogram of their top 16 bits, then a select within one bin; otherwise the window's values "
+           "selected.",
     .params = param::join({{param::input(), rank_param(), detail::optional_sizes(), param::footprint(),
                             param::output_dtype("the result's dtype (default: the input's)")},
                            param::boundary(),
