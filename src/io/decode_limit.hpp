@@ -1,7 +1,8 @@
-// Files decoded whole when opened (PNG, JPEG). What one may take: its
-// header's size, in checked arithmetic, must fit in half of this machine's
-// memory, so that a crafted header is refused with the file's name instead
-// of an allocation that fails or swaps.
+// Files decoded by a codec (PNG, JPEG). What a header may claim: its size,
+// in checked arithmetic, no more than the file's bytes can expand to, and,
+// for a file decoded whole, half of this machine's memory, so that a crafted
+// header is refused with the file's name instead of an allocation that fails
+// or swaps. (A file streamed row by row takes its window, not its size.)
 #pragma once
 
 #include <sys/stat.h>
@@ -19,7 +20,8 @@ namespace tessera::io {
 // (deflate: 1032; JPEG: an 8x8 block per bit or so, 512 samples a byte, with
 // margin): a header claiming more than the file's bytes can hold is refused
 // before anything of that size is allocated.
-inline void check_decoded_size(const std::string& path, const Shape& shape, DType dtype, double max_ratio) {
+inline void check_decoded_size(const std::string& path, const Shape& shape, DType dtype, double max_ratio,
+                               bool whole = true) {
   for (const std::int64_t n : shape)
     if (n < 1) throw IOError(path + ": corrupt header (shape " + shape_to_string(shape) + ")");
   std::int64_t bytes = 0;
@@ -34,7 +36,7 @@ inline void check_decoded_size(const std::string& path, const Shape& shape, DTyp
     throw IOError(path + ": corrupt header: shape " + shape_to_string(shape) + " is more than a file of " +
                   std::to_string(static_cast<std::int64_t>(file_bytes)) + " bytes can hold");
   const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
-  if (static_cast<double>(bytes) > memory / 2)
+  if (whole && static_cast<double>(bytes) > memory / 2)
     throw IOError(path + ": decoded, shape " + shape_to_string(shape) + " would take " +
                   std::to_string(bytes >> 20) + " MiB, more than half of this machine's memory");
 }
@@ -46,14 +48,16 @@ struct Decoded {
   Metadata metadata;
 };
 
-inline FileInfo decoded_info(const std::string& format, const Decoded& d) {
-  const Buffer& pixels = d.pixels;
+// What info() says of a file from its header: format, shape, dtype, tags,
+// and how it is read ("rows in order", or "decoded whole").
+inline FileInfo header_info(const std::string& format, const Shape& shape, DType dtype, Metadata metadata,
+                            const std::string& layout) {
   FileInfo i;
-  i.metadata = d.metadata;
+  i.metadata = std::move(metadata);
   i.format = format;
-  i.shape = pixels.shape();
-  i.dtype = pixels.dtype();
-  i.layout = "decoded whole";
+  i.shape = shape;
+  i.dtype = dtype;
+  i.layout = layout;
   return i;
 }
 

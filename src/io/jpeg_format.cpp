@@ -1,8 +1,9 @@
 // JPEG through libjpeg(-turbo), read only: grayscale as (H, W), colour as
 // (H, W, 3) RGB, CMYK/YCCK as (H, W, 4) as libjpeg gives it (Adobe's
 // inverted CMYK left as stored); always uint8 (12-bit JPEG is refused).
-// Decoded whole when opened. Writing JPEG is not offered: tessera's outputs
-// are exact, and a lossy writer would not be.
+// Rows are decoded in order as the engine asks for them (RowStreamSource: a
+// window of rows in memory; a progressive file's coefficients are held whole
+// by libjpeg).
 #include <cerrno>
 #include <cstdlib>
 #include <optional>
@@ -13,7 +14,7 @@
 
 #include <jpeglib.h>
 
-#include "engine/array_source.hpp"
+#include "engine/row_stream_source.hpp"
 #include "io/decode_limit.hpp"
 #include "io/format.hpp"
 #include "tessera/error.hpp"
@@ -136,18 +137,24 @@ bool start(Decoder& d) {
   return true;
 }
 
-bool read_rows(Decoder& d, std::uint8_t* pixels, std::size_t row_bytes) {
+bool read_one_row(Decoder& d, std::uint8_t* row, bool last) {
   if (setjmp(d.err.jump)) return false;
-  while (d.cinfo.output_scanline < d.cinfo.output_height) {
-    JSAMPROW row = pixels + static_cast<std::size_t>(d.cinfo.output_scanline) * row_bytes;
-    jpeg_read_scanlines(&d.cinfo, &row, 1);
-  }
-  jpeg_finish_decompress(&d.cinfo);
+  JSAMPROW r = row;
+  jpeg_read_scanlines(&d.cinfo, &r, 1);
+  if (last) jpeg_finish_decompress(&d.cinfo);
   return true;
 }
 
-Decoded read_jpeg(const std::string& path) {
+// An open JPEG past its header: the decoded layout and tags, the
+// decompression started, ready for rows.
+struct OpenJpeg {
   Decoder d;
+  Shape shape;
+  Metadata metadata;
+};
+
+void open_jpeg(const std::string& path, OpenJpeg& j, bool start_rows) {
+  Decoder& d = j.d;
   d.f = std::fopen(path.c_str(), "rb");
   if (!d.f) throw IOError(path + (errno == ENOENT ? std::string(": no such file")
                                                   : ": cannot open (" + std::string(std::strerror(errno)) + ")"));
@@ -158,19 +165,36 @@ Decoded read_jpeg(const std::string& path) {
   int channels = 0;
   if (!read_header(d, &width, &height, &channels))
     throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
-  const Shape shape = channels == 1 ? Shape{height, width} : Shape{height, width, channels};
-  check_decoded_size(path, shape, DType::UInt8, 4096.0);
+  j.shape = channels == 1 ? Shape{height, width} : Shape{height, width, channels};
+  // A progressive file's coefficients are held whole by libjpeg: it must fit.
+  check_decoded_size(path, j.shape, DType::UInt8, 4096.0, d.cinfo.progressive_mode);
   // The saved markers live until the decompression ends: read them now.
-  Metadata metadata = jpeg_metadata(&d.cinfo, d.icc, d.icc_size);
-  if (!start(d)) throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
-  Buffer pixels(DType::UInt8, shape);
-  const std::size_t row_bytes = static_cast<std::size_t>(width) * static_cast<std::size_t>(channels);
-  if (!read_rows(d, reinterpret_cast<std::uint8_t*>(pixels.data()), row_bytes))
-    throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
-  return {std::move(pixels), std::move(metadata)};
+  j.metadata = jpeg_metadata(&d.cinfo, d.icc, d.icc_size);
+  if (start_rows && !start(d)) throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
 }
 
-FileInfo jpeg_info(const std::string& path) { return decoded_info("jpeg", read_jpeg(path)); }
+// A JPEG's rows, in order.
+class JpegRows final : public detail::RowDecoder {
+ public:
+  explicit JpegRows(std::string path) : path_(std::move(path)) { open_jpeg(path_, jpeg_, true); }
+  void read_row(std::byte* dst) override {
+    const bool last = row_ + 1 == jpeg_.shape[0];
+    if (!read_one_row(jpeg_.d, reinterpret_cast<std::uint8_t*>(dst), last))
+      throw IOError(path_ + ": corrupt or truncated JPEG at row " + std::to_string(row_) + " (" + jpeg_.d.err.why + ")");
+    ++row_;
+  }
+
+ private:
+  std::string path_;
+  OpenJpeg jpeg_;
+  std::int64_t row_ = 0;
+};
+
+FileInfo jpeg_info(const std::string& path) {
+  OpenJpeg j;
+  open_jpeg(path, j, false);
+  return header_info("jpeg", j.shape, DType::UInt8, j.metadata, "rows in order");
+}
 
 const bool registered = register_format({
     .name = "jpeg",
@@ -179,8 +203,10 @@ const bool registered = register_format({
     .open =
         [](const std::string& path, const OpenOptions& o) {
           if (o.page >= 0 || o.level > 0) throw ValueError(path + ": page= and level= apply to TIFF files only");
-          Decoded d = read_jpeg(path);
-          return Image(std::make_shared<detail::ArraySource>(d.pixels.view(), path, std::move(d.metadata)));
+          OpenJpeg j;
+          open_jpeg(path, j, false);
+          return Image(std::make_shared<detail::RowStreamSource>(j.shape, DType::UInt8, path, j.metadata,
+                                                                 [path] { return std::make_unique<JpegRows>(path); }));
         },
     .info = &jpeg_info,
     .sink = nullptr,

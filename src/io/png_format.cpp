@@ -2,8 +2,9 @@
 // low bit depths expanded to 8 bits, tRNS to an alpha channel, 16 bits kept
 // as uint16), written as a still image from (H, W) or (H, W, C) with C of
 // 1-4, uint8 or uint16, streamed row by row; an image of frames (n, H, W[,
-// C]) is written as an animated PNG (apng_encoder.cpp). A PNG is decoded
-// whole when opened (the format has no random access to rows).
+// C]) is written as an animated PNG (apng_encoder.cpp). Rows are decoded in
+// order as the engine asks for them (RowStreamSource: a window of rows, not
+// the image, in memory); an interlaced PNG is decoded whole.
 #include <png.h>
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <memory>
 
 #include "engine/array_source.hpp"
+#include "engine/row_stream_source.hpp"
 #include "io/animation_encoder.hpp"
 #include "io/atomic_file.hpp"
 #include "io/decode_limit.hpp"
@@ -59,7 +61,8 @@ struct Reader {
   }
 };
 
-bool read_header(Reader& r, FILE* f, png_uint_32* width, png_uint_32* height, int* channels, int* depth) {
+bool read_header(Reader& r, FILE* f, png_uint_32* width, png_uint_32* height, int* channels, int* depth,
+                 int* interlace) {
   if (setjmp(png_jmpbuf(r.png))) return false;
   png_init_io(r.png, f);
   png_read_info(r.png, r.info);
@@ -71,6 +74,7 @@ bool read_header(Reader& r, FILE* f, png_uint_32* width, png_uint_32* height, in
   *height = png_get_image_height(r.png, r.info);
   *channels = png_get_channels(r.png, r.info);
   *depth = png_get_bit_depth(r.png, r.info);
+  *interlace = png_get_interlace_type(r.png, r.info);
   return true;
 }
 
@@ -78,6 +82,13 @@ bool read_rows(Reader& r, png_bytepp rows) {
   if (setjmp(png_jmpbuf(r.png))) return false;
   png_read_image(r.png, rows);
   png_read_end(r.png, nullptr);
+  return true;
+}
+
+bool read_one_row(Reader& r, png_bytep row, bool last) {
+  if (setjmp(png_jmpbuf(r.png))) return false;
+  png_read_row(r.png, row, nullptr);
+  if (last) png_read_end(r.png, nullptr);  // the chunks after the pixels, and their CRCs
   return true;
 }
 
@@ -104,30 +115,78 @@ Metadata png_metadata(png_structp png, png_infop info, int channels) {
   return m;
 }
 
-Decoded read_png(const std::string& path) {
+// An open PNG past its header: the decoded layout, ready for rows.
+struct OpenPng {
   File file;
-  file.f = std::fopen(path.c_str(), "rb");
-  if (!file.f) throw IOError(path + (errno == ENOENT ? std::string(": no such file")
-                                                  : ": cannot open (" + std::string(std::strerror(errno)) + ")"));
   Reader r;
-  if (!r.info) throw IOError(path + ": cannot read PNG (out of memory)");
+  Shape shape;
+  DType dtype = DType::UInt8;
+  bool interlaced = false;
+  Metadata metadata;
+};
+
+void open_png(const std::string& path, OpenPng& p) {
+  p.file.f = std::fopen(path.c_str(), "rb");
+  if (!p.file.f) throw IOError(path + (errno == ENOENT ? std::string(": no such file")
+                                                      : ": cannot open (" + std::string(std::strerror(errno)) + ")"));
+  if (!p.r.info) throw IOError(path + ": cannot read PNG (out of memory)");
   png_uint_32 width = 0, height = 0;
-  int channels = 0, depth = 0;
-  if (!read_header(r, file.f, &width, &height, &channels, &depth))
-    throw IOError(path + ": corrupt or truncated PNG (" + r.err.why + ")");
-  const DType dtype = depth == 16 ? DType::UInt16 : DType::UInt8;
-  const Shape shape = channels == 1 ? Shape{height, width} : Shape{height, width, channels};
-  check_decoded_size(path, shape, dtype, 1100.0);  // deflate's 1032:1, and each row's filter byte
-  Buffer pixels(dtype, shape);
-  const std::size_t row_bytes = static_cast<std::size_t>(width) * static_cast<std::size_t>(channels) * itemsize(dtype);
-  std::vector<png_bytep> rows(height);
-  for (png_uint_32 y = 0; y < height; ++y) rows[y] = reinterpret_cast<png_bytep>(pixels.data()) + y * row_bytes;
-  if (!read_rows(r, rows.data())) throw IOError(path + ": corrupt or truncated PNG (" + r.err.why + ")");
-  return {std::move(pixels), png_metadata(r.png, r.info, channels)};
+  int channels = 0, depth = 0, interlace = 0;
+  if (!read_header(p.r, p.file.f, &width, &height, &channels, &depth, &interlace))
+    throw IOError(path + ": corrupt or truncated PNG (" + p.r.err.why + ")");
+  p.dtype = depth == 16 ? DType::UInt16 : DType::UInt8;
+  p.shape = channels == 1 ? Shape{height, width} : Shape{height, width, channels};
+  p.interlaced = interlace != PNG_INTERLACE_NONE;
+  p.metadata = png_metadata(p.r.png, p.r.info, channels);
+  // deflate's 1032:1, and each row's filter byte; an interlaced file is
+  // decoded whole (its passes cover every row), so it must fit in memory.
+  check_decoded_size(path, p.shape, p.dtype, 1100.0, p.interlaced);
 }
 
-// (A PNG's header says little of its decoded layout: decoded.)
-FileInfo png_info(const std::string& path) { return decoded_info("png", read_png(path)); }
+// An interlaced PNG, decoded whole.
+Decoded read_png(const std::string& path, OpenPng& p) {
+  Buffer pixels(p.dtype, p.shape);
+  const std::size_t row_bytes = static_cast<std::size_t>(byte_count(Shape(p.shape.begin() + 1, p.shape.end()),
+                                                                     itemsize(p.dtype)));
+  std::vector<png_bytep> rows(static_cast<std::size_t>(p.shape[0]));
+  for (std::size_t y = 0; y < rows.size(); ++y) rows[y] = reinterpret_cast<png_bytep>(pixels.data()) + y * row_bytes;
+  if (!read_rows(p.r, rows.data())) throw IOError(path + ": corrupt or truncated PNG (" + p.r.err.why + ")");
+  return {std::move(pixels), std::move(p.metadata)};
+}
+
+// A non-interlaced PNG's rows, in order.
+class PngRows final : public detail::RowDecoder {
+ public:
+  explicit PngRows(std::string path) : path_(std::move(path)) { open_png(path_, png_); }
+  void read_row(std::byte* dst) override {
+    const bool last = row_ + 1 == png_.shape[0];
+    if (!read_one_row(png_.r, reinterpret_cast<png_bytep>(dst), last))
+      throw IOError(path_ + ": corrupt or truncated PNG at row " + std::to_string(row_) + " (" + png_.r.err.why + ")");
+    ++row_;
+  }
+
+ private:
+  std::string path_;
+  OpenPng png_;
+  std::int64_t row_ = 0;
+};
+
+Image open_png_image(const std::string& path) {
+  OpenPng p;
+  open_png(path, p);
+  if (p.interlaced) {
+    Decoded d = read_png(path, p);
+    return Image(std::make_shared<detail::ArraySource>(d.pixels.view(), path, std::move(d.metadata)));
+  }
+  return Image(std::make_shared<detail::RowStreamSource>(p.shape, p.dtype, path, p.metadata,
+                                                         [path] { return std::make_unique<PngRows>(path); }));
+}
+
+FileInfo png_info(const std::string& path) {
+  OpenPng p;
+  open_png(path, p);
+  return header_info("png", p.shape, p.dtype, p.metadata, p.interlaced ? "interlaced, decoded whole" : "rows in order");
+}
 
 // A still PNG, written row by row as the bands arrive.
 class PngSink final : public detail::Sink {
@@ -237,8 +296,7 @@ const bool registered = register_format({
     .open =
         [](const std::string& path, const OpenOptions& o) {
           if (o.page >= 0 || o.level > 0) throw ValueError(path + ": page= and level= apply to TIFF files only");
-          Decoded d = read_png(path);
-          return Image(std::make_shared<detail::ArraySource>(d.pixels.view(), path, std::move(d.metadata)));
+          return open_png_image(path);
         },
     .info = &png_info,
     .sink = &make_png_sink,
