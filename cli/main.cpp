@@ -43,10 +43,13 @@ struct OutputArgs {
   std::string path, dtype, compression = "none", layout = "auto";
   std::vector<std::string> metadata;  // KEY=VALUE, KEY= (removes), or none
   int threads = 0;
+  static constexpr int kUnset = std::numeric_limits<int>::min();
+  int quality = kUnset, compress_level = kUnset;
   bool progress = false;
 
   void add_to(CLI::App* cmd, bool positional_output = false) {
-    if (!positional_output) cmd->add_option("-o,--output", path, "the output file (.tif, .tiff or .npy)")->required();
+    if (!positional_output)
+      cmd->add_option("-o,--output", path, "the output file (.tif, .tiff, .png, .jpg or .npy)")->required();
     cmd->add_option("--dtype", dtype, "output dtype (tessera's rounding rule: nearest, ties to even, saturate)");
     cmd->add_option("--compression", compression, "TIFF compression: none, deflate, lzw, zstd, packbits");
     cmd->add_option("--threads", threads, "threads (default: all cores)")->check(CLI::Range(1, 1024));
@@ -55,6 +58,8 @@ struct OutputArgs {
                     "TIFF: set a tag, KEY=VALUE (numbers separated by commas); KEY= removes it; 'none' writes no "
                     "metadata. By default the first input file's is kept (tessera info lists it)");
     cmd->add_option("--layout", layout, "TIFF, a 3-D output: auto, samples (height, width, samples) or pages");
+    cmd->add_option("--quality", quality, "JPEG: 1 (smallest) to 100 (best); default 90");
+    cmd->add_option("--compress-level", compress_level, "PNG: zlib level 0 (fastest) to 9 (smallest); default 6");
   }
 
   // Computes `image` into the output, streaming.
@@ -64,6 +69,8 @@ struct OutputArgs {
     o.compression = compression;
     o.threads = threads;
     o.layout = layout;
+    if (quality != kUnset) o.quality = quality;
+    if (compress_level != kUnset) o.compress_level = compress_level;
     if (!metadata.empty()) {
       tessera::Metadata m = image.metadata();
       for (const std::string& spec : metadata) {

@@ -65,6 +65,8 @@ struct SaveOptions {
   std::string bigtiff = "auto";      // "auto" (when the file could pass 4 GB), "yes", "no"
   std::string predictor = "auto";    // "auto" (horizontal for integers, float for floats, when compressed), "none", "horizontal", "float"
   double fps = 15;                   // animations (.gif, .png, .apng): frames per second
+  std::optional<int> quality;        // JPEG: 1 (smallest) to 100 (best); unset: 90
+  std::optional<int> compress_level;  // PNG: zlib level 0 (fastest) to 9 (smallest); unset: 6 (Pillow's name)
   // The tags written (TIFF): unset, the image's own (Image::metadata); set,
   // exactly these (empty: none). Photometric, ExtraSamples and ColorMap are
   // written when they fit the samples, else tessera's defaults.

@@ -42,7 +42,8 @@ void bind_io(py::module_& m) {
   }, "The file formats tessera reads and writes (the format registry).");
   m.def("save", [](const py::object& image, const std::string& path, const std::string& compression,
                    py::object tile, const std::string& bigtiff, const std::string& predictor, py::object threads,
-                   py::object progress, double fps, py::object metadata, const std::string& layout) {
+                   py::object progress, double fps, py::object metadata, const std::string& layout,
+                   std::optional<int> quality, std::optional<int> compress_level) {
     const Image img = image_of(image, "save's image");
     SaveOptions o;
     // A dict: the tags written, as they are (tessera/io.py merges it over the image's).
@@ -56,6 +57,8 @@ void bind_io(py::module_& m) {
     o.bigtiff = bigtiff;
     o.predictor = predictor;
     o.fps = fps;
+    o.quality = quality;
+    o.compress_level = compress_level;
     o.threads = threads_of(threads);
     if (!progress.is_none()) {
       py::function fn = progress;
@@ -69,7 +72,7 @@ void bind_io(py::module_& m) {
   }, py::arg("image"), py::arg("path"), py::arg("compression") = "none", py::arg("tile") = py::none(),
      py::arg("bigtiff") = "auto", py::arg("predictor") = "auto", py::arg("threads") = py::none(),
      py::arg("progress") = py::none(), py::arg("fps") = 15.0, py::arg("metadata") = py::none(),
-     py::arg("layout") = "auto");
+     py::arg("layout") = "auto", py::arg("quality") = py::none(), py::arg("compress_level") = py::none());
   m.def("image_metadata", [](const py::object& image) { return metadata_to_python(image_of(image, "image").metadata()); },
         py::arg("image"));
   m.def("metadata_tags", [] {

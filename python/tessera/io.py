@@ -114,12 +114,15 @@ def metadata_tags():
 
 
 def save(image, path, compression="none", tile=None, bigtiff="auto", predictor="auto", progress=False,
-         threads=None, fps=15, metadata=_KEEP, layout="auto"):
+         threads=None, fps=15, metadata=_KEEP, layout="auto", quality=None, compress_level=None):
     """Computes ``image`` (a lazy image or a numpy array) into a file, streaming.
 
     The format follows the extension (``tessera.formats()``: .tif/.tiff,
-    .npy, and animations .gif, .apng/.png of frames (n, height, width[,
-    channels]) uint8 or float32 in [0, 1] at ``fps``). TIFF options:
+    .npy, .png (a still image (height, width[, 1 to 4 channels]) of uint8 or
+    uint16, at zlib ``compress_level`` 0 to 9, default 6, Pillow's name), .jpg/.jpeg (grey or RGB
+    uint8 at ``quality`` 1 to 100, default 90), and animations .gif,
+    .apng/.png of frames (n, height, width[, channels]) uint8 or float32 in
+    [0, 1] at ``fps``). PNG and JPEG are written row by row. TIFF options:
     ``compression`` none, deflate, lzw, zstd or packbits; ``tile=(th, tw)``
     (multiples of 16) for a tiled file, else strips; ``bigtiff`` "auto" (when
     the file could pass 4 GB), "yes" or "no"; ``predictor`` "auto"
@@ -156,16 +159,17 @@ def save(image, path, compression="none", tile=None, bigtiff="auto", predictor="
         raise TypeError("progress must be True, False or a callable taking the fraction done")
     try:
         _core.save(image, _os.fspath(path), compression, tile, bigtiff, predictor, threads, callback, float(fps),
-                   _metadata_to_write(image, metadata), layout)
+                   _metadata_to_write(image, metadata), layout, quality, compress_level)
     finally:
         if bar is not None:
             bar.close()
 
 
 def _image_save(self, path, compression="none", tile=None, bigtiff="auto", predictor="auto", progress=False,
-                threads=None, metadata=_KEEP, layout="auto"):
+                threads=None, metadata=_KEEP, layout="auto", quality=None, compress_level=None):
     save(self, path, compression=compression, tile=tile, bigtiff=bigtiff, predictor=predictor, progress=progress,
-         threads=threads, metadata=metadata, layout=layout)
+         threads=threads, metadata=metadata, layout=layout, quality=quality,
+         compress_level=compress_level)
 
 
 _image_save.__doc__ = save.__doc__

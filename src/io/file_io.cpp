@@ -44,7 +44,13 @@ FileInfo file_info(const std::string& path) {
 namespace {
 std::unique_ptr<detail::Sink> make_sink(const std::string& path, const Shape& shape, DType dtype,
                                         const SaveOptions& options) {
-  return io::format_to_write(path).sink(path, shape, dtype, options);
+  const io::Format& format = io::format_to_write(path);
+  // An option of another format is a mistake worth naming, not ignoring.
+  if (options.quality && format.name != "jpeg")
+    throw ValueError(path + ": quality= applies to JPEG files (.jpg, .jpeg), not " + format.name);
+  if (options.compress_level && format.name != "png")
+    throw ValueError(path + ": compress_level= applies to PNG files (.png), not " + format.name);
+  return format.sink(path, shape, dtype, options);
 }
 }  // namespace
 

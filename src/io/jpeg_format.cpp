@@ -1,10 +1,13 @@
-// JPEG through libjpeg(-turbo), read only: grayscale as (H, W), colour as
+// JPEG through libjpeg(-turbo). Read: grayscale as (H, W), colour as
 // (H, W, 3) RGB, CMYK/YCCK as (H, W, 4) as libjpeg gives it (Adobe's
 // inverted CMYK left as stored); always uint8 (12-bit JPEG is refused).
 // Rows are decoded in order as the engine asks for them (RowStreamSource: a
 // window of rows in memory; a progressive file's coefficients are held whole
-// by libjpeg).
+// by libjpeg). Written: grey or RGB uint8, streamed row by row, at a
+// quality of 1 to 100 (90 unless asked), with the image's ICC profile and
+// resolution; a lossy writer, so only on request (the .jpg extension).
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <csetjmp>
@@ -15,6 +18,7 @@
 #include <jpeglib.h>
 
 #include "engine/row_stream_source.hpp"
+#include "io/atomic_file.hpp"
 #include "io/decode_limit.hpp"
 #include "io/format.hpp"
 #include "tessera/error.hpp"
@@ -196,6 +200,142 @@ FileInfo jpeg_info(const std::string& path) {
   return header_info("jpeg", j.shape, DType::UInt8, j.metadata, "rows in order");
 }
 
+// A JPEG written row by row as the bands arrive: grey or RGB uint8, at
+// `quality`, with the image's ICC profile and resolution (JFIF density).
+class JpegSink final : public detail::Sink {
+ public:
+  JpegSink(const std::string& path, const Shape& shape, int quality, const Metadata& metadata) : file_(path) {
+    f_ = std::fopen(file_.temp_path().c_str(), "wb");
+    if (!f_) throw IOError(path + ": cannot write (" + std::strerror(errno) + ")");
+    cinfo_.err = jpeg_std_error(&err_.mgr);
+    err_.mgr.error_exit = error_exit;
+    err_.mgr.emit_message = warning_is_error;
+    const int channels = shape.size() == 3 ? static_cast<int>(shape[2]) : 1;
+    const std::vector<std::uint8_t>* icc = nullptr;
+    if (const auto it = metadata.find("ICCProfile"); it != metadata.end())
+      icc = std::get_if<std::vector<std::uint8_t>>(&it->second);
+    if (!start(static_cast<JDIMENSION>(shape[1]), static_cast<JDIMENSION>(shape[0]), channels, quality,
+               density(metadata), icc)) {
+      const std::string why = err_.why;
+      release();
+      fail(why);
+    }
+    row_bytes_ = static_cast<std::size_t>(shape[1]) * static_cast<std::size_t>(channels);
+  }
+  ~JpegSink() override { release(); }
+
+  std::size_t row_axis() const override { return 0; }
+  void write(const Region& band, const View& data) override {
+    const std::size_t stride = data.strides.empty() ? row_bytes_ : static_cast<std::size_t>(data.strides[0]);
+    for (std::int64_t y = 0; y < band.size[0]; ++y)
+      if (!row(reinterpret_cast<JSAMPROW>(data.data + static_cast<std::size_t>(y) * stride))) fail(err_.why);
+  }
+  void commit() override {
+    if (!finish()) fail(err_.why);
+    const bool flushed = std::fflush(f_) == 0;
+    const bool closed = std::fclose(f_) == 0 && flushed;
+    f_ = nullptr;
+    if (!closed) throw IOError(file_.path() + ": cannot write (" + std::strerror(errno) + ")");
+    file_.commit();
+  }
+  void abort() noexcept override {
+    release();
+    file_.abort();
+  }
+
+ private:
+  struct Density {
+    int unit = 0;  // JFIF: 0 none (an aspect ratio), 1 per inch, 2 per centimetre
+    int x = 1, y = 1;
+  };
+  // TIFF's resolution tags as JFIF's density (whole numbers up to 65535).
+  static Density density(const Metadata& m) {
+    Density d;
+    const auto real = [&](const char* tag) -> double {
+      const auto it = m.find(tag);
+      const auto* v = it == m.end() ? nullptr : std::get_if<std::vector<double>>(&it->second);
+      return v && !v->empty() ? (*v)[0] : 0.0;
+    };
+    const auto unit_it = m.find("ResolutionUnit");
+    const auto* unit = unit_it == m.end() ? nullptr : std::get_if<std::vector<std::int64_t>>(&unit_it->second);
+    double x = real("XResolution"), y = real("YResolution");
+    std::int64_t u = unit && !unit->empty() ? (*unit)[0] : 0;
+    // Per centimetre that is a whole number per inch (118.11 is 300 dpi): per inch.
+    const auto whole = [](double v) { return std::fabs(v - std::round(v)) < 0.01; };
+    if (u == 3 && whole(x * 2.54) && whole(y * 2.54)) x *= 2.54, y *= 2.54, u = 2;
+    if ((u == 2 || u == 3) && x >= 1 && y >= 1 && x <= 65535 && y <= 65535) {
+      d.unit = u == 2 ? 1 : 2;
+      d.x = static_cast<int>(std::lround(x));
+      d.y = static_cast<int>(std::lround(y));
+    }
+    return d;
+  }
+  // Each step that may fail has only plain locals (longjmp skips destructors).
+  bool start(JDIMENSION width, JDIMENSION height, int channels, int quality, Density d,
+             const std::vector<std::uint8_t>* icc) {
+    if (setjmp(err_.jump)) return false;
+    jpeg_create_compress(&cinfo_);
+    created_ = true;
+    jpeg_stdio_dest(&cinfo_, f_);
+    cinfo_.image_width = width;
+    cinfo_.image_height = height;
+    cinfo_.input_components = channels;
+    cinfo_.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&cinfo_);
+    jpeg_set_quality(&cinfo_, quality, TRUE);
+    cinfo_.density_unit = static_cast<UINT8>(d.unit);
+    cinfo_.X_density = static_cast<UINT16>(d.x);
+    cinfo_.Y_density = static_cast<UINT16>(d.y);
+    jpeg_start_compress(&cinfo_, TRUE);
+    if (icc && !icc->empty())
+      jpeg_write_icc_profile(&cinfo_, icc->data(), static_cast<unsigned int>(icc->size()));
+    return true;
+  }
+  bool row(JSAMPROW data) {
+    if (setjmp(err_.jump)) return false;
+    jpeg_write_scanlines(&cinfo_, &data, 1);
+    return true;
+  }
+  bool finish() {
+    if (setjmp(err_.jump)) return false;
+    jpeg_finish_compress(&cinfo_);
+    return true;
+  }
+  void release() noexcept {
+    if (created_) jpeg_destroy_compress(&cinfo_);
+    created_ = false;
+    if (f_) std::fclose(f_);
+    f_ = nullptr;
+  }
+  [[noreturn]] void fail(const std::string& why) { throw IOError(file_.path() + ": cannot write JPEG (" + why + ")"); }
+
+  AtomicFile file_;
+  FILE* f_ = nullptr;
+  jpeg_compress_struct cinfo_{};
+  JpegError err_;
+  bool created_ = false;
+  std::size_t row_bytes_ = 0;
+};
+
+std::unique_ptr<detail::Sink> make_jpeg_sink(const std::string& path, const Shape& shape, DType dtype,
+                                             const SaveOptions& options) {
+  const bool grey = shape.size() == 2 || (shape.size() == 3 && shape[2] == 1);
+  const bool rgb = shape.size() == 3 && shape[2] == 3;
+  if (!grey && !rgb)
+    throw ValueError(path + ": JPEG holds grey (H, W) or RGB (H, W, 3) images, got shape " + shape_to_string(shape) +
+                     (shape.size() == 3 && shape[2] == 4 ? " (JPEG has no alpha: save a[..., :3], or a PNG)" : ""));
+  if (dtype != DType::UInt8)
+    throw ValueError(path + ": JPEG holds uint8 samples, got " + std::string(dtype_name(dtype)) + " (convert with dtype=)");
+  if (options.compression != "none" || options.tile) throw ValueError(path + ": JPEG takes no compression= or tile=; use quality=");
+  if (shape[0] < 1 || shape[1] < 1 || shape[0] > JPEG_MAX_DIMENSION || shape[1] > JPEG_MAX_DIMENSION)
+    throw ValueError(path + ": a JPEG is 1 to " + std::to_string(JPEG_MAX_DIMENSION) + " pixels high and wide, got shape " +
+                     shape_to_string(shape));
+  const int quality = options.quality.value_or(90);
+  if (quality < 1 || quality > 100)
+    throw ValueError(path + ": JPEG's quality is 1 (smallest) to 100 (best), got " + std::to_string(quality));
+  return std::make_unique<JpegSink>(path, shape, quality, options.metadata ? *options.metadata : Metadata{});
+}
+
 const bool registered = register_format({
     .name = "jpeg",
     .extensions = {".jpg", ".jpeg"},
@@ -209,7 +349,7 @@ const bool registered = register_format({
                                                                  [path] { return std::make_unique<JpegRows>(path); }));
         },
     .info = &jpeg_info,
-    .sink = nullptr,
+    .sink = &make_jpeg_sink,
     .encoder = nullptr,
 });
 

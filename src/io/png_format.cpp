@@ -191,7 +191,8 @@ FileInfo png_info(const std::string& path) {
 // A still PNG, written row by row as the bands arrive.
 class PngSink final : public detail::Sink {
  public:
-  PngSink(const std::string& path, const Shape& shape, DType dtype) : file_(path), shape_(shape) {
+  PngSink(const std::string& path, const Shape& shape, DType dtype, int level)
+      : file_(path), shape_(shape), level_(level) {
     f_ = std::fopen(file_.temp_path().c_str(), "wb");
     if (!f_) throw IOError(path + ": cannot write (" + std::strerror(errno) + ")");
     png_ = png_create_write_struct(PNG_LIBPNG_VER_STRING, &err_, error_to_jump, ignore_warning);
@@ -247,7 +248,7 @@ class PngSink final : public detail::Sink {
     png_init_io(png_, f_);
     png_set_IHDR(png_, info_, static_cast<png_uint_32>(shape_[1]), static_cast<png_uint_32>(shape_[0]), depth, type,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_set_compression_level(png_, 6);
+    png_set_compression_level(png_, level_);
     png_write_info(png_, info_);
     if (depth == 16) png_set_swap(png_);  // the rows are little-endian uint16
     return true;
@@ -269,6 +270,7 @@ class PngSink final : public detail::Sink {
 
   AtomicFile file_;
   Shape shape_;
+  int level_;
   FILE* f_ = nullptr;
   png_structp png_ = nullptr;
   png_infop info_ = nullptr;
@@ -279,14 +281,20 @@ class PngSink final : public detail::Sink {
 std::unique_ptr<detail::Sink> make_png_sink(const std::string& path, const Shape& shape, DType dtype,
                                             const SaveOptions& options) {
   const bool still = shape.size() == 2 || (shape.size() == 3 && shape[2] >= 1 && shape[2] <= 4);
-  if (!still) return make_animation_sink(path, shape, dtype, options);
+  if (!still) {
+    if (options.compress_level) throw ValueError(path + ": compress_level= applies to a still PNG, not an animation");
+    return make_animation_sink(path, shape, dtype, options);
+  }
   if (options.compression != "none" || options.tile) throw ValueError(path + ": PNG takes no compression or tiles");
   if (dtype != DType::UInt8 && dtype != DType::UInt16)
     throw ValueError(path + ": PNG holds uint8 or uint16 samples, got " + std::string(dtype_name(dtype)) +
                      " (convert with dtype=)");
   if (shape[0] < 1 || shape[1] < 1 || shape[0] > 0x7fffffff || shape[1] > 0x7fffffff)
     throw ValueError(path + ": a PNG is 1 to 2^31-1 pixels high and wide, got shape " + shape_to_string(shape));
-  return std::make_unique<PngSink>(path, shape, dtype);
+  const int level = options.compress_level.value_or(6);
+  if (level < 0 || level > 9)
+    throw ValueError(path + ": PNG's compress_level is 0 (fastest) to 9 (smallest), got " + std::to_string(level));
+  return std::make_unique<PngSink>(path, shape, dtype, level);
 }
 
 const bool registered = register_format({

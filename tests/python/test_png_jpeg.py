@@ -137,8 +137,9 @@ def test_bad_files_get_errors_naming_them(tmp_path, rng):
     # Rows are decoded as they are read: the error names the row reached.
     with pytest.raises(OSError, match=r"short.png: corrupt or truncated PNG at row \d+"):
         np.asarray(tessera.open(tmp_path / "short.png"))
-    with pytest.raises(ValueError, match="tessera reads jpeg files but does not write them"):
-        tessera.save(a, tmp_path / "out.jpg")
+    with pytest.raises(ValueError, match="JPEG has no alpha"):
+        tessera.save(np.dstack([a, a[..., :1]]), tmp_path / "out.jpg")
+    assert not (tmp_path / "out.jpg").exists()
 
 
 def test_a_jpeg_cut_inside_its_image_data_is_an_error(tmp_path, rng):
@@ -287,3 +288,81 @@ def test_rows_are_decoded_as_the_engine_reads_them(tmp_path, rng):
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "inter.png")), a[:61, :45, :3])
     assert tessera.info(tmp_path / "inter.png")["layout"] == "interlaced, decoded whole"
     np.testing.assert_array_equal(np.asarray(tessera.open(tmp_path / "inter.png")), a[:61, :45, :3])
+
+
+def smooth(h, w, channels):
+    y, x = np.mgrid[0:h, 0:w]
+    planes = [(x * 0.8) % 256, (y * 1.2) % 256, (x + y) % 256][:channels]
+    return np.dstack(planes).astype(np.uint8) if channels > 1 else planes[0].astype(np.uint8)
+
+
+@pytest.mark.parametrize("quality", [90, 40, 100])
+def test_jpeg_writing_equals_pillows_encoder(tmp_path, quality):
+    """The same libjpeg settings as Pillow's (4:2:0, the quality's tables):
+    decoded, the pixels are Pillow's own encode's, for RGB and grey, from an
+    array and streamed from a lazy pipeline; quality changes the size."""
+    import io
+    for a in (smooth(203, 301, 3), smooth(97, 131, 1)):
+        kw = {} if quality == 90 else {"quality": quality}
+        tessera.save(a, tmp_path / "t.jpg", **kw)
+        b = io.BytesIO()
+        Image.fromarray(a).save(b, "JPEG", quality=quality)
+        b.seek(0)
+        np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "t.jpg")), np.asarray(Image.open(b)))
+    lazy = tessera.maximum_filter(tessera.asarray(smooth(203, 301, 3)), (3, 3, 1))
+    lazy.save(tmp_path / "lazy.jpg", quality=quality)
+    b = io.BytesIO()
+    Image.fromarray(ndi.maximum_filter(smooth(203, 301, 3), (3, 3, 1))).save(b, "JPEG", quality=quality)
+    b.seek(0)
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "lazy.jpg")), np.asarray(Image.open(b)))
+
+
+def test_jpeg_keeps_icc_and_resolution_and_png_level(tmp_path, rng):
+    from PIL import ImageCms
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    a = smooth(64, 80, 3)
+    Image.fromarray(a).save(tmp_path / "in.png", icc_profile=icc, dpi=(300, 300))
+    img = tessera.open(tmp_path / "in.png")
+    img.save(tmp_path / "out.jpg", quality=95)
+    out = Image.open(tmp_path / "out.jpg")
+    assert out.info["icc_profile"] == icc
+    assert [round(v) for v in out.info["dpi"]] == [300, 300]  # the PNG's 118.11 per cm, as JFIF per inch
+    # PNG's zlib compress_level: the same pixels, smaller at 9 than at 0.
+    b = np.tile(smooth(60, 70, 3), (4, 4, 1))
+    tessera.save(b, tmp_path / "l0.png", compress_level=0)
+    tessera.save(b, tmp_path / "l9.png", compress_level=9)
+    assert os.path.getsize(tmp_path / "l9.png") < os.path.getsize(tmp_path / "l0.png") / 4
+    for name in ("l0.png", "l9.png"):
+        np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / name)), b)
+
+
+def test_jpeg_and_png_options_refuse_bad_values(tmp_path):
+    a = smooth(20, 30, 3)
+    for call, match in [(lambda: tessera.save(a, tmp_path / "x.jpg", quality=0), "quality is 1 .smallest. to 100"),
+                        (lambda: tessera.save(a, tmp_path / "x.jpg", quality=101), "quality is 1"),
+                        (lambda: tessera.save(a.astype(np.uint16), tmp_path / "x.jpg"), "JPEG holds uint8"),
+                        (lambda: tessera.save(a, tmp_path / "x.tif", quality=80), "quality= applies to JPEG"),
+                        (lambda: tessera.save(a, tmp_path / "x.jpg", compress_level=3), "compress_level= applies to PNG"),
+                        (lambda: tessera.save(a, tmp_path / "x.png", compress_level=10), "compress_level is 0 .fastest. to 9"),
+                        (lambda: tessera.save(a, tmp_path / "x.jpg", compression="deflate"), "use quality=")]:
+        with pytest.raises(ValueError, match=match):
+            call()
+    assert not list(tmp_path.glob("x.*"))
+    with pytest.raises(OSError, match="no-such-dir"):
+        tessera.save(a, tmp_path / "no-such-dir" / "x.jpg")
+
+
+def test_cli_writes_jpeg_with_quality(tmp_path):
+    a = smooth(50, 60, 3)
+    Image.fromarray(a).save(tmp_path / "in.png")
+    r = subprocess.run([CLI, "eval", "a", "-i", f"a={tmp_path / 'in.png'}", "-o", str(tmp_path / "o.jpg"),
+                        "--quality", "70"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    import io
+    b = io.BytesIO()
+    Image.fromarray(a).save(b, "JPEG", quality=70)
+    b.seek(0)
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "o.jpg")), np.asarray(Image.open(b)))
+    r = subprocess.run([CLI, "eval", "a", "-i", f"a={tmp_path / 'in.png'}", "-o", str(tmp_path / "bad.jpg"),
+                        "--quality", "0"], capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "quality is 1" in r.stderr and not (tmp_path / "bad.jpg").exists()
