@@ -1,15 +1,18 @@
 // PNG through libpng: read (any bit depth and colour type: palettes and
 // low bit depths expanded to 8 bits, tRNS to an alpha channel, 16 bits kept
 // as uint16), written as a still image from (H, W) or (H, W, C) with C of
-// 1-4, uint8 or uint16, streamed row by row; an image of frames (n, H, W[,
-// C]) is written as an animated PNG (apng_encoder.cpp). Rows are decoded in
+// 1-4, uint8 or uint16, streamed band by band and deflated on all cores
+// (png_deflate.hpp), with the image's ICC profile and resolution; an image
+// of frames (n, H, W[, C]) is written as an animated PNG (apng_encoder.cpp). Rows are decoded in
 // order as the engine asks for them (RowStreamSource: a window of rows, not
 // the image, in memory); an interlaced PNG is decoded whole.
 #include <png.h>
 
 #include <cerrno>
+#include <cmath>
 #include <csetjmp>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -17,7 +20,9 @@
 #include "engine/row_stream_source.hpp"
 #include "io/animation_encoder.hpp"
 #include "io/atomic_file.hpp"
+#include "core/thread_pool.hpp"
 #include "io/decode_limit.hpp"
+#include "io/png_deflate.hpp"
 #include "io/format.hpp"
 #include "tessera/error.hpp"
 
@@ -188,24 +193,26 @@ FileInfo png_info(const std::string& path) {
   return header_info("png", p.shape, p.dtype, p.metadata, p.interlaced ? "interlaced, decoded whole" : "rows in order");
 }
 
-// A still PNG, written row by row as the bands arrive.
+// A still PNG, written as the bands arrive: libpng writes the signature,
+// the header and the metadata chunks (ICC profile, physical pixel size);
+// PngDeflater filters and deflates the rows on all cores into IDAT chunks.
 class PngSink final : public detail::Sink {
  public:
-  PngSink(const std::string& path, const Shape& shape, DType dtype, int level)
-      : file_(path), shape_(shape), level_(level) {
+  PngSink(const std::string& path, const Shape& shape, DType dtype, int level, int threads, const Metadata& metadata)
+      : file_(path),
+        shape_(shape),
+        deflater_(row_bytes(shape, dtype), channels(shape) * static_cast<int>(itemsize(dtype)), dtype == DType::UInt16,
+                  shape[0], level, threads) {
     f_ = std::fopen(file_.temp_path().c_str(), "wb");
     if (!f_) throw IOError(path + ": cannot write (" + std::strerror(errno) + ")");
     png_ = png_create_write_struct(PNG_LIBPNG_VER_STRING, &err_, error_to_jump, ignore_warning);
     info_ = png_ ? png_create_info_struct(png_) : nullptr;
     if (!info_) release_and_fail("out of memory");
     png_set_user_limits(png_, 0x7fffffff, 0x7fffffff);
-    const int channels = shape.size() == 3 ? static_cast<int>(shape[2]) : 1;
-    const int type = channels == 1   ? PNG_COLOR_TYPE_GRAY
-                     : channels == 2 ? PNG_COLOR_TYPE_GRAY_ALPHA
-                     : channels == 3 ? PNG_COLOR_TYPE_RGB
-                                     : PNG_COLOR_TYPE_RGBA;
-    const int depth = dtype == DType::UInt16 ? 16 : 8;
-    if (!start(type, depth)) release_and_fail(err_.why);
+    const int c = channels(shape);
+    const int type = c == 1 ? PNG_COLOR_TYPE_GRAY : c == 2 ? PNG_COLOR_TYPE_GRAY_ALPHA : c == 3 ? PNG_COLOR_TYPE_RGB
+                                                                                               : PNG_COLOR_TYPE_RGBA;
+    if (!start(type, dtype == DType::UInt16 ? 16 : 8, metadata)) release_and_fail(err_.why);
   }
   ~PngSink() override {
     if (png_) png_destroy_write_struct(&png_, &info_);
@@ -214,14 +221,15 @@ class PngSink final : public detail::Sink {
 
   std::size_t row_axis() const override { return 0; }
   void write(const Region& band, const View& data) override {
-    const std::size_t row_bytes = data.strides.empty() ? 0 : static_cast<std::size_t>(data.strides[0]);
-    for (std::int64_t y = 0; y < band.size[0]; ++y)
-      if (!row(reinterpret_cast<png_const_bytep>(data.data + static_cast<std::size_t>(y) * row_bytes)))
-        fail(err_.why);
+    const std::int64_t stride = data.strides.empty() ? 0 : data.strides[0];
+    deflater_.rows(data.data, band.size[0], stride, [&](const std::uint8_t* bytes, std::size_t n) {
+      if (!chunk("IDAT", bytes, n)) fail(err_.why);
+    });
   }
   void commit() override {
-    if (!end()) fail(err_.why);
-    const bool closed = std::fclose(f_) == 0;
+    if (!chunk("IEND", nullptr, 0)) fail(err_.why);
+    const bool flushed = std::fflush(f_) == 0;
+    const bool closed = std::fclose(f_) == 0 && flushed;
     f_ = nullptr;
     if (!closed) throw IOError(file_.path() + ": cannot write (" + std::strerror(errno) + ")");
     file_.commit();
@@ -233,6 +241,10 @@ class PngSink final : public detail::Sink {
   }
 
  private:
+  static int channels(const Shape& shape) { return shape.size() == 3 ? static_cast<int>(shape[2]) : 1; }
+  static std::int64_t row_bytes(const Shape& shape, DType dtype) {
+    return shape[1] * channels(shape) * static_cast<std::int64_t>(itemsize(dtype));
+  }
   // A constructor that throws runs no destructor: free what it made first.
   [[noreturn]] void release_and_fail(const std::string& why) {
     if (png_) png_destroy_write_struct(&png_, &info_);
@@ -243,25 +255,38 @@ class PngSink final : public detail::Sink {
   [[noreturn]] void fail(const std::string& why) {
     throw IOError(file_.path() + ": cannot write PNG (" + why + ")");
   }
-  bool start(int type, int depth) {
+  // The image's ICC profile and resolution (TIFF's tags) as iCCP and pHYs.
+  void set_metadata(const Metadata& m) {
+    if (const auto it = m.find("ICCProfile"); it != m.end())
+      if (const auto* icc = std::get_if<std::vector<std::uint8_t>>(&it->second); icc && !icc->empty())
+        png_set_iCCP(png_, info_, "ICC profile", PNG_COMPRESSION_TYPE_BASE, icc->data(),
+                     static_cast<png_uint_32>(icc->size()));
+    const auto real = [&](const char* tag) -> double {
+      const auto it = m.find(tag);
+      const auto* v = it == m.end() ? nullptr : std::get_if<std::vector<double>>(&it->second);
+      return v && !v->empty() ? (*v)[0] : 0.0;
+    };
+    const auto unit_it = m.find("ResolutionUnit");
+    const auto* unit = unit_it == m.end() ? nullptr : std::get_if<std::vector<std::int64_t>>(&unit_it->second);
+    const double per_metre = unit && !unit->empty() ? ((*unit)[0] == 2 ? 100 / 2.54 : (*unit)[0] == 3 ? 100 : 0) : 0;
+    const double x = real("XResolution") * per_metre, y = real("YResolution") * per_metre;
+    if (x >= 1 && y >= 1 && x < 4e9 && y < 4e9)
+      png_set_pHYs(png_, info_, static_cast<png_uint_32>(std::lround(x)), static_cast<png_uint_32>(std::lround(y)),
+                   PNG_RESOLUTION_METER);
+  }
+  bool start(int type, int depth, const Metadata& metadata) {
     if (setjmp(png_jmpbuf(png_))) return false;
     png_init_io(png_, f_);
     png_set_IHDR(png_, info_, static_cast<png_uint_32>(shape_[1]), static_cast<png_uint_32>(shape_[0]), depth, type,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_set_compression_level(png_, level_);
+    set_metadata(metadata);
     png_write_info(png_, info_);
-    if (depth == 16) png_set_swap(png_);  // the rows are little-endian uint16
     return true;
   }
-  bool row(png_const_bytep data) {
+  bool chunk(const char* name, const std::uint8_t* data, std::size_t n) {
     if (setjmp(png_jmpbuf(png_))) return false;
-    png_write_row(png_, data);
-    return true;
-  }
-  bool end() {
-    if (setjmp(png_jmpbuf(png_))) return false;
-    png_write_end(png_, info_);
-    if (std::fflush(f_) != 0) {
+    png_write_chunk(png_, reinterpret_cast<png_const_bytep>(name), data, n);
+    if (std::ferror(f_)) {
       std::snprintf(err_.why, sizeof err_.why, "%s", std::strerror(errno));
       return false;
     }
@@ -270,7 +295,7 @@ class PngSink final : public detail::Sink {
 
   AtomicFile file_;
   Shape shape_;
-  int level_;
+  PngDeflater deflater_;
   FILE* f_ = nullptr;
   png_structp png_ = nullptr;
   png_infop info_ = nullptr;
@@ -294,7 +319,8 @@ std::unique_ptr<detail::Sink> make_png_sink(const std::string& path, const Shape
   const int level = options.compress_level.value_or(6);
   if (level < 0 || level > 9)
     throw ValueError(path + ": PNG's compress_level is 0 (fastest) to 9 (smallest), got " + std::to_string(level));
-  return std::make_unique<PngSink>(path, shape, dtype, level);
+  return std::make_unique<PngSink>(path, shape, dtype, level, detail::resolve_threads(options.threads),
+                                   options.metadata ? *options.metadata : Metadata{});
 }
 
 const bool registered = register_format({

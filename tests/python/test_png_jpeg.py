@@ -327,6 +327,9 @@ def test_jpeg_keeps_icc_and_resolution_and_png_level(tmp_path, rng):
     out = Image.open(tmp_path / "out.jpg")
     assert out.info["icc_profile"] == icc
     assert [round(v) for v in out.info["dpi"]] == [300, 300]  # the PNG's 118.11 per cm, as JFIF per inch
+    img.save(tmp_path / "out.png")  # and a PNG's own iCCP and pHYs
+    again = Image.open(tmp_path / "out.png")
+    assert again.info["icc_profile"] == icc and [round(v) for v in again.info["dpi"]] == [300, 300]
     # PNG's zlib compress_level: the same pixels, smaller at 9 than at 0.
     b = np.tile(smooth(60, 70, 3), (4, 4, 1))
     tessera.save(b, tmp_path / "l0.png", compress_level=0)
@@ -366,3 +369,45 @@ def test_cli_writes_jpeg_with_quality(tmp_path):
     r = subprocess.run([CLI, "eval", "a", "-i", f"a={tmp_path / 'in.png'}", "-o", str(tmp_path / "bad.jpg"),
                         "--quality", "0"], capture_output=True, text=True, timeout=60)
     assert r.returncode != 0 and "quality is 1" in r.stderr and not (tmp_path / "bad.jpg").exists()
+
+
+def read_png_elsewhere(path, shape, dtype):
+    """A PNG's pixels by Pillow, or by OpenCV for 16-bit grey+alpha and RGBA
+    (Pillow reads those as 8 bits; OpenCV gives BGRA)."""
+    if np.dtype(dtype) == np.uint16 and len(shape) == 3 and shape[2] in (2, 4):
+        import cv2
+        b = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        return b[..., [0, 3]] if shape[2] == 2 else b[..., [2, 1, 0, 3]]
+    return np.asarray(Image.open(path))
+
+
+@pytest.mark.parametrize("shape,dtype", [((1, 1), np.uint8), ((1, 777), np.uint16), ((613, 1), np.uint8),
+                                         ((37, 41, 2), np.uint16), ((2900, 1700, 3), np.uint8),
+                                         ((700, 900, 4), np.uint16)])
+def test_png_deflated_in_parallel_pieces_is_one_valid_stream(tmp_path, rng, shape, dtype):
+    """Rows filtered and deflated in pieces on all cores, across bands of
+    the stream: Pillow reads the pixels back; Python's zlib inflates the
+    IDAT chunks joined as one stream (its Adler-32 checked) to the filtered
+    rows; every thread count gives the same bytes."""
+    info = np.iinfo(dtype)
+    y = np.arange(shape[0])[:, None]
+    x = np.arange(shape[1])[None, :]
+    smooth_part = ((x * 3 + y * 5) % (info.max + 1)).astype(dtype)
+    a = np.broadcast_to(smooth_part.reshape(shape[:2] + (1,) * (len(shape) - 2)), shape).copy()
+    a[rng.random(shape) < 0.3] = rng.integers(0, info.max, dtype=dtype)  # noise
+    files = []
+    for threads in (1, 2):
+        p = tmp_path / f"t{threads}.png"
+        tessera.save(a, p, threads=threads)
+        files.append(p.read_bytes())
+        np.testing.assert_array_equal(read_png_elsewhere(p, a.shape, a.dtype), a)
+    assert files[0] == files[1]
+    data, at, idat = files[0], 8, b""
+    while at < len(data):
+        n, kind = struct.unpack(">I4s", data[at:at + 8])
+        if kind == b"IDAT":
+            idat += data[at + 8:at + 8 + n]
+        at += 12 + n
+    channels = 1 if len(shape) == 2 else shape[2]
+    raw = zlib.decompress(idat)  # checks the zlib header and the Adler-32
+    assert len(raw) == shape[0] * (1 + shape[1] * channels * np.dtype(dtype).itemsize)
