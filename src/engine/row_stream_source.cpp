@@ -17,9 +17,9 @@ RowStreamSource::RowStreamSource(Shape shape, DType dtype, std::string file, Met
 }
 
 void RowStreamSource::decode_through(std::int64_t first, std::int64_t end) const {
-  const std::int64_t need = end - first;
+  const std::int64_t need = std::min(2 * (end - first), shape()[0]);
   if (need > window_rows_) {
-    // A taller request than the window: a larger ring, keeping the rows held.
+    // A request taller than half the window: a larger ring, keeping the rows held.
     std::vector<std::byte> wider(static_cast<std::size_t>(need * row_bytes_));
     const std::int64_t keep_from = std::max(lo_, hi_ - need);
     for (std::int64_t r = keep_from; r < hi_; ++r)

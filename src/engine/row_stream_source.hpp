@@ -1,7 +1,8 @@
 // A source whose rows a decoder can only give in order, from the top (PNG,
 // JPEG): the engine's requests are served from a window of the most recent
-// rows, decoded on demand, so a file larger than memory streams through a
-// pipeline (file to file, or into a reduction) in the window's memory. A
+// rows (4 MB, or twice the tallest request), decoded on demand, so a file
+// larger than memory streams through a pipeline (file to file, or into a
+// reduction) in the window's memory. A
 // request behind the window starts the decoder again from the top (reading
 // such a file backwards decodes it once per band: compute it first).
 #pragma once
@@ -27,9 +28,9 @@ class RowDecoder {
 class RowStreamSource final : public Node {
  public:
   using Opener = std::function<std::unique_ptr<RowDecoder>()>;
-  // The window holds at least this many bytes of rows (and at least the
-  // tallest request).
-  static constexpr std::int64_t kWindowBytes = std::int64_t{32} << 20;
+  // The window holds at least this many bytes of rows, and twice the
+  // tallest request (so that workers a band apart both find their rows).
+  static constexpr std::int64_t kWindowBytes = std::int64_t{4} << 20;
 
   RowStreamSource(Shape shape, DType dtype, std::string file, Metadata metadata, Opener open);
 
