@@ -496,6 +496,23 @@ def main():
     # from it first.
     dask_on_a_cluster(q)
     out_of_core(q)
+    files_table(q)
+
+
+def files_table(q):
+    """PNG and JPEG beside Pillow and the vips command line (bench/files.py, one fresh process)."""
+    out = subprocess.run([sys.executable, os.path.join(HERE, "files.py"), "quick" if q else "full"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"\n## PNG and JPEG: FAILED\n{out.stderr[-2000:]}")
+        return
+    rows = json.loads(out.stdout.strip().splitlines()[-1])
+    table("PNG and JPEG (s; decoding best of 3 beside Pillow; the command line best of 2, alternated, each run a "
+          "fresh process under GNU time)",
+          ["case", "tessera", "peer", "peer", "ratio", "target", "verdict", "note"],
+          [[case, f"{t:.2f}" if t is not None else "", peer, f"{tp:.2f}" if tp is not None else "",
+            f"{ratio:.2f}" if ratio is not None else "", target, verdict(ok), note]
+           for case, t, peer, tp, ratio, target, ok, note in rows])
 
 
 def peak_rss_table(case, tools, size, limit_mb, what):
