@@ -46,7 +46,8 @@ struct OutputArgs {
   int threads = 0;
   static constexpr int kUnset = std::numeric_limits<int>::min();
   int quality = kUnset, compress_level = kUnset;
-  bool progress = false;
+  bool progress = false, cog = false;
+  std::string overview_resampling = "average";
 
   void add_to(CLI::App* cmd, bool positional_output = false) {
     if (!positional_output)
@@ -61,6 +62,8 @@ struct OutputArgs {
     cmd->add_option("--layout", layout, "TIFF, a 3-D output: auto, samples (height, width, samples) or pages");
     cmd->add_option("--quality", quality, "JPEG: 1 (smallest) to 100 (best); default 90");
     cmd->add_option("--compress-level", compress_level, "PNG: zlib level 0 (fastest) to 9 (smallest); default 6");
+    cmd->add_flag("--cog", cog, "TIFF: a Cloud-Optimised GeoTIFF (tiled, internal overviews, GDAL's layout)");
+    cmd->add_option("--overview-resampling", overview_resampling, "--cog's overviews: average (default) or nearest");
   }
 
   // Computes `image` into the output, streaming.
@@ -72,6 +75,8 @@ struct OutputArgs {
     o.layout = layout;
     if (quality != kUnset) o.quality = quality;
     if (compress_level != kUnset) o.compress_level = compress_level;
+    o.cog = cog;
+    o.overview_resampling = overview_resampling;
     if (!metadata.empty()) {
       tessera::Metadata m = image.metadata();
       for (const std::string& spec : metadata) {

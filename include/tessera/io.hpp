@@ -66,6 +66,11 @@ struct SaveOptions {
   std::string predictor = "auto";    // "auto" (horizontal for integers, float for floats, when compressed), "none", "horizontal", "float"
   double fps = 15;                   // animations (.gif, .png, .apng): frames per second
   std::optional<int> quality;        // JPEG: 1 (smallest) to 100 (best); unset: 90
+  // TIFF: a Cloud-Optimised GeoTIFF (tiled, 512 x 512 unless `tile` says;
+  // internal overviews, halving until one tile holds the smallest, by
+  // `overview_resampling`, "average" or "nearest"; GDAL's COG layout).
+  bool cog = false;
+  std::string overview_resampling = "average";
   std::optional<int> compress_level;  // PNG: zlib level 0 (fastest) to 9 (smallest); unset: 6 (Pillow's name)
   // The tags written (TIFF): unset, the image's own (Image::metadata); set,
   // exactly these (empty: none). Photometric, ExtraSamples and ColorMap are

@@ -43,7 +43,8 @@ void bind_io(py::module_& m) {
   m.def("save", [](const py::object& image, const std::string& path, const std::string& compression,
                    py::object tile, const std::string& bigtiff, const std::string& predictor, py::object threads,
                    py::object progress, double fps, py::object metadata, const std::string& layout,
-                   std::optional<int> quality, std::optional<int> compress_level) {
+                   std::optional<int> quality, std::optional<int> compress_level, bool cog,
+                   const std::string& overview_resampling) {
     const Image img = image_of(image, "save's image");
     SaveOptions o;
     // A dict: the tags written, as they are (tessera/io.py merges it over the image's).
@@ -59,6 +60,8 @@ void bind_io(py::module_& m) {
     o.fps = fps;
     o.quality = quality;
     o.compress_level = compress_level;
+    o.cog = cog;
+    o.overview_resampling = overview_resampling;
     o.threads = threads_of(threads);
     if (!progress.is_none()) {
       py::function fn = progress;
@@ -72,7 +75,8 @@ void bind_io(py::module_& m) {
   }, py::arg("image"), py::arg("path"), py::arg("compression") = "none", py::arg("tile") = py::none(),
      py::arg("bigtiff") = "auto", py::arg("predictor") = "auto", py::arg("threads") = py::none(),
      py::arg("progress") = py::none(), py::arg("fps") = 15.0, py::arg("metadata") = py::none(),
-     py::arg("layout") = "auto", py::arg("quality") = py::none(), py::arg("compress_level") = py::none());
+     py::arg("layout") = "auto", py::arg("quality") = py::none(), py::arg("compress_level") = py::none(),
+     py::arg("cog") = false, py::arg("overview_resampling") = "average");
   m.def("image_metadata", [](const py::object& image) { return metadata_to_python(image_of(image, "image").metadata()); },
         py::arg("image"));
   m.def("metadata_tags", [] {

@@ -114,7 +114,8 @@ def metadata_tags():
 
 
 def save(image, path, compression="none", tile=None, bigtiff="auto", predictor="auto", progress=False,
-         threads=None, fps=15, metadata=_KEEP, layout="auto", quality=None, compress_level=None):
+         threads=None, fps=15, metadata=_KEEP, layout="auto", quality=None, compress_level=None, cog=False,
+         overview_resampling="average"):
     """Computes ``image`` (a lazy image or a numpy array) into a file, streaming.
 
     The format follows the extension (``tessera.formats()``: .tif/.tiff,
@@ -127,7 +128,13 @@ def save(image, path, compression="none", tile=None, bigtiff="auto", predictor="
     (multiples of 16) for a tiled file, else strips; ``bigtiff`` "auto" (when
     the file could pass 4 GB), "yes" or "no"; ``predictor`` "auto"
     (horizontal for integers when compressed by deflate/lzw/zstd), "none",
-    "horizontal" or "float".
+    "horizontal" or "float". ``cog=True`` writes a Cloud-Optimised GeoTIFF:
+    tiled (512x512 unless ``tile`` says), internal overviews halving until
+    one tile holds the smallest (``overview_resampling`` "average", the
+    mean of each 2x2 block's valid values, nodata and NaN left out, or
+    "nearest", its top-left value; a palette image is never averaged), in
+    the IFD and tile order GDAL's COG validator asks for, streamed through
+    temporary files beside the output.
 
     Layout: 2-D is one page; 3-D is one page of samples (height, width,
     samples) when the image came from such a file, or when its last axis is
@@ -159,17 +166,19 @@ def save(image, path, compression="none", tile=None, bigtiff="auto", predictor="
         raise TypeError("progress must be True, False or a callable taking the fraction done")
     try:
         _core.save(image, _os.fspath(path), compression, tile, bigtiff, predictor, threads, callback, float(fps),
-                   _metadata_to_write(image, metadata), layout, quality, compress_level)
+                   _metadata_to_write(image, metadata), layout, quality, compress_level, bool(cog),
+                   overview_resampling)
     finally:
         if bar is not None:
             bar.close()
 
 
 def _image_save(self, path, compression="none", tile=None, bigtiff="auto", predictor="auto", progress=False,
-                threads=None, metadata=_KEEP, layout="auto", quality=None, compress_level=None):
+                threads=None, metadata=_KEEP, layout="auto", quality=None, compress_level=None, cog=False,
+                overview_resampling="average"):
     save(self, path, compression=compression, tile=tile, bigtiff=bigtiff, predictor=predictor, progress=progress,
          threads=threads, metadata=metadata, layout=layout, quality=quality,
-         compress_level=compress_level)
+         compress_level=compress_level, cog=cog, overview_resampling=overview_resampling)
 
 
 _image_save.__doc__ = save.__doc__

@@ -48,6 +48,8 @@ std::unique_ptr<detail::Sink> make_sink(const std::string& path, const Shape& sh
   // An option of another format is a mistake worth naming, not ignoring.
   if (options.quality && format.name != "jpeg")
     throw ValueError(path + ": quality= applies to JPEG files (.jpg, .jpeg), not " + format.name);
+  if (options.cog && format.name != "tiff")
+    throw ValueError(path + ": cog= makes a Cloud-Optimised GeoTIFF (.tif, .tiff), not " + format.name);
   if (options.compress_level && format.name != "png")
     throw ValueError(path + ": compress_level= applies to PNG files (.png), not " + format.name);
   return format.sink(path, shape, dtype, options);

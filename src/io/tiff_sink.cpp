@@ -26,15 +26,6 @@ ImagePlanes geometry_of(const std::string& path, const Shape& s, const SaveOptio
   return g;
 }
 
-unsigned compression_tag(const std::string& path, const std::string& name) {
-  if (name == "none") return COMPRESSION_NONE;
-  if (name == "deflate" || name == "zlib") return COMPRESSION_ADOBE_DEFLATE;
-  if (name == "lzw") return COMPRESSION_LZW;
-  if (name == "zstd") return COMPRESSION_ZSTD;
-  if (name == "packbits") return COMPRESSION_PACKBITS;
-  throw ValueError(path + ": unknown compression '" + name + "' (none, deflate, lzw, zstd, packbits)");
-}
-
 class TiffSink final : public detail::Sink {
  public:
   TiffSink(const std::string& path, const Shape& shape, DType dtype, const SaveOptions& o)
@@ -42,20 +33,7 @@ class TiffSink final : public detail::Sink {
         dtype_(dtype),
         item_(itemsize(dtype)),
         metadata_(o.metadata ? *o.metadata : Metadata{}) {
-    if (is_bool(dtype)) throw TypeError(path + ": TIFF has no boolean samples; save astype('uint8')");
-    compression_ = compression_tag(path, o.compression);
-    if (!TIFFIsCODECConfigured(static_cast<std::uint16_t>(compression_)))
-      throw ValueError(path + ": compression '" + o.compression + "' is not available in this libtiff");
-    const bool compressed = compression_ != COMPRESSION_NONE && compression_ != COMPRESSION_PACKBITS;
-    if (o.predictor == "auto") predictor_ = compressed && !is_float(dtype) ? PREDICTOR_HORIZONTAL : PREDICTOR_NONE;
-    else if (o.predictor == "none") predictor_ = PREDICTOR_NONE;
-    else if (o.predictor == "horizontal") predictor_ = PREDICTOR_HORIZONTAL;
-    else if (o.predictor == "float") predictor_ = PREDICTOR_FLOATINGPOINT;
-    else throw ValueError(path + ": unknown predictor '" + o.predictor + "' (auto, none, horizontal, float)");
-    if (predictor_ != PREDICTOR_NONE && !compressed)
-      throw ValueError(path + ": a predictor needs compression deflate, lzw or zstd");
-    if (predictor_ == PREDICTOR_FLOATINGPOINT && !is_float(dtype))
-      throw ValueError(path + ": the float predictor needs float32 or float64 samples");
+    codec_ = tiff_codec(path, dtype, o);
     const std::int64_t row_bytes = g_.width * g_.samples * static_cast<std::int64_t>(item_);
     if (o.tile) {
       tile_h_ = o.tile->first;
@@ -71,7 +49,7 @@ class TiffSink final : public detail::Sink {
     }
     const double raw = static_cast<double>(element_count(shape)) * static_cast<double>(item_);
     // LZW can grow incompressible data by half; the others by a few percent.
-    const double worst = raw * (compression_ == COMPRESSION_LZW ? 1.5 : 1.1) + (64 << 20);
+    const double worst = raw * (codec_.compression == COMPRESSION_LZW ? 1.5 : 1.1) + (64 << 20);
     bool big = false;
     if (o.bigtiff == "yes") big = true;
     else if (o.bigtiff == "auto") big = worst >= 4294967295.0;
@@ -121,14 +99,7 @@ class TiffSink final : public detail::Sink {
 
   void set_tags() {
     TIFF* t = tif_->get();
-    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, static_cast<std::uint32_t>(g_.width));
-    TIFFSetField(t, TIFFTAG_IMAGELENGTH, static_cast<std::uint32_t>(g_.height));
-    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, static_cast<std::uint16_t>(g_.samples));
-    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, static_cast<std::uint16_t>(item_ * 8));
-    TIFFSetField(t, TIFFTAG_SAMPLEFORMAT, static_cast<std::uint16_t>(tiff_sample_format(dtype_)));
-    TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
-    TIFFSetField(t, TIFFTAG_COMPRESSION, static_cast<std::uint16_t>(compression_));
-    if (predictor_ != PREDICTOR_NONE) TIFFSetField(t, TIFFTAG_PREDICTOR, static_cast<std::uint16_t>(predictor_));
+    set_tiff_image_fields(t, g_.width, g_.height, g_.samples, dtype_, codec_);
     write_tiff_metadata(t, metadata_, g_.samples, dtype_);
     if (tile_h_) {
       TIFFSetField(t, TIFFTAG_TILEWIDTH, static_cast<std::uint32_t>(tile_w_));
@@ -184,7 +155,7 @@ class TiffSink final : public detail::Sink {
   DType dtype_;
   std::size_t item_;
   Metadata metadata_;
-  unsigned compression_ = COMPRESSION_NONE, predictor_ = PREDICTOR_NONE;
+  TiffCodec codec_;
   std::int64_t tile_h_ = 0, tile_w_ = 0, rows_per_chunk_ = 1;
   std::int64_t page_ = 0;
   std::vector<std::byte> chunk_;
@@ -194,8 +165,46 @@ class TiffSink final : public detail::Sink {
 
 }  // namespace
 
+TiffCodec tiff_codec(const std::string& path, DType dtype, const SaveOptions& o) {
+  if (is_bool(dtype)) throw TypeError(path + ": TIFF has no boolean samples; save astype('uint8')");
+  TiffCodec c;
+  const std::string& name = o.compression;
+  if (name == "none") c.compression = COMPRESSION_NONE;
+  else if (name == "deflate" || name == "zlib") c.compression = COMPRESSION_ADOBE_DEFLATE;
+  else if (name == "lzw") c.compression = COMPRESSION_LZW;
+  else if (name == "zstd") c.compression = COMPRESSION_ZSTD;
+  else if (name == "packbits") c.compression = COMPRESSION_PACKBITS;
+  else throw ValueError(path + ": unknown compression '" + name + "' (none, deflate, lzw, zstd, packbits)");
+  if (!TIFFIsCODECConfigured(static_cast<std::uint16_t>(c.compression)))
+    throw ValueError(path + ": compression '" + name + "' is not available in this libtiff");
+  const bool compressed = c.compression != COMPRESSION_NONE && c.compression != COMPRESSION_PACKBITS;
+  if (o.predictor == "auto") c.predictor = compressed && !is_float(dtype) ? PREDICTOR_HORIZONTAL : PREDICTOR_NONE;
+  else if (o.predictor == "none") c.predictor = PREDICTOR_NONE;
+  else if (o.predictor == "horizontal") c.predictor = PREDICTOR_HORIZONTAL;
+  else if (o.predictor == "float") c.predictor = PREDICTOR_FLOATINGPOINT;
+  else throw ValueError(path + ": unknown predictor '" + o.predictor + "' (auto, none, horizontal, float)");
+  if (c.predictor != PREDICTOR_NONE && !compressed)
+    throw ValueError(path + ": a predictor needs compression deflate, lzw or zstd");
+  if (c.predictor == PREDICTOR_FLOATINGPOINT && !is_float(dtype))
+    throw ValueError(path + ": the float predictor needs float32 or float64 samples");
+  return c;
+}
+
+void set_tiff_image_fields(TIFF* t, std::int64_t width, std::int64_t height, std::int64_t samples, DType dtype,
+                           const TiffCodec& codec) {
+  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, static_cast<std::uint32_t>(width));
+  TIFFSetField(t, TIFFTAG_IMAGELENGTH, static_cast<std::uint32_t>(height));
+  TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, static_cast<std::uint16_t>(samples));
+  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, static_cast<std::uint16_t>(itemsize(dtype) * 8));
+  TIFFSetField(t, TIFFTAG_SAMPLEFORMAT, static_cast<std::uint16_t>(tiff_sample_format(dtype)));
+  TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  TIFFSetField(t, TIFFTAG_COMPRESSION, static_cast<std::uint16_t>(codec.compression));
+  if (codec.predictor != PREDICTOR_NONE) TIFFSetField(t, TIFFTAG_PREDICTOR, static_cast<std::uint16_t>(codec.predictor));
+}
+
 std::unique_ptr<detail::Sink> make_tiff_sink(const std::string& path, const Shape& shape, DType dtype,
                                              const SaveOptions& options) {
+  if (options.cog) return make_cog_sink(path, shape, dtype, options);
   return std::make_unique<TiffSink>(path, shape, dtype, options);
 }
 
