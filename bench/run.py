@@ -576,6 +576,13 @@ def out_of_core(q):
                  f"{m_bare / mb:.0f}", f"{t_l / t_bare:.2f}x the time", f"{m_l / m_bare:.2f}x the RSS",
                  "within noise", {True: "GDAL: same geotransform, CRS, nodata", False: "GDAL: METADATA LOST",
                                   None: "(gdalinfo missing)"}[kept]])
+    size, (t_c, m_c), (t_g, m_g), valid = ooc.bench_cog(q)
+    rows.append([f"{size}x{size} uint8 TIFF -> Cloud-Optimised GeoTIFF (deflate, average overviews)",
+                 "tessera eval --cog", f"{t_c:.2f}", f"{m_c / mb:.0f}", f"{t_g / t_c:.2f}x GDAL's speed",
+                 f"{m_c / m_g:.2f} of GDAL's RSS", verdict(m_c < 200 * mb and valid["tessera"]) + " (RSS < 200 MB)",
+                 "GDAL's validator: " + ("valid" if valid["tessera"] else "INVALID")])
+    rows.append(["", "gdal_translate -of COG", f"{t_g:.2f}", f"{m_g / mb:.0f}", "", "", "",
+                 "GDAL's validator: " + ("valid" if valid["gdal"] else "INVALID")])
     table("Out of core, file to file (s, best of 3 for the stack; peak RSS of the whole process, MB)",
           ["case", "tool", "time", "peak RSS", "speed", "memory", "target", "check"], rows)
 
