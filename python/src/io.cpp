@@ -87,8 +87,10 @@ void bind_io(py::module_& m) {
   py::class_<BandWriter>(m, "BandWriter", "A file written from bands supplied in order (tessera.dask.to_tiff).")
       .def(py::init([](const std::string& path, const Shape& shape, const py::object& dtype,
                        const std::string& compression, const std::string& bigtiff, const py::object& metadata,
-                       const std::string& layout) {
+                       const std::string& layout, bool cog, const std::string& overview_resampling) {
              SaveOptions o;
+             o.cog = cog;
+             o.overview_resampling = overview_resampling;
              o.compression = compression;
              o.bigtiff = bigtiff;
              if (!metadata.is_none()) o.metadata = metadata_from_python(metadata.cast<py::dict>());
@@ -96,7 +98,8 @@ void bind_io(py::module_& m) {
              return std::make_unique<BandWriter>(path, shape, checked_dtype(py::dtype::from_args(dtype), "dtype"), o);
            }),
            py::arg("path"), py::arg("shape"), py::arg("dtype"), py::arg("compression") = "none",
-           py::arg("bigtiff") = "auto", py::arg("metadata") = py::none(), py::arg("layout") = "auto")
+           py::arg("bigtiff") = "auto", py::arg("metadata") = py::none(), py::arg("layout") = "auto",
+           py::arg("cog") = false, py::arg("overview_resampling") = "average")
       .def_property_readonly("row_axis", &BandWriter::row_axis)
       .def_property_readonly("row_granularity", &BandWriter::row_granularity)
       .def("write", [](BandWriter& w, const Shape& offset, const py::array& data) {

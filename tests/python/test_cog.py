@@ -152,3 +152,14 @@ def test_bad_requests_name_the_problem(tmp_path, rng):
     with pytest.raises(ValueError, match="tile sizes must be positive multiples of 16"):
         tessera.save(a, tmp_path / "x.tif", cog=True, tile=(100, 100))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_dask_writes_a_cog(tmp_path, rng):
+    da = pytest.importorskip("dask.array")
+    import tessera.dask as tdask
+    a = rng.integers(0, 256, (1200, 1000), dtype=np.uint8)
+    tdask.to_tiff(da.from_array(a, chunks=(300, 250)), tmp_path / "d.tif", cog=True, compression="deflate")
+    validate(tmp_path / "d.tif")
+    np.testing.assert_array_equal(read_main(tmp_path / "d.tif"), a)
+    np.testing.assert_array_equal(levels_of(tmp_path / "d.tif")[0], mean_2x2(a))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.tif"]

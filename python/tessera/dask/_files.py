@@ -33,7 +33,7 @@ def from_tiff(path, chunks="auto", page=None):
 
 
 def to_tiff(array, path, compression="none", bigtiff="auto", band_rows=None, progress=None, metadata=None,
-            layout="auto"):
+            layout="auto", cog=False, overview_resampling="average"):
     """Writes a Dask array to a TIFF (BigTIFF when it could pass 4 GB) band by
     band, top to bottom, each band computed by Dask (on the cluster, if one
     is active) while tessera's writer thread writes the one before it (the
@@ -41,11 +41,14 @@ def to_tiff(array, path, compression="none", bigtiff="auto", band_rows=None, pro
     rows are held. Atomic as tessera.save: on any error no file is left.
     ``metadata``: the tags to write (a dict, as tessera.save takes;
     ``tessera.open(src).metadata`` keeps a source file's georeferencing);
-    ``layout`` as tessera.save's."""
+    ``layout``, ``cog`` and ``overview_resampling`` as tessera.save's (a
+    COG's overviews are made from the written bands, through temporaries
+    beside the output)."""
     x = _as_dask(array)
     if metadata is not None and not isinstance(metadata, dict):
         raise TypeError("metadata must be a dict of tag: value, or None")
-    writer = tessera._core.BandWriter(os.fspath(path), list(x.shape), x.dtype, compression, bigtiff, metadata, layout)
+    writer = tessera._core.BandWriter(os.fspath(path), list(x.shape), x.dtype, compression, bigtiff, metadata, layout,
+                                      bool(cog), overview_resampling)
     try:
         grain = writer.row_granularity
         axis = writer.row_axis
