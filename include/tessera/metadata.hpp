@@ -71,5 +71,11 @@ Metadata carry_metadata(const Metadata& in, const Shape& in_shape, const Shape& 
 Metadata crop_metadata(const Metadata& in, std::int64_t row, std::int64_t col);
 // Without Grid tags: an image resampled onto another grid (a step slice).
 Metadata without_grid(const Metadata& in);
+// An overview's (a reduced-resolution page's): its own tags, and the full
+// resolution's Grid and Values tags it lacks (GDAL writes no georeferencing
+// on overviews) with the pixel size scaled by the sizes' ratio, so that the
+// overview covers the same ground.
+Metadata overview_metadata(const Metadata& own, std::int64_t own_height, std::int64_t own_width,
+                           const Metadata& main, std::int64_t main_height, std::int64_t main_width);
 
 }  // namespace tessera

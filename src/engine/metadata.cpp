@@ -206,4 +206,26 @@ Metadata crop_metadata(const Metadata& in, std::int64_t row, std::int64_t col) {
 
 Metadata without_grid(const Metadata& in) { return keep(in, false, true); }
 
+Metadata overview_metadata(const Metadata& own, std::int64_t own_height, std::int64_t own_width,
+                           const Metadata& main, std::int64_t main_height, std::int64_t main_width) {
+  Metadata out = own;
+  for (const auto& [name, value] : keep(main, true, false)) out.emplace(name, value);  // its own first
+  if (own_height < 1 || own_width < 1) return out;
+  const double fx = static_cast<double>(main_width) / static_cast<double>(own_width);
+  const double fy = static_cast<double>(main_height) / static_cast<double>(own_height);
+  auto tag = [&](const char* name) -> std::vector<double>* {
+    if (own.count(name)) return nullptr;  // the overview's own georeferencing stands
+    auto it = out.find(name);
+    return it == out.end() ? nullptr : std::get_if<std::vector<double>>(&it->second);
+  };
+  if (auto* scale = tag("ModelPixelScale"); scale && scale->size() >= 2) (*scale)[0] *= fx, (*scale)[1] *= fy;
+  if (auto* tie = tag("ModelTiepoint"))
+    for (std::size_t k = 0; k + 5 < tie->size(); k += 6) (*tie)[k] /= fx, (*tie)[k + 1] /= fy;
+  if (auto* m = tag("ModelTransformation"); m && m->size() == 16)
+    for (int r = 0; r < 3; ++r) (*m)[4 * r] *= fx, (*m)[4 * r + 1] *= fy;
+  for (const char* resolution : {"XResolution", "YResolution"})
+    if (auto* res = tag(resolution); res && !res->empty()) (*res)[0] /= resolution[0] == 'X' ? fx : fy;
+  return out;
+}
+
 }  // namespace tessera

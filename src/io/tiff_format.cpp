@@ -12,7 +12,7 @@ const bool registered = register_format({
     .extensions = {".tif", ".tiff"},
     .magics = {std::string("II*\0", 4), std::string("MM\0*", 4), std::string("II+\0", 4), std::string("MM\0+", 4)},
     .open = [](const std::string& path, const OpenOptions& o) {
-      return open_tiff(path, o.level > 0 ? overview_page(path, o.level) : o.page);
+      return o.level > 0 ? open_tiff(path, overview_page(path, o.level), true) : open_tiff(path, o.page);
     },
     .info = &tiff_info,
     .sink = &make_tiff_sink,

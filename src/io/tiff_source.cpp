@@ -294,12 +294,17 @@ class TiffSource final : public Node {
 
 }  // namespace
 
-Image open_tiff(const std::string& path, int page) {
+Image open_tiff(const std::string& path, int page, bool overview) {
   Opened o = read_file(path, page);
   const bool volume = page < 0 && o.n_main > 1;
   const PageLayout& L = o.pages.front();
   Shape shape = shape_of(L, o.pages.size(), volume);
   const DType dtype = L.dtype;
+  if (overview) {
+    const Opened main = read_file(path, 0);
+    const PageLayout& M = main.pages.front();
+    o.metadata = overview_metadata(o.metadata, L.height, L.width, main.metadata, M.height, M.width);
+  }
   return Image(std::make_shared<TiffSource>(std::move(shape), dtype, path, std::move(o.pages), std::max(page, 0),
                                             volume, o.swapped, std::move(o.metadata)));
 }

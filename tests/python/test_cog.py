@@ -163,3 +163,25 @@ def test_dask_writes_a_cog(tmp_path, rng):
     np.testing.assert_array_equal(read_main(tmp_path / "d.tif"), a)
     np.testing.assert_array_equal(levels_of(tmp_path / "d.tif")[0], mean_2x2(a))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.tif"]
+
+
+def test_an_overview_carries_the_georeferencing_scaled(tmp_path, rng):
+    """GDAL writes no georeferencing on overview pages; tessera.open(level=k)
+    takes the full resolution's, the pixel size scaled by the sizes' ratio:
+    saved, GDAL places the overview on the same ground as its own overview."""
+    a = rng.integers(1, 255, (1024, 800), dtype=np.uint8)
+    tifffile.imwrite(tmp_path / "plain.tif", a)
+    src = tmp_path / "geo.tif"
+    subprocess.run(["gdal_translate", "-q", "-of", "COG", "-co", "BLOCKSIZE=256", "-a_srs", "EPSG:32633", "-a_ullr",
+                    "500000", "4600000", "508000", "4589760", "-a_nodata", "0", str(tmp_path / "plain.tif"), str(src)],
+                   check=True)
+    ovr = tessera.open(src, level=1)
+    ovr.save(tmp_path / "ovr.tif")
+    ds = gdal.Open(str(src))
+    gt = ds.GetGeoTransform()
+    want = (gt[0], gt[1] * 800 / ovr.shape[1], gt[2], gt[3], gt[4], gt[5] * 1024 / ovr.shape[0])
+    got = gdal.Open(str(tmp_path / "ovr.tif"))
+    assert got.GetGeoTransform() == pytest.approx(want)
+    assert got.GetProjection() == ds.GetProjection()
+    assert got.GetRasterBand(1).GetNoDataValue() == 0
+    np.testing.assert_array_equal(got.ReadAsArray(), ds.GetRasterBand(1).GetOverview(0).ReadAsArray())
