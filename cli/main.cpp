@@ -23,6 +23,7 @@ namespace {
 // What every command that reads image files takes: which page or overview.
 struct InputArgs {
   int page = -1, level = 0;
+  std::string palette = "indices";
 
   void add_to(CLI::App* cmd) {
     cmd->add_option("--page", page, "open this page of every input TIFF (0-based; default: the image, a volume "
@@ -30,11 +31,13 @@ struct InputArgs {
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--level", level, "open this overview of every input TIFF (1: the largest; a COG's)")
         ->check(CLI::PositiveNumber);
+    cmd->add_option("--palette", palette, "a palette TIFF: indices (default) or rgb (expanded through its map)");
   }
   tessera::Image open(const std::string& path) const {
     tessera::OpenOptions o;
     o.page = page;
     o.level = level;
+    o.palette = palette;
     return tessera::open(path, o);
   }
 };

@@ -30,6 +30,11 @@ struct OpenOptions {
   // level >= 1 opens the level-th reduced-resolution page (a COG's or a
   // pyramid's overviews, largest first); 0 the image itself.
   int level = 0;
+  // A palette TIFF: "indices" (its values, the map in ColorMap) or "rgb"
+  // (expanded through the map: uint8 when every entry is a multiple of 257,
+  // as 8-bit colours stored in TIFF's 16 bits are, else uint16). Other
+  // files open as they are either way.
+  std::string palette = "indices";
 };
 
 // A lazy image over a file (.tif/.tiff or .npy). Reads the header only;

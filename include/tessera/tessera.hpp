@@ -11,6 +11,7 @@
 #include "tessera/filters.hpp"
 #include "tessera/interrupt.hpp"
 #include "tessera/io.hpp"
+#include "tessera/lookup.hpp"
 #include "tessera/memory.hpp"
 #include "tessera/stacks.hpp"
 #include "tessera/image.hpp"

@@ -8,12 +8,13 @@ namespace tessera::python {
 
 void bind_io(py::module_& m) {
   // ---- files and stacks (the Python layer, tessera/io.py, adds paths and progress bars) ----
-  m.def("open", [](const std::string& path, int page, int level) {
+  m.def("open", [](const std::string& path, int page, int level, const std::string& palette) {
     OpenOptions o;
     o.page = page;
     o.level = level;
+    o.palette = palette;
     return tessera::open(path, o);
-  }, py::arg("path"), py::arg("page") = -1, py::arg("level") = 0);
+  }, py::arg("path"), py::arg("page") = -1, py::arg("level") = 0, py::arg("palette") = "indices");
   m.def("file_info", [](const std::string& path) {
     const FileInfo f = file_info(path);
     py::dict d;

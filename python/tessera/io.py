@@ -16,7 +16,7 @@ from . import _core
 __all__ = ["open", "info", "save", "formats", "metadata_tags"]
 
 
-def open(path, page=None, level=None):  # noqa: A001 - tessera.open, as the issue names it
+def open(path, page=None, level=None, palette="indices"):  # noqa: A001 - tessera.open, as the issue names it
     """A lazy image over a TIFF (.tif, .tiff) or .npy file.
 
     TIFF: striped or tiled, chunky or planar, 8- to 64-bit integer or float32/
@@ -25,10 +25,15 @@ def open(path, page=None, level=None):  # noqa: A001 - tessera.open, as the issu
     samples). A multi-page file is a volume (pages, height, width[, samples]);
     ``page=k`` opens one page. A cloud-optimised GeoTIFF (or any file with
     reduced-resolution pages) opens as its full-resolution image;
-    ``level=k`` opens its k-th overview (1: the largest). .npy files are
-    memory-mapped.
+    ``level=k`` opens its k-th overview (1: the largest). A palette image
+    opens as its indices (the map in ``metadata["ColorMap"]``), or with
+    ``palette="rgb"`` as (height, width, 3) colours (uint8 when the map holds
+    8-bit colours, else uint16); other files open as they are. .npy files
+    are memory-mapped; PNG and JPEG rows are decoded in order as they are
+    read.
     """
-    return _core.open(_os.fspath(path), -1 if page is None else int(page), 0 if level is None else int(level))
+    return _core.open(_os.fspath(path), -1 if page is None else int(page), 0 if level is None else int(level),
+                      palette)
 
 
 def info(path):
