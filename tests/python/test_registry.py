@@ -27,7 +27,8 @@ def required_arguments(spec):
     """The least a call needs besides the input: a size of 3 where one is
     required (or optional beside a footprint), a weight per image of a stack,
     a value for a statistic of the whole image (Dask's chunks are not it)."""
-    return {p["name"]: (np.arange(1.0, 10.0).reshape(3, 3) / 45 if p["kind"] == "array"
+    return {p["name"]: (np.arange(768.0).reshape(256, 3) / 7 if p["name"] == "table"  # lookup: a row per uint8
+                        else np.arange(1.0, 10.0).reshape(3, 3) / 45 if p["kind"] == "array"
                         else [0.25, 0.75] if p["name"] == "weights" else 0.9 if p["whole_image_default"] else 3)
             for p in spec["params"]
             if (p["required"] or p["whole_image_default"] or (p["name"] == "size" and p["default"] is None))
@@ -39,7 +40,10 @@ def is_stack(spec):
 
 
 def inputs_for(spec, image):
-    """The operation's input: the image, or a stack of two images."""
+    """The operation's input: the image, a stack of two images, or (lookup)
+    the image as uint8 indices."""
+    if spec["name"] == "lookup":
+        return (image * 200).astype(np.uint8)
     return [image, image * np.float32(0.5) + 1] if is_stack(spec) else image
 
 

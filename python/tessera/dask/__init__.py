@@ -80,6 +80,19 @@ def _twin(spec):
         # element is one zero) checks the arguments and tells the geometry.
         probe = lazy(tessera.asarray(np.broadcast_to(np.zeros((), x.dtype), x.shape)))
         results = probe if isinstance(probe, tuple) else (probe,)
+        extra = tuple(results[0].shape[x.ndim:])
+        if tuple(results[0].shape[:x.ndim]) != tuple(x.shape):
+            raise ValueError(f"tessera.dask.{name}: its result's leading axes differ from the input's; compute it "
+                             f"with tessera.{name}")
+        if extra and any(max(r.halo()[k] for r in results) for k in range(x.ndim)):
+            raise ValueError(f"tessera.dask.{name}: a result with axes of its own and a halo is not supported")
+        if extra:
+            # Trailing axes of its own (lookup's colours), no halo: chunk by chunk.
+            def run(block):
+                _fit_kept_memory_to_worker()
+                return np.asarray(lazy(tessera.asarray(block)).compute(threads=threads))
+            return da.map_blocks(run, x, dtype=results[0].dtype, chunks=x.chunks + tuple((n,) for n in extra),
+                                 new_axis=list(range(x.ndim, x.ndim + len(extra))))
         halo = tuple(max(r.halo()[k] for r in results) for k in range(x.ndim))
         align = tuple(np.lcm.reduce([r.alignment()[k] for r in results]) for k in range(x.ndim))
         # The operation applies its own boundary where a chunk meets the
