@@ -149,6 +149,13 @@ bool read_one_row(Decoder& d, std::uint8_t* row, bool last) {
   return true;
 }
 
+// What libjpeg's message says of the file: a variant it does not decode
+// (12-bit samples, a coding it lacks) or a broken one.
+std::string jpeg_problem(const char* why) {
+  return std::strncmp(why, "Unsupported", 11) == 0 || std::strstr(why, "not supported") ? "unsupported JPEG variant"
+                                                                                         : "corrupt or truncated JPEG";
+}
+
 // An open JPEG past its header: the decoded layout and tags, the
 // decompression started, ready for rows.
 struct OpenJpeg {
@@ -168,13 +175,13 @@ void open_jpeg(const std::string& path, OpenJpeg& j, bool start_rows) {
   JDIMENSION width = 0, height = 0;
   int channels = 0;
   if (!read_header(d, &width, &height, &channels))
-    throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
+    throw IOError(path + ": " + jpeg_problem(d.err.why) + " (" + d.err.why + ")");
   j.shape = channels == 1 ? Shape{height, width} : Shape{height, width, channels};
   // A progressive file's coefficients are held whole by libjpeg: it must fit.
   check_decoded_size(path, j.shape, DType::UInt8, 4096.0, d.cinfo.progressive_mode);
   // The saved markers live until the decompression ends: read them now.
   j.metadata = jpeg_metadata(&d.cinfo, d.icc, d.icc_size);
-  if (start_rows && !start(d)) throw IOError(path + ": corrupt or truncated JPEG (" + d.err.why + ")");
+  if (start_rows && !start(d)) throw IOError(path + ": " + jpeg_problem(d.err.why) + " (" + d.err.why + ")");
 }
 
 // A JPEG's rows, in order.

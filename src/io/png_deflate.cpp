@@ -120,21 +120,23 @@ void PngDeflater::rows(const std::byte* data, std::int64_t n, std::int64_t strid
     }
     if (!dict.empty()) deflateSetDictionary(&s, dict.data(), static_cast<uInt>(dict.size()));
     std::vector<std::uint8_t>& o = out[static_cast<std::size_t>(k)];
-    o.resize(deflateBound(&s, static_cast<uLong>(end - begin)) + 16);
+    // deflateBound covers a whole stream; a sync flush adds a few bytes.
+    o.resize(deflateBound(&s, static_cast<uLong>(end - begin)) + 64);
     s.next_in = filtered.data() + begin;
     s.avail_in = static_cast<uInt>(end - begin);
     s.next_out = o.data();
     s.avail_out = static_cast<uInt>(o.size());
     const bool final_piece = last && static_cast<std::size_t>(k) + 1 == pieces;
     const int r = deflate(&s, final_piece ? Z_FINISH : Z_SYNC_FLUSH);
-    if ((final_piece && r != Z_STREAM_END) || (!final_piece && r != Z_OK) || s.avail_in != 0)
+    // All input taken and room left over: nothing of the piece still pending.
+    if ((final_piece && r != Z_STREAM_END) || (!final_piece && r != Z_OK) || s.avail_in != 0 || s.avail_out == 0)
       failed[static_cast<std::size_t>(k)] = 1;
     o.resize(o.size() - s.avail_out);
     deflateEnd(&s);
     adlers[static_cast<std::size_t>(k)] = static_cast<std::uint32_t>(
         adler32(adler32(0, nullptr, 0), filtered.data() + begin, static_cast<uInt>(end - begin)));
   });
-  if (std::find(failed.begin(), failed.end(), 1) != failed.end()) throw IOError("deflate failed");
+  if (std::find(failed.begin(), failed.end(), 1) != failed.end()) throw IOError("zlib could not deflate a piece");
   for (std::size_t k = 0; k < pieces; ++k) {
     const std::size_t len = std::min(total, (k + 1) * kPieceBytes) - k * kPieceBytes;
     adler_ = static_cast<std::uint32_t>(adler32_combine(adler_, adlers[k], static_cast<z_off_t>(len)));

@@ -222,9 +222,13 @@ class PngSink final : public detail::Sink {
   std::size_t row_axis() const override { return 0; }
   void write(const Region& band, const View& data) override {
     const std::int64_t stride = data.strides.empty() ? 0 : data.strides[0];
-    deflater_.rows(data.data, band.size[0], stride, [&](const std::uint8_t* bytes, std::size_t n) {
-      if (!chunk("IDAT", bytes, n)) fail(err_.why);
-    });
+    try {
+      deflater_.rows(data.data, band.size[0], stride, [&](const std::uint8_t* bytes, std::size_t n) {
+        if (!chunk("IDAT", bytes, n)) throw IOError(err_.why);
+      });
+    } catch (const IOError& e) {
+      fail(e.what());
+    }
   }
   void commit() override {
     if (!chunk("IEND", nullptr, 0)) fail(err_.why);

@@ -411,3 +411,18 @@ def test_png_deflated_in_parallel_pieces_is_one_valid_stream(tmp_path, rng, shap
     channels = 1 if len(shape) == 2 else shape[2]
     raw = zlib.decompress(idat)  # checks the zlib header and the Adler-32
     assert len(raw) == shape[0] * (1 + shape[1] * channels * np.dtype(dtype).itemsize)
+
+
+def test_an_unsupported_jpeg_variant_is_named(tmp_path):
+    """A 12-bit JPEG (its frame header's precision byte says 12): libjpeg-
+    turbo's 8-bit decoder refuses it, and the error says the variant is
+    unsupported, not that the file is broken."""
+    import io
+    b = io.BytesIO()
+    Image.fromarray(smooth(16, 16, 1)).save(b, "JPEG", quality=90)
+    data = bytearray(b.getvalue())
+    sof = data.index(b"\xff\xc0")  # baseline frame: length (2 bytes), then the precision
+    data[sof + 4] = 12
+    (tmp_path / "p12.jpg").write_bytes(bytes(data))
+    with pytest.raises(OSError, match=r"p12.jpg: unsupported JPEG variant \(Unsupported JPEG data precision 12\)"):
+        tessera.open(tmp_path / "p12.jpg")
