@@ -507,8 +507,8 @@ def files_table(q):
         print(f"\n## PNG and JPEG: FAILED\n{out.stderr[-2000:]}")
         return
     rows = json.loads(out.stdout.strip().splitlines()[-1])
-    table("PNG and JPEG (s; decoding best of 3 beside Pillow; the command line best of 2, alternated, each run a "
-          "fresh process under GNU time)",
+    table("PNG and JPEG (s; decoding alternated with Pillow, best of 3; the command line best of 2, alternated, "
+          "each run a fresh process under GNU time)",
           ["case", "tessera", "peer", "peer", "ratio", "target", "verdict", "note"],
           [[case, f"{t:.2f}" if t is not None else "", peer, f"{tp:.2f}" if tp is not None else "",
             f"{ratio:.2f}" if ratio is not None else "", target, verdict(ok), note]
@@ -578,7 +578,7 @@ def out_of_core(q):
                                   None: "(gdalinfo missing)"}[kept]])
     size, (t_c, m_c), (t_g, m_g), valid = ooc.bench_cog(q)
     rows.append([f"{size}x{size} uint8 TIFF -> Cloud-Optimised GeoTIFF (deflate, average overviews)",
-                 "tessera eval --cog", f"{t_c:.2f}", f"{m_c / mb:.0f}", f"{t_g / t_c:.2f}x GDAL's speed",
+                 "tessera eval --cog", f"{t_c:.2f}", f"{m_c / mb:.0f}", f"{t_g / t_c:.2f}x GDAL's speed (varies)",
                  f"{m_c / m_g:.2f} of GDAL's RSS", verdict(m_c < 200 * mb and valid["tessera"]) + " (RSS < 200 MB)",
                  "GDAL's validator: " + ("valid" if valid["tessera"] else "INVALID")])
     rows.append(["", "gdal_translate -of COG", f"{t_g:.2f}", f"{m_g / mb:.0f}", "", "", "",

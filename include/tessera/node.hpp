@@ -49,6 +49,11 @@ class Node {
   // of into a tile that would then be copied.
   virtual bool is_crop() const;
 
+  // Whether generate() is serial by nature (a file decoded in order, behind
+  // one lock): computed at the root of a run, more workers only wait, and a
+  // worker that falls behind costs a new decode. Such a root runs on one.
+  virtual bool serial() const { return false; }
+
   // True if each output element reads its inputs only at its own position
   // (after broadcasting), element for element: computing such a node into
   // `out` may write over an input laid out exactly as `out` (a = a + 1).

@@ -17,7 +17,14 @@ RowStreamSource::RowStreamSource(Shape shape, DType dtype, std::string file, Met
 }
 
 void RowStreamSource::decode_through(std::int64_t first, std::int64_t end) const {
-  const std::int64_t need = std::min(2 * (end - first), shape()[0]);
+  std::int64_t need = std::min(2 * (end - first), shape()[0]);
+  if (decoder_ && first < lo_) {
+    // Behind the window: a worker fell behind the others (preempted). The
+    // decoder starts again; a window twice as tall (to kMaxWindowBytes)
+    // keeps the next such lag from costing another start.
+    const std::int64_t cap = std::max<std::int64_t>(1, kMaxWindowBytes / std::max<std::int64_t>(row_bytes_, 1));
+    need = std::max(need, std::min({2 * window_rows_, shape()[0], std::max(cap, window_rows_)}));
+  }
   if (need > window_rows_) {
     // A request taller than half the window: a larger ring, keeping the rows held.
     std::vector<std::byte> wider(static_cast<std::size_t>(need * row_bytes_));

@@ -31,12 +31,15 @@ class RowStreamSource final : public Node {
   // The window holds at least this many bytes of rows, and twice the
   // tallest request (so that workers a band apart both find their rows).
   static constexpr std::int64_t kWindowBytes = std::int64_t{4} << 20;
+  // A window doubles (to this) each time a request falls behind it.
+  static constexpr std::int64_t kMaxWindowBytes = std::int64_t{256} << 20;
 
   RowStreamSource(Shape shape, DType dtype, std::string file, Metadata metadata, Opener open);
 
   std::string name() const override { return "rows of " + file_; }
   std::string file() const override { return file_; }
   Metadata metadata() const override { return metadata_; }
+  bool serial() const override { return true; }
   void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace& workspace) const override;
 
  private:

@@ -237,8 +237,9 @@ void GraphRunner::run(const Region& root_area, const View& out) {
   if (tiles.empty()) return;
   // Waking a worker costs tens of microseconds: small images run on fewer.
   const std::int64_t by_work = std::max<std::int64_t>(1, area.count() / kElementsPerWorker);
-  const int workers = static_cast<int>(
-      std::min<std::int64_t>({threads_, static_cast<std::int64_t>(tiles.size()), by_work}));
+  const int workers = root->serial() ? 1
+                                     : static_cast<int>(std::min<std::int64_t>(
+                                           {threads_, static_cast<std::int64_t>(tiles.size()), by_work}));
   if (contexts_.size() < static_cast<std::size_t>(workers)) contexts_.resize(static_cast<std::size_t>(workers));
   parallel_for(static_cast<std::int64_t>(tiles.size()), workers, [&](std::int64_t t, int worker) {
     if (interrupt_requested()) throw Interrupted();
