@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -69,6 +70,17 @@ Metadata carry_metadata(const Metadata& in, const Shape& in_shape, const Shape& 
 // tiepoint or transformation moved by the offset, so that the crop stays
 // where it was on the ground.
 Metadata crop_metadata(const Metadata& in, std::int64_t row, std::int64_t col);
+// The resolution TIFF's tags give (pixels per unit on each axis; unit 2 is
+// the inch, 3 the centimetre), when all three are there and positive; and
+// the ICC profile, if any: what PNG's and JPEG's writers put in their own
+// chunks.
+struct Resolution {
+  double x = 0, y = 0;
+  std::int64_t unit = 0;
+};
+std::optional<Resolution> resolution_of(const Metadata& m);
+const std::vector<std::uint8_t>* icc_profile_of(const Metadata& m);
+
 // Without Grid tags: an image resampled onto another grid (a step slice).
 Metadata without_grid(const Metadata& in);
 // An overview's (a reduced-resolution page's): its own tags, and the full

@@ -206,6 +206,22 @@ Metadata crop_metadata(const Metadata& in, std::int64_t row, std::int64_t col) {
 
 Metadata without_grid(const Metadata& in) { return keep(in, false, true); }
 
+std::optional<Resolution> resolution_of(const Metadata& m) {
+  const std::vector<double>* x = reals(m, "XResolution");
+  const std::vector<double>* y = reals(m, "YResolution");
+  const auto it = m.find("ResolutionUnit");
+  const auto* unit = it == m.end() ? nullptr : std::get_if<std::vector<std::int64_t>>(&it->second);
+  if (!x || !y || !unit || x->empty() || y->empty() || unit->empty() || !((*x)[0] > 0) || !((*y)[0] > 0))
+    return std::nullopt;
+  return Resolution{(*x)[0], (*y)[0], (*unit)[0]};
+}
+
+const std::vector<std::uint8_t>* icc_profile_of(const Metadata& m) {
+  const auto it = m.find("ICCProfile");
+  const auto* icc = it == m.end() ? nullptr : std::get_if<std::vector<std::uint8_t>>(&it->second);
+  return icc && !icc->empty() ? icc : nullptr;
+}
+
 Metadata overview_metadata(const Metadata& own, std::int64_t own_height, std::int64_t own_width,
                            const Metadata& main, std::int64_t main_height, std::int64_t main_width) {
   Metadata out = own;

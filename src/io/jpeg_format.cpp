@@ -218,9 +218,7 @@ class JpegSink final : public detail::Sink {
     err_.mgr.error_exit = error_exit;
     err_.mgr.emit_message = warning_is_error;
     const int channels = shape.size() == 3 ? static_cast<int>(shape[2]) : 1;
-    const std::vector<std::uint8_t>* icc = nullptr;
-    if (const auto it = metadata.find("ICCProfile"); it != metadata.end())
-      icc = std::get_if<std::vector<std::uint8_t>>(&it->second);
+    const std::vector<std::uint8_t>* icc = icc_profile_of(metadata);
     if (!start(static_cast<JDIMENSION>(shape[1]), static_cast<JDIMENSION>(shape[0]), channels, quality,
                density(metadata), icc)) {
       const std::string why = err_.why;
@@ -258,15 +256,10 @@ class JpegSink final : public detail::Sink {
   // TIFF's resolution tags as JFIF's density (whole numbers up to 65535).
   static Density density(const Metadata& m) {
     Density d;
-    const auto real = [&](const char* tag) -> double {
-      const auto it = m.find(tag);
-      const auto* v = it == m.end() ? nullptr : std::get_if<std::vector<double>>(&it->second);
-      return v && !v->empty() ? (*v)[0] : 0.0;
-    };
-    const auto unit_it = m.find("ResolutionUnit");
-    const auto* unit = unit_it == m.end() ? nullptr : std::get_if<std::vector<std::int64_t>>(&unit_it->second);
-    double x = real("XResolution"), y = real("YResolution");
-    std::int64_t u = unit && !unit->empty() ? (*unit)[0] : 0;
+    const std::optional<Resolution> r = resolution_of(m);
+    if (!r) return d;
+    double x = r->x, y = r->y;
+    std::int64_t u = r->unit;
     // Per centimetre that is a whole number per inch (118.11 is 300 dpi): per inch.
     const auto whole = [](double v) { return std::fabs(v - std::round(v)) < 0.01; };
     if (u == 3 && whole(x * 2.54) && whole(y * 2.54)) x *= 2.54, y *= 2.54, u = 2;
@@ -294,7 +287,7 @@ class JpegSink final : public detail::Sink {
     cinfo_.X_density = static_cast<UINT16>(d.x);
     cinfo_.Y_density = static_cast<UINT16>(d.y);
     jpeg_start_compress(&cinfo_, TRUE);
-    if (icc && !icc->empty())
+    if (icc)
       jpeg_write_icc_profile(&cinfo_, icc->data(), static_cast<unsigned int>(icc->size()));
     return true;
   }

@@ -261,19 +261,13 @@ class PngSink final : public detail::Sink {
   }
   // The image's ICC profile and resolution (TIFF's tags) as iCCP and pHYs.
   void set_metadata(const Metadata& m) {
-    if (const auto it = m.find("ICCProfile"); it != m.end())
-      if (const auto* icc = std::get_if<std::vector<std::uint8_t>>(&it->second); icc && !icc->empty())
-        png_set_iCCP(png_, info_, "ICC profile", PNG_COMPRESSION_TYPE_BASE, icc->data(),
-                     static_cast<png_uint_32>(icc->size()));
-    const auto real = [&](const char* tag) -> double {
-      const auto it = m.find(tag);
-      const auto* v = it == m.end() ? nullptr : std::get_if<std::vector<double>>(&it->second);
-      return v && !v->empty() ? (*v)[0] : 0.0;
-    };
-    const auto unit_it = m.find("ResolutionUnit");
-    const auto* unit = unit_it == m.end() ? nullptr : std::get_if<std::vector<std::int64_t>>(&unit_it->second);
-    const double per_metre = unit && !unit->empty() ? ((*unit)[0] == 2 ? 100 / 2.54 : (*unit)[0] == 3 ? 100 : 0) : 0;
-    const double x = real("XResolution") * per_metre, y = real("YResolution") * per_metre;
+    if (const auto* icc = icc_profile_of(m))
+      png_set_iCCP(png_, info_, "ICC profile", PNG_COMPRESSION_TYPE_BASE, icc->data(),
+                   static_cast<png_uint_32>(icc->size()));
+    const std::optional<Resolution> r = resolution_of(m);
+    if (!r) return;
+    const double per_metre = r->unit == 2 ? 100 / 2.54 : r->unit == 3 ? 100 : 0;
+    const double x = r->x * per_metre, y = r->y * per_metre;
     if (x >= 1 && y >= 1 && x < 4e9 && y < 4e9)
       png_set_pHYs(png_, info_, static_cast<png_uint_32>(std::lround(x)), static_cast<png_uint_32>(std::lround(y)),
                    PNG_RESOLUTION_METER);
