@@ -25,31 +25,36 @@ constexpr std::int64_t kCorrelateBlock = 32;
 using Vec8d = double __attribute__((vector_size(64)));
 using Vec8f = float __attribute__((vector_size(32)));
 
-template <typename In> inline Vec8d load8(const In* p) {
+// A vector D of doubles loaded from float (converted) or double input, and
+// stored back as float or double; F is D's float vector of as many lanes.
+template <typename D, typename F, typename In> inline D load_as(const In* p) {
   if constexpr (std::is_same_v<In, float>) {
 #if defined(__AVX512F__)
     // One vcvtps2pd zmm (GCC's __builtin_convertvector makes two halves and
     // an insert of it).
-    return reinterpret_cast<Vec8d>(_mm512_cvtps_pd(_mm256_loadu_ps(p)));
+    if constexpr (sizeof(D) == 64) return reinterpret_cast<D>(_mm512_cvtps_pd(_mm256_loadu_ps(p)));
 #endif
-    Vec8f f;
+    F f;
     __builtin_memcpy(&f, p, sizeof f);
-    return __builtin_convertvector(f, Vec8d);
+    return __builtin_convertvector(f, D);
   } else {
-    Vec8d d;
+    D d;
     __builtin_memcpy(&d, p, sizeof d);
     return d;
   }
 }
 
-template <typename Out> inline void store8(Out* p, Vec8d v) {
+template <typename D, typename F, typename Out> inline void store_as(Out* p, D v) {
   if constexpr (std::is_same_v<Out, float>) {
-    const Vec8f f = __builtin_convertvector(v, Vec8f);
+    const F f = __builtin_convertvector(v, F);
     __builtin_memcpy(p, &f, sizeof f);
   } else {
     __builtin_memcpy(p, &v, sizeof v);
   }
 }
+
+template <typename In> inline Vec8d load8(const In* p) { return load_as<Vec8d, Vec8f>(p); }
+template <typename Out> inline void store8(Out* p, Vec8d v) { store_as<Vec8d, Vec8f>(p, v); }
 
 template <typename In, typename Out>
 void correlate_lanes(const In* c, std::int64_t step, std::int64_t m, const double* w, std::int64_t before,
@@ -127,30 +132,8 @@ constexpr std::int64_t kRowLanes = kNativeDoubles * kRowVectors;
 using VecD = double __attribute__((vector_size(8 * kNativeDoubles)));
 using VecF = float __attribute__((vector_size(4 * kNativeDoubles)));
 
-template <typename In> inline VecD load_native(const In* p) {
-  if constexpr (std::is_same_v<In, float>) {
-#if defined(__AVX512F__)
-    return reinterpret_cast<VecD>(_mm512_cvtps_pd(_mm256_loadu_ps(p)));
-#else
-    VecF f;
-    __builtin_memcpy(&f, p, sizeof f);
-    return __builtin_convertvector(f, VecD);
-#endif
-  } else {
-    VecD d;
-    __builtin_memcpy(&d, p, sizeof d);
-    return d;
-  }
-}
-
-template <typename Out> inline void store_native(Out* p, VecD v) {
-  if constexpr (std::is_same_v<Out, float>) {
-    const VecF f = __builtin_convertvector(v, VecF);
-    __builtin_memcpy(p, &f, sizeof f);
-  } else {
-    __builtin_memcpy(p, &v, sizeof v);
-  }
-}
+template <typename In> inline VecD load_native(const In* p) { return load_as<VecD, VecF>(p); }
+template <typename Out> inline void store_native(Out* p, VecD v) { store_as<VecD, VecF>(p, v); }
 
 // acc + v * w, fused when the product is exact (then the same bits).
 template <bool Fused> inline VecD multiply_add(VecD v, double w, VecD acc) {

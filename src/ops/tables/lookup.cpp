@@ -26,7 +26,7 @@ class LookupNode final : public Node {
     return Region{Shape(out.offset.begin(), out.offset.end() - 1), Shape(out.size.begin(), out.size.end() - 1)};
   }
 
-  void generate(const Region& region, const std::vector<View>& inputs, const View& out, Workspace&) const override {
+  void generate(const Region&, const std::vector<View>& inputs, const View& out, Workspace&) const override {
     const View& in = inputs[0];
     const std::int64_t width = columns_ ? table_.shape()[1] : 1;
     const std::size_t item = itemsize(dtype());
@@ -57,7 +57,6 @@ class LookupNode final : public Node {
         }
       }
     });
-    (void)region;
   }
 
  private:
