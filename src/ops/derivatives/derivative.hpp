@@ -43,6 +43,13 @@ template <typename Term> Image sum_over_axes(std::size_t nd, Term term) {
   return sum;
 }
 
+// The 3-tap derivative `diff` along `axis` (0 or 1) of a 2-D input, then
+// the 3-tap smoothing `smooth` along the other axis, as one node with the
+// chain's bits (separable_derivative_2d.cpp); `out` is the result's dtype.
+Image separable_derivative_2d(const Image& input, std::size_t axis, const std::vector<double>& diff,
+                              const std::vector<double>& smooth, const Boundary& boundary, DType out,
+                              const char* op);
+
 // The 1-D derivative `diff` along `axis`, then the smoothing `smooth` along
 // every other axis (sobel, prewitt), as scipy chains them.
 inline Image separable_derivative(const Image& input, std::int64_t axis, const std::vector<double>& diff,
@@ -52,6 +59,8 @@ inline Image separable_derivative(const Image& input, std::int64_t axis, const s
   const DType out = filter_result_dtype(input.dtype(), output);
   const DType pass = pass_dtype(out);
   const std::size_t nd = input.ndim();
+  if (nd == 2 && diff.size() == 3 && smooth.size() == 3)
+    return separable_derivative_2d(input, a, diff, smooth, boundary, out, op);
   Image r = correlate1d(input, diff, static_cast<std::int64_t>(a), boundary, 0, nd == 1 ? out : pass);
   std::size_t done = 1;
   for (std::size_t k = 0; k < nd; ++k) {

@@ -6,12 +6,10 @@
 // other axis each output position is a line of every lane behind it, so
 // every memory access is contiguous. Separable filters (gaussian_filter)
 // chain it, one node per axis, float64 between them.
-#include <cfloat>
-#include <cmath>
 #include <vector>
 
 #include "engine/copy.hpp"
-#include "ops/filters/filter_kernels.hpp"
+#include "ops/filters/correlate_line.hpp"
 #include "ops/filters/window.hpp"
 #include "tessera/filters.hpp"
 #include "tessera/operation.hpp"
@@ -19,19 +17,6 @@
 namespace tessera {
 
 namespace {
-
-// 1 if w is symmetric about its centre, -1 if antisymmetric, 0 otherwise,
-// by scipy's test (odd lengths only, within DBL_EPSILON).
-int symmetry_of(const std::vector<double>& w) {
-  const std::size_t n = w.size(), half = n / 2;
-  if (n % 2 == 0) return 0;
-  bool symmetric = true, antisymmetric = true;
-  for (std::size_t i = 1; i <= half; ++i) {
-    symmetric = symmetric && std::fabs(w[half + i] - w[half - i]) <= DBL_EPSILON;
-    antisymmetric = antisymmetric && std::fabs(w[half + i] + w[half - i]) <= DBL_EPSILON;
-  }
-  return symmetric ? 1 : antisymmetric ? -1 : 0;
-}
 
 // Whether the axes after `axis` (and `axis` itself with `with_axis`) of v are
 // one C-contiguous run of elements.
@@ -55,7 +40,7 @@ class Correlate1dNode final : public Node {
         origin_(origin),
         before_(static_cast<std::int64_t>(weights_.size()) / 2),
         after_(static_cast<std::int64_t>(weights_.size()) - before_ - 1),
-        symmetry_(symmetry_of(weights_)) {}
+        symmetry_(detail::weight_symmetry(weights_)) {}
 
   std::string name() const override { return "correlate1d"; }
   Boundary input_boundary(std::size_t) const override { return boundary_; }
@@ -93,21 +78,8 @@ class Correlate1dNode final : public Node {
     for (std::size_t b = a + 1; b < nd; ++b) inner *= region.size[b];
     const std::int64_t n = region.size[a];
     const double* w = weights_.data() + before_;
-    const detail::FilterKernels& k = detail::filter_kernels();
     auto line = [&](const std::byte* centre, std::int64_t line_step, std::int64_t lanes, std::byte* o) {
-      const bool f32_in = in.dtype == DType::Float32, f32_out = dst.dtype == DType::Float32;
-      if (f32_in && f32_out)
-        k.correlate_f32_f32(reinterpret_cast<const float*>(centre), line_step, lanes, w, before_, after_, symmetry_,
-                            reinterpret_cast<float*>(o));
-      else if (f32_in)
-        k.correlate_f32_f64(reinterpret_cast<const float*>(centre), line_step, lanes, w, before_, after_, symmetry_,
-                            reinterpret_cast<double*>(o));
-      else if (f32_out)
-        k.correlate_f64_f32(reinterpret_cast<const double*>(centre), line_step, lanes, w, before_, after_, symmetry_,
-                            reinterpret_cast<float*>(o));
-      else
-        k.correlate_f64_f64(reinterpret_cast<const double*>(centre), line_step, lanes, w, before_, after_, symmetry_,
-                            reinterpret_cast<double*>(o));
+      detail::correlate_line(in.dtype, dst.dtype, centre, line_step, lanes, w, before_, after_, symmetry_, o);
     };
     // Walk the axes before `a` (any strides); per position, the lines.
     Shape idx(a, 0);

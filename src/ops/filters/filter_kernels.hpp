@@ -100,6 +100,9 @@ struct FilterKernels {
   CorrelateKernel<double, double> correlate_f64_f64;
   CorrelateKernel<float, float> correlate_f32_f32;
   CorrelateKernel<double, float> correlate_f64_f32;
+  // correlate1d with the weights [-1, 0, 1] from float32 to float32, the
+  // same bits in float32 arithmetic (sobel's and prewitt's derivative).
+  void (*central_difference_f32)(const float* centre, std::int64_t step, std::int64_t lanes, float* out);
   // N-D correlation (ops/filters/correlate.cpp), a block of `rows` output
   // rows of `lanes` elements at once, so that each input line loaded serves
   // every row of the block it reaches: out row j (at out + j * out_row_stride
