@@ -97,6 +97,60 @@ def test_bit_identical_for_any_thread_count_and_lazily(threads, rng):
     assert np.array_equal(np.asarray(lazy[100:300, 7:400]), expected[100:300, 7:400])
 
 
+@pytest.mark.parametrize("mode", ["nearest", "wrap", "constant"])
+def test_stencils_run_over_padded_rows_exactly(mode, rng):
+    """A stencil's leaves read one padded input at several offsets; the program
+    then runs over the padded row pitch (the halo columns computed and
+    dropped). Volumes of many tiles, two inputs with halos, a view with long
+    rows, results of another dtype and into a strided output: numpy's values."""
+    a = rng.standard_normal((9, 67, 301)).astype(np.float32)
+    b = rng.standard_normal((9, 67, 301)).astype(np.float32)
+    wide = rng.standard_normal((9, 67, 331)).astype(np.float32)[:, :, 7:308]
+    expr = "where(a[1, 0, -1] - b[-1, 1, 0] > a[0, -1, 1] * 0.5, a[0, 0, 1] / 3, b[1, -1, -1])"
+
+    def want(x, y):
+        n = lambda v, o: neighbour(v, o, mode, cval=0.5)
+        return np.where(n(x, (1, 0, -1)).astype(np.float32) - n(y, (-1, 1, 0)).astype(np.float32)
+                        > n(x, (0, -1, 1)).astype(np.float32) * np.float32(0.5),
+                        n(x, (0, 0, 1)).astype(np.float32) / np.float32(3), n(y, (1, -1, -1)).astype(np.float32))
+
+    for x in (a, wide):
+        lazy = tessera.expression(expr, a=tessera.asarray(x), b=tessera.asarray(b), mode=mode, cval=0.5)
+        for threads in (1, 2):
+            np.testing.assert_array_equal(lazy.compute(threads=threads), want(x, b))
+        labels = tessera.expression("where(a[0, 0, 1] > a[0, 0, -1], 3, where(a[1, 0, 0] < a, 250, 7))",
+                                    a=tessera.asarray(x), mode=mode, cval=0.5).astype("uint8")  # as uint8 choices
+        n = lambda o: neighbour(x, o, mode, cval=0.5)
+        ref = np.where(n((0, 0, 1)) > n((0, 0, -1)), 3, np.where(n((1, 0, 0)) < x, 250, 7)).astype(np.uint8)
+        out = np.zeros((9, 67, 2 * 301), np.uint8)[:, :, ::2]
+        labels.compute(out=out)
+        assert labels.dtype == np.uint8
+        np.testing.assert_array_equal(out, ref)
+
+
+def test_dividing_by_one_and_casting_choices_keep_numpys_values(rng):
+    """x / 1 is x itself (NaN, infinities, signed zeros); a cast of a choice
+    among constants is the choice of the cast constants, and saturates as
+    every tessera cast does (README)."""
+    a = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 1e-45, -3.5, 3e38], np.float32)
+    got = tessera.evaluate("a / 1", a=a)
+    assert got.dtype == np.float32
+    assert np.array_equal(got, a, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(a))
+    i = np.array([-(2 ** 62) - 1, 3, 2 ** 53 + 1], np.int64)
+    np.testing.assert_array_equal(tessera.evaluate("i / 1", i=i), i / 1)
+    # (250, 0, 7) are all uint8 values, so the choices run in uint8; 300 and -1 are not
+    for big, low in ((300, -1), (250, 0)):
+        choice = tessera.expression(f"where(a > 0, {big}, where(a < -1, {low}, 7))", a=tessera.asarray(a))
+        for dtype in ("uint8", "int16", "float32"):
+            want = np.where(a > 0, big, np.where(a < -1, low, 7))
+            if dtype == "uint8":
+                want = np.clip(want, 0, 255)
+            want = want.astype(dtype)
+            got = choice.astype(dtype).compute()
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+
+
 def test_channel_picks_are_numpys_indexing(rng):
     img = random_array(rng, (5, 7, 4), np.uint8)
     for pick in ["0", "-1", "1:3", "::2", "3:0:-1", "-2:", "5:9"]:

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "core/thread_pool.hpp"
+#include "engine/copy.hpp"
 
 #include "tessera/error.hpp"
 
@@ -150,7 +151,55 @@ void ExprNode::generate(const Region& region, const std::vector<View>& inputs,
       v.strides[a + lead] = (in.shape[a] == 1 && region.size[a + lead] != 1) ? 0 : in.strides[a];
     leaves.push_back(std::move(v));
   }
-  run_programs(programs(), out, leaves, workspace);
+  if (!run_on_padded_rows(out, leaves, workspace)) run_programs(programs(), out, leaves, workspace);
+}
+
+// A stencil's leaves are windows of one padded input at different offsets:
+// views of the same strides whose rows are longer (by the halo) than the
+// output's, so a block that spans rows must gather every leaf. Run instead
+// over the padded row pitch: per plane of the last two axes, one flat run
+// from the first output element to the last, each leaf read in place (every
+// read stays inside its padded input), into a scratch of that pitch; the
+// columns that fall in the halo are computed and dropped, and the valid ones
+// copied out. False (nothing done) unless the leaves qualify and the halo
+// columns add at most an eighth.
+bool ExprNode::run_on_padded_rows(const View& out, const std::vector<View>& leaves, Workspace& workspace) const {
+  const std::size_t nd = out.ndim();
+  if (!stencil_ || nd < 2 || leaves.empty()) return false;
+  const Strides& strides = leaves[0].strides;
+  const auto item = static_cast<std::int64_t>(itemsize(leaves[0].dtype));
+  for (const View& v : leaves)
+    if (v.strides != strides || v.dtype != leaves[0].dtype) return false;
+  const std::int64_t rows = out.shape[nd - 2], cols = out.shape[nd - 1];
+  if (strides[nd - 1] != item || strides[nd - 2] % item != 0 || rows < 2) return false;
+  const std::int64_t pitch = strides[nd - 2] / item;
+  if (pitch <= cols || (pitch - cols) * 8 > cols) return false;
+  const std::int64_t span = (rows - 1) * pitch + cols;
+  const auto out_item = static_cast<std::int64_t>(itemsize(out.dtype));
+  auto* scratch = static_cast<std::byte*>(workspace.get(66, static_cast<std::size_t>(span * out_item)));
+  const View flat_out{scratch, out.dtype, {span}, {out_item}, nullptr};
+  const View padded_rows{scratch, out.dtype, {rows, cols}, {pitch * out_item, out_item}, nullptr};
+  std::vector<View> flat(leaves.size());
+  Shape idx(nd - 2, 0);
+  std::int64_t planes = 1;
+  for (std::size_t a = 0; a + 2 < nd; ++a) planes *= out.shape[a];
+  for (std::int64_t p = 0; p < planes; ++p) {
+    std::int64_t leaf_off = 0, out_off = 0;
+    for (std::size_t a = 0; a + 2 < nd; ++a) {
+      leaf_off += idx[a] * strides[a];
+      out_off += idx[a] * out.strides[a];
+    }
+    for (std::size_t l = 0; l < leaves.size(); ++l)
+      flat[l] = View{leaves[l].data + leaf_off, leaves[l].dtype, {span}, {item}, nullptr};
+    run_programs(programs(), flat_out, flat, workspace);
+    copy_convert(padded_rows, View{out.data + out_off, out.dtype, {rows, cols},
+                                   {out.strides[nd - 2], out.strides[nd - 1]}, nullptr});
+    for (std::size_t a = nd - 2; a-- > 0;) {
+      if (++idx[a] < out.shape[a]) break;
+      idx[a] = 0;
+    }
+  }
+  return true;
 }
 
 }  // namespace tessera::detail

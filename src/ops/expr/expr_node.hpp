@@ -42,6 +42,9 @@ class ExprNode final : public Node {
   // Python makes an expression image, most of which are only merged into a
   // larger tree (a kernel's graph makes thousands).
   const Programs& programs() const;
+  // A stencil's program over the padded rows its leaves share (see there);
+  // false if they do not.
+  bool run_on_padded_rows(const View& out, const std::vector<View>& leaves, Workspace& workspace) const;
 
   ExprPtr tree_;
   Plan plan_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <string>
 
@@ -208,8 +209,54 @@ ExprPtr make_const(const Scalar& value) {
   return t;
 }
 
+namespace {
+
+// Whether v is exactly a value of `dtype`.
+bool holds_exactly(DType dtype, const Scalar& v) {
+  const bool integer = is_integer(v.dtype) && v.dtype != DType::Bool;
+  return dispatch(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, bool>) {
+      return integer ? (v.i == 0 || v.i == 1) : (v.f == 0.0 || v.f == 1.0);
+    } else if constexpr (std::is_integral_v<T>) {
+      const double lo = static_cast<double>(std::numeric_limits<T>::min());
+      const double end = std::ldexp(1.0, std::numeric_limits<T>::digits);  // one past the largest
+      const double f = integer ? static_cast<double>(v.i) : v.f;
+      if (integer && (v.i < std::numeric_limits<T>::min() || (v.i > 0 && static_cast<std::uint64_t>(v.i) >
+                                                                             std::numeric_limits<T>::max())))
+        return false;
+      return f == std::trunc(f) && f >= lo && f < end;
+    } else {
+      constexpr std::int64_t kSafe = std::int64_t{1} << 62;
+      if (integer) return v.i > -kSafe && v.i < kSafe && static_cast<std::int64_t>(static_cast<T>(v.i)) == v.i;
+      return std::isnan(v.f) || static_cast<double>(static_cast<T>(v.f)) == v.f;
+    }
+  });
+}
+
+// Whether x chooses among constants only, each exactly a value of `dtype`:
+// a constant, or a where() whose two values do (a label picked by
+// conditions: the 004 seed's 13 -> 0..26).
+bool selects_constants(const ExprPtr& x, DType dtype) {
+  if (x->op == ExprOp::Const) return holds_exactly(dtype, x->value);
+  return x->op == ExprOp::Where && selects_constants(x->args[1], dtype) && selects_constants(x->args[2], dtype);
+}
+
+}  // namespace
+
 ExprPtr make_cast(const ExprPtr& x, DType dtype) {
   if (x->dtype == dtype) return x;
+  // A cast of a choice is the choice of the casts; among constants that the
+  // new dtype holds exactly, the casts fold, and the choices run in the
+  // narrower dtype (int64 labels wanted as uint8 are chosen as uint8: an
+  // eighth of the bytes).
+  if (x->op == ExprOp::Where && !x->is_scalar && itemsize(dtype) <= itemsize(x->dtype) &&
+      selects_constants(x, dtype)) {
+    auto w = node(ExprOp::Where, dtype);
+    w->shape = x->shape;
+    w->args = {x->args[0], make_cast(x->args[1], dtype), make_cast(x->args[2], dtype)};
+    return w;
+  }
   auto t = node(ExprOp::Cast, dtype);
   t->args = {x};
   t->shape = x->shape;
@@ -264,8 +311,12 @@ ExprPtr make_op(std::string_view op, const std::vector<ExprPtr>& args) {
   }
   if (op == "/") {
     need(2);
-    const DType t = result_type(args);
-    return binary(BinaryFn::Div, is_float(t) ? t : DType::Float64, args[0], args[1]);
+    const DType t = is_float(result_type(args)) ? result_type(args) : DType::Float64;
+    // x / 1 is x in IEEE arithmetic (NaN, infinities and signed zeros too):
+    // the 004 seed's slopes divide by sqrt(1) on six of their 26 neighbours.
+    if (args[1]->op == ExprOp::Const && args[1]->value.as_double() == 1.0 && !args[0]->is_scalar)
+      return make_cast(args[0], t);
+    return binary(BinaryFn::Div, t, args[0], args[1]);
   }
   if (op == "//" || op == "%" || op == "**") {
     need(2);
