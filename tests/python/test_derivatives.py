@@ -60,6 +60,28 @@ def test_two_d_derivatives_are_scipys_bits_on_awkward_float32(rng, name):
                     assert np.array_equal(np.signbit(got[numbers]), np.signbit(want[numbers])), "signs of zero"
 
 
+@pytest.mark.parametrize("cval", [0.1, -1e-3, 1234.567, np.nan])
+def test_a_cval_float32_cannot_hold_pads_as_scipy_pads(rng, cval):
+    """scipy pads its float64 lines with cval itself: float32 input (and each
+    float32 pass of sobel and prewitt) is padded with 0.1, not float32(0.1)."""
+    weights = rng.standard_normal((3, 3)).astype(np.float32)
+    for x in (rng.standard_normal((23, 31)).astype(np.float32), rng.standard_normal((7, 9, 11)).astype(np.float32)):
+        k = weights if x.ndim == 2 else weights[None]
+        mode = "constant"
+        calls = [lambda m: m.correlate(x, k, mode=mode, cval=cval), lambda m: m.convolve(x, k, mode=mode, cval=cval),
+                 lambda m: m.correlate1d(x, [1.0, 2.0, 3.0], mode=mode, cval=cval),
+                 lambda m: m.convolve1d(x, [1.0, -2.0], axis=0, mode=mode, cval=cval),
+                 lambda m: m.gaussian_filter1d(x, 1.0, axis=0, mode=mode, cval=cval)]
+        if not np.isnan(cval):  # scipy's running sum spreads a NaN along the line (README)
+            calls.append(lambda m: m.uniform_filter1d(x, 3, mode=mode, cval=cval))
+        # sobel and prewitt also with a mode per axis (scipy takes a sequence there)
+        for modes in ("constant", ["nearest"] * (x.ndim - 1) + ["constant"], ["constant"] + ["wrap"] * (x.ndim - 1)):
+            calls += [lambda m, f=f, a=a, modes=modes: getattr(m, f)(x, a, mode=modes, cval=cval)
+                      for f in ("sobel", "prewitt") for a in range(x.ndim)]
+        for call in calls:
+            np.testing.assert_array_equal(call(tessera), call(ndi), err_msg=f"{x.shape} {cval}")
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_laplace_is_scipys_bits(rng, mode):
     for x in inputs(rng):

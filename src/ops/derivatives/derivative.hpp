@@ -5,6 +5,7 @@
 // float64 between passes otherwise).
 #pragma once
 
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -59,13 +60,20 @@ inline Image separable_derivative(const Image& input, std::int64_t axis, const s
   const DType out = filter_result_dtype(input.dtype(), output);
   const DType pass = pass_dtype(out);
   const std::size_t nd = input.ndim();
-  if (nd == 2 && diff.size() == 3 && smooth.size() == 3)
+  // scipy pads each pass's float64 line with cval itself: where float32
+  // passes cannot hold it (0.1), each is widened to float64 (its values
+  // still rounded to float32) before the next pads it.
+  const bool widen = pass == DType::Float32 && boundary.uses(BoundaryMode::Constant, nd) &&
+                     static_cast<double>(static_cast<float>(boundary.cval)) != boundary.cval &&
+                     !std::isnan(boundary.cval);
+  if (nd == 2 && diff.size() == 3 && smooth.size() == 3 && !widen)
     return separable_derivative_2d(input, a, diff, smooth, boundary, out, op);
   Image r = correlate1d(input, diff, static_cast<std::int64_t>(a), boundary, 0, nd == 1 ? out : pass);
   std::size_t done = 1;
   for (std::size_t k = 0; k < nd; ++k) {
     if (k == a) continue;
     ++done;
+    if (widen) r = r.astype(DType::Float64);
     r = correlate1d(r, smooth, static_cast<std::int64_t>(k), boundary, 0, done == nd ? out : pass);
   }
   return r;

@@ -1,5 +1,6 @@
 // uniform_filter: geometry (window and halo per axis) in the node, the
 // separable float64 window sums in generate(), one axis pass at a time.
+#include <cmath>
 #include <algorithm>
 #include <vector>
 
@@ -15,7 +16,9 @@ namespace tessera {
 namespace detail {
 
 Image filter_input(const Image& input, const Boundary& boundary) {
-  if (!boundary.uses(BoundaryMode::Constant, input.ndim()) || is_float(input.dtype())) return input;
+  if (!boundary.uses(BoundaryMode::Constant, input.ndim()) || input.dtype() == DType::Float64 ||
+      (input.dtype() == DType::Float32 && std::isnan(boundary.cval)))
+    return input;
   const bool exact = dispatch(input.dtype(), [&](auto t) {
     using T = typename decltype(t)::type;
     return static_cast<double>(convert<T>(boundary.cval)) == boundary.cval;

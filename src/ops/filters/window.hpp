@@ -19,8 +19,8 @@ namespace detail {
 inline constexpr std::int64_t kMaxWindow = 1025;
 
 // The image a filter reads: the input itself, or the input as float64 where
-// padding it with a constant its dtype cannot hold (cval 3.5 around uint8)
-// would change the constant, as scipy pads in float64.
+// padding it with a constant its dtype cannot hold (cval 3.5 around uint8,
+// 0.1 around float32) would change the constant, as scipy pads in float64.
 Image filter_input(const Image& input, const Boundary& boundary);
 
 // Workspace slots (tessera/workspace.hpp) of the filters: the window sums use
