@@ -141,8 +141,8 @@ def processes_speedup(best_time, q):
     img[::3, ::2, :3] = 250
     run = {k: (lambda k=k: tessera.map_tiles(white_to_transparent_loop, img, tile=(128, 128), workers="processes", threads=k))
            for k in (1, 2)}
-    t1 = best_time(run[1], repeat=2)
-    t2 = best_time(run[2], repeat=2)
+    t1 = best_time(run[1], repeat=3)
+    t2 = best_time(run[2], repeat=3)
     ref = np.where((img[..., 0:1] > 240) & (img[..., 1:2] > 240) & (img[..., 2:3] > 240), 0, img)
     return n, t1, t2, bool(np.array_equal(run[2](), ref))
 

@@ -617,7 +617,7 @@ def kernels_table(q):
             verdict(ok), same] for case, t, peer, tp, ratio, target, ok, same in rows])
     out = subprocess.run([sys.executable, here, "--processes", "quick" if q else "full"], capture_output=True, text=True)
     n, t1, t2, same = json.loads(out.stdout.strip().splitlines()[-1])
-    table("map_tiles(workers=\"processes\") with the 001 seed's pure-Python per-pixel loop (s, best of 2)",
+    table("map_tiles(workers=\"processes\") with the 001 seed's pure-Python per-pixel loop (s, best of 3)",
           ["case", "1 process", "2 processes", "speed-up", "target", "same as numpy"],
           [[f"{n}x{n}x4 uint8, 128x128 tiles", f"{t1:.2f}", f"{t2:.2f}", f"{t1 / t2:.2f}x", verdict(t1 / t2 >= 1.7)
             + " (>=1.7)", "yes" if same else "NO"]])
