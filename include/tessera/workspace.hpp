@@ -21,7 +21,8 @@ class Workspace {
   Workspace& operator=(Workspace&& other) noexcept;
 
   // Slots in use, by convention: filters 0-63 (ops/filters/window.hpp),
-  // expression programs 64-65 (ops/expr/program.cpp), file sources 96-127.
+  // expression programs 64-65 (ops/expr/program.cpp) and 66 (a stencil over
+  // padded rows, ops/expr/expr_node.cpp), file sources 96-127.
 
   // At least `bytes` of memory for `slot`, 64-byte aligned, contents
   // unspecified. Valid until the next get() of the same slot (which may move

@@ -4,15 +4,19 @@ holds the GIL, such as per-pixel loops) on worker processes.
 The inputs are placed once in shared memory (lazy images computed straight
 into it) and the output is assembled in shared memory: no pixel is pickled,
 only tile coordinates. Workers are forked, so the function needs no pickling
-(a lambda works). Each worker pads its own tiles by tessera's boundary table,
-as the engine pads them for threads. An exception in a tile, or Ctrl-C, stops
-the pool; no process and no shared-memory segment outlives the call.
+(a lambda works); they claim tiles from a shared counter and send one record
+each through a pipe, so a call costs a fork per worker and no message per
+tile (concurrent.futures' pool cost about 1 ms a tile and 50 ms a call). Each
+worker pads its own tiles by tessera's boundary table, as the engine pads
+them for threads. An exception in a tile, or Ctrl-C, stops the workers; no
+process and no shared-memory segment outlives the call.
 """
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from itertools import product
 from multiprocessing import shared_memory
 
@@ -23,6 +27,7 @@ from ._core import Image
 
 _WORK = {}  # in each worker: the function and the shared arrays (set before the fork)
 _FORKING = threading.Lock()  # one call at a time sets _WORK and forks its workers
+_REPORTS = set()  # the write ends of the calls' report pipes, open in the parent
 
 
 def _convert(values, dtype):
@@ -85,6 +90,69 @@ def _trimmed(result, region, halo, haloed_shape):
                      f"axes must be the haloed tile's {tuple(haloed_shape[:n])} or the tile's {tile}")
 
 
+def _worker():
+    """A forked worker: claims tiles from the shared counter until none is
+    left, then reports to the parent through the pipe: an empty record, or
+    its exception pickled (tracebacks do not cross processes), after which
+    every other worker stops claiming."""
+    w, code = _WORK, 0
+    try:
+        _init_worker(w["parent"])
+        for fd in _REPORTS - {w["report"]}:  # other calls' pipes: their ends must not wait for this process
+            os.close(fd)
+        counter, count = w["counter"], len(w["tiles"])
+        while True:
+            with counter.get_lock():
+                k = counter.value
+                counter.value = k + 1
+            if k >= count:
+                break
+            _run_tile(k)
+        record = b""
+    except BaseException as e:  # noqa: B902 (everything is reported, then the process ends)
+        code = 1
+        with w["counter"].get_lock():
+            w["counter"].value = len(w["tiles"])
+        try:
+            record = pickle.dumps(e)
+        except Exception:  # an exception that does not pickle: its type and text
+            record = pickle.dumps(RuntimeError(f"{type(e).__name__}: {e}"))
+    try:
+        os.write(w["report"], len(record).to_bytes(4, "little") + record)
+    finally:
+        os._exit(code)
+
+
+def _reap(pid, kill=False):
+    """Waits for worker `pid` (SIGKILLed first with `kill`); its exit code."""
+    if kill:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    except ChildProcessError:  # already reaped
+        return 0
+
+
+def _wait(workers, errors):
+    """Reads the workers' reports until every one has exited: the first
+    exception a tile raised is raised at once (the caller stops the rest);
+    a worker that died without a report is BrokenProcessPool."""
+    with os.fdopen(errors, "rb") as f:
+        while len(head := f.read(4)) == 4:
+            size = int.from_bytes(head, "little")
+            if size:
+                raise pickle.loads(f.read(size))
+    codes = [_reap(pid) for pid in workers]
+    workers.clear()
+    for code in codes:
+        if code != 0:
+            how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+            raise BrokenProcessPool(f"map_tiles: a worker process {how} before its tiles were done")
+
+
 def _init_worker(parent):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     # A worker dies with its parent, even one killed outright (SIGKILL), so
@@ -106,8 +174,7 @@ def map_tiles_processes(func, arrays, tile, halo, mode, cval, out_dtype, process
     halo = (halo,) * len(tile) if isinstance(halo, int) else tuple(halo)
     if len(halo) != len(tile) or any(t < 1 for t in tile) or any(h < 0 for h in halo):
         raise ValueError(f"map_tiles: tile {tile} and halo {halo} must be positive and non-negative, one per tiled axis")
-    segments = []
-    pool = None
+    segments, workers = [], []
     inputs, out, view = [], None, None
     try:
         for a in arrays:
@@ -131,28 +198,29 @@ def map_tiles_processes(func, arrays, tile, halo, mode, cval, out_dtype, process
         segments.append(shm)
         out[_core_slices(tiles[0])] = _convert(first, dtype)
         if len(tiles) > 1:
-            # A pool that notices a worker that dies (BrokenProcessPool), not one that waits for it.
-            with _FORKING:
-                _WORK.update(func=func, inputs=inputs, halo=halo, mode=mode, cval=cval, tiles=tiles, out=out)
-                pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
-                                           initializer=_init_worker, initargs=(os.getpid(),))
-                # Each of the first submissions forks a worker (with _WORK as it is now).
-                futures = [pool.submit(_run_tile, k) for k in range(1, min(len(tiles), processes + 1))]
-                _WORK.clear()
-            futures += [pool.submit(_run_tile, k) for k in range(min(len(tiles), processes + 1), len(tiles))]
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            for f in done:
-                f.result()  # the first exception, raised here with its tile's note
-            pool.shutdown()
-            pool = None
+            counter = multiprocessing.get_context("fork").Value("q", 1)  # the next tile to claim
+            errors, report = os.pipe()
+            _REPORTS.add(report)
+            try:
+                with _FORKING:
+                    _WORK.update(func=func, inputs=inputs, halo=halo, mode=mode, cval=cval, tiles=tiles, out=out,
+                                 counter=counter, report=report, parent=os.getpid())
+                    try:
+                        for _ in range(min(processes, len(tiles) - 1)):
+                            pid = os.fork()
+                            if pid == 0:
+                                _worker()  # never returns
+                            workers.append(pid)
+                    finally:
+                        _WORK.clear()
+            finally:
+                _REPORTS.discard(report)
+                os.close(report)  # the pipe ends when every worker has exited
+            _wait(workers, errors)
         return np.array(out)  # out of shared memory, which is released below
     finally:
-        if pool is not None:  # an error or Ctrl-C: workers still in tiles are stopped, not waited for
-            workers = list((pool._processes or {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for p in workers:
-                p.terminate()
-                p.join()
+        for pid in workers:  # an error or Ctrl-C: workers still in tiles are stopped, not waited for
+            _reap(pid, kill=True)
         inputs = out = view = first_in = None  # noqa: F841 (no view of a segment may outlive it)
         for shm in segments:
             shm.unlink()  # first: a view still alive (in a traceback) must not keep the segment
