@@ -197,13 +197,14 @@ std::vector<Region> plan_tiles(const Node& root, const Region& area, int threads
   // Per axis, the tiles' extents: `tile` steps, or cut at the seams below.
   std::map<const Node*, std::vector<std::vector<std::int64_t>>> known;
   auto seams = accumulated_seams(root, known);
-  // The image's edges are seams too where there is a halo, on long axes: the
-  // outputs whose input reaches past an edge get narrow tiles of their own,
-  // and every other tile reads its input in place instead of padding a whole
-  // tile's worth. (A short axis stays whole: a 256-wide volume cut 32 + 192 +
-  // 32 costs more in narrow tiles than its padding.)
+  // The image's edges are seams too where there is a halo: the outputs whose
+  // input reaches past an edge get narrow tiles of their own, and every other
+  // tile reads its input in place instead of padding a whole tile's worth.
+  // The rows stay whole on a short last axis: a 256-wide volume cut 32 + 192
+  // + 32 costs more in narrow tiles than its padding.
   for (std::size_t a = 0; a < nd; ++a) {
-    if (halo[a] == 0 || root.shape()[a] < kEdgeSeamAxis) continue;
+    const bool last = a + 1 == nd;
+    if (halo[a] == 0 || (last ? root.shape()[a] < kEdgeSeamAxis : tile[a] >= shape[a])) continue;
     seams[a].push_back(0);
     seams[a].push_back(root.shape()[a]);
     std::sort(seams[a].begin(), seams[a].end());

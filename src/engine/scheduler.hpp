@@ -22,7 +22,8 @@ inline constexpr std::int64_t kHaloTileColumns = 1 << 16;
 // Tiles that read across a seam (Node::seams) are at least this long along
 // its axis: narrower ones cost more per element than their gather would.
 inline constexpr std::int64_t kSeamTile = 32;
-// Axes at least this long, with a halo, treat their edges as seams.
+// A last axis at least this long, with a halo, treats its edges as seams
+// (other axes do wherever they are cut into tiles).
 inline constexpr std::int64_t kEdgeSeamAxis = 1024;
 // Below this many output elements per worker, fewer workers run.
 inline constexpr std::int64_t kElementsPerWorker = 1 << 16;
