@@ -213,6 +213,9 @@ def map_tiles_processes(func, arrays, tile, halo, mode, cval, out_dtype, process
                             workers.append(pid)
                     finally:
                         _WORK.clear()
+            except BaseException:
+                os.close(errors)
+                raise
             finally:
                 _REPORTS.discard(report)
                 os.close(report)  # the pipe ends when every worker has exited
