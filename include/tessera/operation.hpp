@@ -64,7 +64,7 @@ namespace param {
 ParamSpec input(std::string doc = "the input image");
 ParamSpec inputs(std::string doc = "the input images, of one shape");
 ParamSpec dtype(std::string name, std::string doc);  // a dtype or None (the default)
-// "size": a window of 1 to 255 per axis.
+// "size": a window of 1 to 1025 per axis (0 or 1 leaves an axis alone).
 ParamSpec sizes(std::string doc, std::optional<std::int64_t> default_size = std::nullopt);
 ParamSpec ints(std::string name, std::optional<std::int64_t> default_value, std::string doc);
 ParamSpec reals(std::string name, std::optional<double> default_value, std::string doc);
@@ -73,6 +73,9 @@ ParamSpec real(std::string name, double default_value, std::string doc);
 ParamSpec choice(std::string name, std::vector<std::string> choices, std::string default_value, std::string doc,
                  std::string noun = "value");
 ParamSpec output_dtype(std::string doc);
+// A small array argument (weights, a footprint, a table): a numpy array in
+// Python, a .npy or .tif file on the command line.
+ParamSpec array(std::string name, std::string doc, bool required = true);
 // "footprint": a boolean array choosing the window's elements, or None (the
 // box of `size`), as scipy.ndimage takes it.
 ParamSpec footprint();

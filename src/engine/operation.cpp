@@ -77,14 +77,20 @@ void check_integer(const Operation& op, const ParamSpec& p, std::int64_t v, cons
 
 namespace param {
 
-ParamSpec footprint() {
+ParamSpec array(std::string name, std::string doc, bool required) {
   ParamSpec p;
-  p.name = "footprint";
+  p.name = std::move(name);
   p.kind = ParamKind::Array;
-  p.doc = "the window's elements: a boolean array of the input's rank (None: the box of size; a given footprint "
-          "takes precedence over size)";
-  p.required = false;
+  p.doc = std::move(doc);
+  p.required = required;
   return p;
+}
+
+ParamSpec footprint() {
+  return array("footprint",
+               "the window's elements: a boolean array of the input's rank (None: the box of size; a given "
+               "footprint takes precedence over size)",
+               false);
 }
 
 ParamSpec input(std::string doc) {

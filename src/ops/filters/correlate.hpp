@@ -21,13 +21,6 @@ Weights weights_of(const char* op, const Image& weights, std::size_t ndim);
 Image correlate_weights(const Image& input, const Weights& w, const Shape& origin, const Boundary& boundary,
                         std::optional<DType> out);
 
-inline ParamSpec weights_param() {
-  ParamSpec p;
-  p.name = "weights";
-  p.kind = ParamKind::Array;
-  p.doc = "the weights: an array of the input's rank";
-  p.required = true;
-  return p;
-}
+inline ParamSpec weights_param() { return param::array("weights", "the weights: an array of the input's rank"); }
 
 }  // namespace tessera::detail

@@ -105,15 +105,7 @@ const bool registered = register_operation({
            "last axis), with a row for every value the indices' dtype can take (2, 256 or 65536). The result has "
            "the table's dtype. A palette image expanded to its colours, a colour map over labels, any per-value "
            "mapping.",
-    .params = {param::input("the indices"),
-               [] {
-                 ParamSpec p;
-                 p.name = "table";
-                 p.kind = ParamKind::Array;
-                 p.doc = "the table: a row (or value) per index";
-                 p.required = true;
-                 return p;
-               }()},
+    .params = {param::input("the indices"), param::array("table", "the table: a row (or value) per index")},
     .outputs = {},
     .build = [](const Arguments& a) -> std::vector<Image> { return {lookup(a.image("input"), *a.optional_image("table"))}; },
 });
