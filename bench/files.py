@@ -32,6 +32,7 @@ ROOT = os.path.dirname(HERE)
 DATA = os.path.join(ROOT, "build", "bench-data")
 sys.path.insert(0, HERE)
 from out_of_core import run_measured  # noqa: E402  (GNU time: seconds and peak RSS of a fresh process)
+from run import best_time  # noqa: E402
 
 CLI = os.path.join(ROOT, ".venv", "bin", "tessera")
 PY = os.path.join(ROOT, ".venv", "bin", "python")
@@ -39,12 +40,8 @@ RULE = "where((a[..., 0:1] > 240) & (a[..., 1:2] > 240) & (a[..., 2:3] > 240), 0
 
 
 def best(f, repeat=3):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    """The best of `repeat` timed runs, with no warm-up run first."""
+    return best_time(f, repeat, warm=False)
 
 
 def photo(height, width, channels, seed):

@@ -6,22 +6,21 @@ temporaries raise the peak.
     .venv/bin/python bench/reductions.py full|quick   # the table's rows as JSON
 """
 import json
+import os
 import resource
 import sys
-import time
 
 import numpy as np
 
 import tessera
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import best_time  # noqa: E402
 
-def best(f, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+
+def best(f, repeat=3):
+    """The best of `repeat` timed runs, with no warm-up run first."""
+    return best_time(f, repeat, warm=False)
 
 
 def peak_mb():

@@ -24,8 +24,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = []
 
 
-def best_time(f, repeat=9):
-    f()  # warm: page faults, thread start-up, caches
+def child_result(what, script, *args):
+    """The last line of `script args` run in a fresh interpreter, read as
+    JSON; None, with the table `what` marked FAILED and the error shown, if
+    the script fails."""
+    out = subprocess.run([sys.executable, script, *args], capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"\n## {what}: FAILED\n{out.stderr[-2000:]}")
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def best_time(f, repeat=9, warm=True):
+    if warm:
+        f()  # page faults, thread start-up, caches
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -501,12 +513,9 @@ def main():
 
 def files_table(q):
     """PNG and JPEG beside Pillow and the vips command line (bench/files.py, one fresh process)."""
-    out = subprocess.run([sys.executable, os.path.join(HERE, "files.py"), "quick" if q else "full"],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        print(f"\n## PNG and JPEG: FAILED\n{out.stderr[-2000:]}")
+    rows = child_result("PNG and JPEG", os.path.join(HERE, "files.py"), "quick" if q else "full")
+    if rows is None:
         return
-    rows = json.loads(out.stdout.strip().splitlines()[-1])
     table("PNG and JPEG (s; decoding alternated with Pillow, best of 3; the command line best of 2, alternated, "
           "each run a fresh process under GNU time)",
           ["case", "tessera", "peer", "peer", "ratio", "target", "verdict", "note"],
@@ -589,12 +598,9 @@ def out_of_core(q):
 
 def reductions_table(q):
     """Reductions beside numpy and numexpr (bench/reductions.py, one fresh process)."""
-    out = subprocess.run([sys.executable, os.path.join(HERE, "reductions.py"), "quick" if q else "full"],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        print(f"\n## Reductions: FAILED\n{out.stderr[-2000:]}")
+    rows = child_result("Reductions", os.path.join(HERE, "reductions.py"), "quick" if q else "full")
+    if rows is None:
         return
-    rows = json.loads(out.stdout.strip().splitlines()[-1])
     table("Reductions (ms; tessera best of 5, numpy and numexpr best of 3)",
           ["case", "tessera", "peer", "peer time", "ratio", "target", "verdict", "note"],
           [[case, f"{t * 1e3:.0f}" if t is not None else "", peer,
@@ -605,25 +611,26 @@ def reductions_table(q):
 def kernels_table(q):
     """@tessera.kernel beside numba, the built-ins and scipy (bench/kernels.py, one fresh process)."""
     here = os.path.join(HERE, "kernels.py")
-    out = subprocess.run([sys.executable, here, "--bench", "quick" if q else "full"], capture_output=True, text=True)
-    if out.returncode != 0:
-        print(f"\n## Kernels: FAILED\n{out.stderr[-2000:]}")
+    rows = child_result("Kernels", here, "--bench", "quick" if q else "full")
+    if rows is None:
         return
-    rows = json.loads(out.stdout.strip().splitlines()[-1])
     table("User kernels (@tessera.kernel) beside numba, the built-ins and scipy (ms; tessera best of 5, "
           "numba best of 3 after its compile, scipy one run)",
           ["case", "tessera", "peer", "peer time", "ratio", "target", "verdict", "same result"],
           [[case, f"{t * 1e3:.0f}" if t is not None else "", peer, f"{tp * 1e3:.0f}", f"{ratio:.2f}x", target,
             verdict(ok), same] for case, t, peer, tp, ratio, target, ok, same in rows])
-    out = subprocess.run([sys.executable, here, "--processes", "quick" if q else "full"], capture_output=True, text=True)
-    n, t1, t2, same = json.loads(out.stdout.strip().splitlines()[-1])
+    processes = child_result("map_tiles with processes", here, "--processes", "quick" if q else "full")
+    if processes is None:
+        return
+    n, t1, t2, same = processes
     table("map_tiles(workers=\"processes\") with the 001 seed's pure-Python per-pixel loop (s, best of 3)",
           ["case", "1 process", "2 processes", "speed-up", "target", "same as numpy"],
           [[f"{n}x{n}x4 uint8, 128x128 tiles", f"{t1:.2f}", f"{t2:.2f}", f"{t1 / t2:.2f}x", verdict(t1 / t2 >= 1.7)
             + " (>=1.7)", "yes" if same else "NO"]])
     n = 2000 if q else 10000
-    r = subprocess.run([sys.executable, here, "--rss", str(n)], capture_output=True, text=True)
-    m = json.loads(r.stdout.strip().splitlines()[-1])
+    m = child_result("Peak RSS of a kernel", here, "--rss", str(n))
+    if m is None:
+        return
     mb = m["extra"] / 2 ** 20
     table(f"Peak RSS of a kernel (Sobel magnitude on {n}x{n} float32) beyond its input and output (MB)",
           ["extra", "input", "output", "target"],
