@@ -3,6 +3,10 @@ gaussian_laplace, gaussian_gradient_magnitude, uniform_filter1d,
 minimum_filter1d, maximum_filter1d, gaussian_filter1d, convolve1d) against
 scipy itself: every mode, 1-D to 3-D, odd and prime sizes, views."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
@@ -142,12 +146,127 @@ def test_integer_input_gives_float32_of_scipys_float_result(rng, dtype):
     assert tessera.sobel(x, output=np.float64).dtype == np.float64
 
 
-def test_sobel_magnitude_is_one_lazy_pipeline(rng):
-    a = rng.standard_normal((301, 257)).astype(np.float32)
-    img = tessera.asarray(a)
+def scipy_magnitude(name, x, first_axis, mode, cval):
+    d = getattr(ndi, name)
+    return np.hypot(d(x, first_axis, mode=mode, cval=cval), d(x, 1 - first_axis, mode=mode, cval=cval))
+
+
+def tessera_magnitude(name, x, first_axis, mode, cval):
+    d = getattr(tessera, name)
+    img = tessera.asarray(x)
+    return tessera.hypot(d(img, axis=first_axis, mode=mode, cval=cval), d(img, axis=1 - first_axis, mode=mode,
+                                                                           cval=cval))
+
+
+@pytest.mark.parametrize("name", ["sobel", "prewitt"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gradient_magnitude_is_one_node_with_the_chains_bits(rng, name, dtype):
+    """hypot of the two 2-D derivatives of one input is one node (row by row,
+    nothing between them leaves cache) with the bits of numpy's hypot of
+    scipy's derivatives: every mode, a mode per axis, either argument first,
+    1-element to prime sizes, views."""
+    base = rng.standard_normal((90, 140)).astype(dtype)
+    cases = [rng.standard_normal(shape).astype(dtype) for shape in [(1, 1), (1, 17), (17, 1), (2, 2), (37, 41)]]
+    cases += [base[::2, 1::3], base.T, base[::-1, ::-1]]
+    for x in cases:
+        for mode in MODES + [["wrap", "constant"], ["constant", "mirror"]]:
+            for first in (0, 1):
+                mag = tessera_magnitude(name, x, first, mode, 0.5)
+                assert "magnitude" in repr(mag), repr(mag)
+                want = scipy_magnitude(name, x, first, mode, 0.5)
+                got = mag.compute()
+                assert got.dtype == want.dtype
+                np.testing.assert_array_equal(got, want, err_msg=f"{name} {x.shape} {mode} first={first}")
+
+
+MAGNITUDE_SCRIPT = """
+import sys
+import numpy as np
+import tessera
+x = np.load(sys.argv[1])
+results = []
+for data in (x, x[::-1, 1::2]):
+    for name in ("sobel", "prewitt"):
+        for mode in ("reflect", ["nearest", "wrap"], "constant"):
+            d = getattr(tessera, name)
+            img = tessera.asarray(data)
+            mag = tessera.hypot(d(img, axis=0, mode=mode, cval=-2.5), d(img, axis=1, mode=mode, cval=-2.5))
+            assert "magnitude" in repr(mag)
+            for threads in (1, 2):
+                results.append(mag.compute(threads=threads))
+            out = np.empty(data.shape[::-1], np.float32).T  # columns of one run: the rows go through a buffer
+            mag.compute(out=out)
+            results.append(out)
+            wide = np.empty(data.shape, np.float64)  # another dtype: converted per row
+            mag.compute(out=wide)
+            results.append(wide)
+np.savez(sys.argv[2], *results)
+"""
+
+
+def test_gradient_magnitude_on_awkward_float32_on_every_instruction_set(rng, tmp_path):
+    """The float32 magnitude's fused kernel (float64 lines, the square root
+    of the float64 sum, 16 lanes at a time on AVX-512): numpy's bits where
+    the derivatives round, overflow, meet infinities beside NaN, and signed
+    zeros, over many tiles, on 1 and 2 threads, into strided and float64
+    outputs, on every instruction set this machine runs."""
+    shape = (517, 1301)
+    with np.errstate(over="ignore"):
+        x = (rng.standard_normal(shape) * 10.0 ** rng.integers(-40, 39, shape)).astype(np.float32)
+    x[::7, ::5] = -0.0
+    x[::9, 1::4] = 0.0
+    x[3::11, ::13] = np.inf
+    x[5::17, 2::19] = -np.inf
+    x[::23, 1::29] = np.nan
+    x[1::31, ::3] = np.float32(3e38)
+    x[2::31, ::3] = np.float32(-3e38)
+    want = []
+    for data in (x, x[::-1, 1::2]):
+        for name in ("sobel", "prewitt"):
+            for mode in ("reflect", ["nearest", "wrap"], "constant"):
+                with np.errstate(over="ignore", invalid="ignore"):
+                    m = scipy_magnitude(name, data, 0, mode, -2.5)
+                want += [m, m, m, m.astype(np.float64)]
+    src, dst = tmp_path / "x.npy", tmp_path / "out.npz"
+    np.save(src, x)
+    for isa in ["baseline", "avx2", "avx512"]:
+        env = dict(os.environ, TESSERA_SIMD=isa)
+        subprocess.run([sys.executable, "-c", MAGNITUDE_SCRIPT, str(src), str(dst)], env=env, check=True)
+        with np.load(dst) as saved:
+            got = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+        assert len(got) == len(want)
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert g.dtype == w.dtype, f"{isa} case {i}"
+            np.testing.assert_array_equal(g, w, err_msg=f"{isa} case {i}")
+            numbers = ~np.isnan(w)
+            assert np.array_equal(np.signbit(g[numbers]), np.signbit(w[numbers])), f"{isa} case {i}: signs"
+
+
+def test_gradient_magnitudes_that_are_not_one_node_are_still_right(rng):
+    """Derivatives of different inputs, filters or modes stay two nodes and
+    an expression; integer input (converted, float32 passes) is one node on
+    the per-row path. All equal numpy's hypot of scipy's."""
+    a = rng.standard_normal((61, 47)).astype(np.float32)
+    b = rng.standard_normal((61, 47)).astype(np.float32)
+    pairs = [
+        (tessera.sobel(a, axis=0), tessera.sobel(b, axis=1), ndi.sobel(a, 0), ndi.sobel(b, 1)),
+        (tessera.sobel(a, axis=0), tessera.prewitt(a, axis=1), ndi.sobel(a, 0), ndi.prewitt(a, 1)),
+        (tessera.sobel(a, axis=0, mode="wrap"), tessera.sobel(a, axis=1), ndi.sobel(a, 0, mode="wrap"),
+         ndi.sobel(a, 1)),
+        (tessera.sobel(a, axis=1), tessera.sobel(a, axis=1), ndi.sobel(a, 1), ndi.sobel(a, 1)),
+    ]
+    for x, y, sx, sy in pairs:
+        mag = tessera.hypot(x, y)
+        assert "magnitude" not in repr(mag)
+        np.testing.assert_array_equal(mag.compute(), np.hypot(sx, sy))
+    u = rng.integers(0, 256, (59, 1031)).astype(np.uint8)
+    img = tessera.asarray(u)
     mag = tessera.hypot(tessera.sobel(img, axis=0), tessera.sobel(img, axis=1))
-    assert isinstance(mag, tessera.Image)
-    np.testing.assert_allclose(mag.compute(), np.hypot(ndi.sobel(a, 0), ndi.sobel(a, 1)), rtol=1e-6)
+    assert "magnitude" in repr(mag)
+    f = u.astype(np.float64)
+    want = np.hypot(ndi.sobel(f, 0).astype(np.float32), ndi.sobel(f, 1).astype(np.float32))
+    for threads in (1, 2):
+        np.testing.assert_array_equal(mag.compute(threads=threads), want)
 
 
 def test_bad_arguments_are_named(rng):

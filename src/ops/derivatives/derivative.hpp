@@ -51,6 +51,12 @@ Image separable_derivative_2d(const Image& input, std::size_t axis, const std::v
                               const std::vector<double>& smooth, const Boundary& boundary, DType out,
                               const char* op);
 
+// hypot(x, y) as one node when x and y are the derivatives along axes 0 and
+// 1 of one 2-D input by the same filter and boundary (sobel(a, 0) and
+// sobel(a, 1)), with the chain's bits (derivative_magnitude_2d.cpp); else
+// nothing.
+std::optional<Image> derivative_magnitude_2d(const Image& x, const Image& y);
+
 // The 1-D derivative `diff` along `axis`, then the smoothing `smooth` along
 // every other axis (sobel, prewitt), as scipy chains them.
 inline Image separable_derivative(const Image& input, std::int64_t axis, const std::vector<double>& diff,

@@ -15,8 +15,8 @@ const bool registered = register_operation({
     .summary = "The Sobel derivative along one axis, as scipy.ndimage.sobel.",
     .doc = "[-1, 0, 1] along axis, then [1, 2, 1] along every other axis, each pass a 1-D correlation in float64 "
            "stored in the result's dtype as scipy stores it (float results are scipy's bits). Integer input gives "
-           "float32 unless output says (scipy: the input's integer dtype, truncated). The gradient magnitude: "
-           "hypot(sobel(a, 0), sobel(a, 1)), fused tile by tile.",
+           "float32 unless output says (scipy: the input's integer dtype, truncated). The gradient magnitude "
+           "hypot(sobel(a, 0), sobel(a, 1)) of a 2-D input is one node, row by row, with the chain's bits.",
     .params = param::join({{param::input(), param::integer("axis", -1, "the axis of the derivative (negative: from "
                                                                        "the end)"),
                             param::output_dtype("the result's dtype (default: float64 for float64 input, else "

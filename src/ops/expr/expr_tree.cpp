@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "ops/derivatives/derivative.hpp"
 #include "ops/expr/expr_node.hpp"
 #include "ops/expr/program.hpp"
 
@@ -391,6 +392,10 @@ ExprPtr make_op(std::string_view op, const std::vector<ExprPtr>& args) {
   }
   if (op == "hypot") {
     need(2);
+    // The gradient magnitude of sobel or prewitt: one node, row by row.
+    if (args[0]->op == ExprOp::Leaf && args[0]->offset.empty() && args[1]->op == ExprOp::Leaf &&
+        args[1]->offset.empty())
+      if (auto fused = derivative_magnitude_2d(args[0]->leaf, args[1]->leaf)) return make_leaf(*fused);
     return binary(BinaryFn::Hypot, float_result_type(result_type(args)), args[0], args[1]);
   }
   if (op == "abs") {

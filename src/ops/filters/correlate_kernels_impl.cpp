@@ -115,18 +115,6 @@ void correlate(const In* centre, std::int64_t step, std::int64_t lanes, const do
   correlate_lanes(centre + done, step, lanes - done, w, before, after, symmetry, out + done);
 }
 
-// scipy's correlate1d with the weights [-1, 0, 1] on float32 lines, in
-// float32. scipy sums centre * 0 + (lo - hi) * -1 in float64 and rounds to
-// float32. The difference of two floats is exact in float64 unless their
-// exponents are over 28 apart, and then the smaller is under 2^-28 of the
-// larger, which the difference (in float64 too) stays nearer than any
-// float32 midpoint: rounding once to float32 gives the same bits. centre * 0
-// keeps scipy's NaN for an infinite centre and its sign of zero.
-void central_difference_f32(const float* __restrict c, std::int64_t step, std::int64_t lanes,
-                            float* __restrict out) {
-  for (std::int64_t i = 0; i < lanes; ++i) out[i] = c[i] * 0.0f + (c[i - step] - c[i + step]) * -1.0f;
-}
-
 // The N-D correlation's blocks of rows, on the ISA's own vector width (GCC
 // keeps a wider generic vector's accumulators in memory): as many lanes and
 // rows as keep every accumulator in a register (4 rows x 4 zmm with
@@ -222,7 +210,6 @@ void TESSERA_ISA_TABLE(add_correlate_kernels)(FilterKernels& t) {
   t.correlate_f64_f64 = &correlate<double, double>;
   t.correlate_f32_f32 = &correlate<float, float>;
   t.correlate_f64_f32 = &correlate<double, float>;
-  t.central_difference_f32 = &central_difference_f32;
 }
 
 }  // namespace tessera::detail

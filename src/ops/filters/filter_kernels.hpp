@@ -101,8 +101,19 @@ struct FilterKernels {
   CorrelateKernel<float, float> correlate_f32_f32;
   CorrelateKernel<double, float> correlate_f64_f32;
   // correlate1d with the weights [-1, 0, 1] from float32 to float32, the
-  // same bits in float32 arithmetic (sobel's and prewitt's derivative).
+  // same bits in float32 arithmetic (sobel's and prewitt's derivative);
+  // and the same values held in float64 lines, for a kernel that reads them
+  // several times (ops/derivatives/derivative_kernels_impl.cpp).
   void (*central_difference_f32)(const float* centre, std::int64_t step, std::int64_t lanes, float* out);
+  void (*central_difference_f32_f64)(const float* centre, std::int64_t step, std::int64_t lanes, double* out);
+  // The gradient magnitude of such derivative lines, for x < n: hypot(p, q)
+  // as numpy's float32 hypot, with p = a[x] w0 + (a[x - 1] + a[x + 1]) w1
+  // (along the line) and q = b[x] w0 + (above[x] + below[x]) w1 (across
+  // three lines) each summed in float64 and rounded to float32 (scipy's
+  // symmetric 3-tap smoothing). `ahead`: float32 lanes read next (a later
+  // input row), fetched into cache alongside, or null.
+  void (*smoothed_magnitude_f32)(const double* a, const double* above, const double* b, const double* below,
+                                 std::int64_t n, double w0, double w1, float* out, const float* ahead);
   // N-D correlation (ops/filters/correlate.cpp), a block of `rows` output
   // rows of `lanes` elements at once, so that each input line loaded serves
   // every row of the block it reaches: out row j (at out + j * out_row_stride

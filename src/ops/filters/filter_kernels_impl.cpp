@@ -11,6 +11,7 @@ const FilterKernels& TESSERA_ISA_TABLE(filter_kernels)() {
     TESSERA_ISA_TABLE(add_steepest_kernels)(t);
     TESSERA_ISA_TABLE(add_enhanced_lee_kernels)(t);
     TESSERA_ISA_TABLE(add_correlate_kernels)(t);
+    TESSERA_ISA_TABLE(add_derivative_kernels)(t);
     return t;
   }();
   return table;
