@@ -77,12 +77,12 @@ class DerivativeMagnitude2dNode final : public Node {
     for (std::int64_t i = 0; i < rows; ++i) {
       along1_.differences_along1(in, region, i + 2, i + 3, line(ring[(i + 2) % 3]), true);
       along0_.differences_along0(in, region, i, line(d0), true);
-      // hypot is symmetric in its arguments for float32 (glibc's hypotf).
-      // The next row's new input row (padded row i + 3), fetched
-      // while this one computes: the hardware's prefetcher alone left the
-      // input's first reads waiting on memory (a quarter of the time).
+      // The next row's new input row (padded row i + 3), fetched while
+      // this one computes: the hardware's prefetcher alone left the input's
+      // first reads waiting on memory (a quarter of the time).
       const float* ahead =
           i + 3 < rows + 2 ? reinterpret_cast<const float*>(in.data + (i + 3) * in.strides[0]) : nullptr;
+      // hypot is symmetric in its arguments for float32 (glibc's hypotf).
       emit(i, [&](std::byte* dst) {
         kernel(d0 + 1, ring[i % 3], ring[(i + 1) % 3], ring[(i + 2) % 3], cols, w[1], w[0],
                reinterpret_cast<float*>(dst), ahead);
@@ -99,7 +99,7 @@ class DerivativeMagnitude2dNode final : public Node {
     const DType dt = dtype();
     const auto item = static_cast<std::int64_t>(itemsize(dt));
     const std::int64_t line = cols * item;
-    const std::int64_t strip = std::clamp<std::int64_t>(kStripBytes / std::max<std::int64_t>(line, 1), 8, rows);
+    const std::int64_t strip = std::min(rows, std::max<std::int64_t>(8, kStripBytes / std::max<std::int64_t>(line, 1)));
     auto* d1 = static_cast<std::byte*>(workspace.get(32, static_cast<std::size_t>((strip + 2) * line)));
     auto* d0 = static_cast<std::byte*>(workspace.get(33, static_cast<std::size_t>((cols + 2) * item + 2 * line)));
     std::byte* const row0 = d0 + (cols + 2) * item;  // the derivative along axis 0, smoothed
