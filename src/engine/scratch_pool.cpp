@@ -3,6 +3,8 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -12,9 +14,24 @@ namespace tessera::detail {
 
 namespace {
 
+// Which thread gave a block back: a thread asking for one takes its own
+// first, whose lines are likely still in its core's cache (map_tiles'
+// numpy temporaries, a megabyte each tile after tile, crossed cores and ran
+// at 1.2x on two threads instead of 1.8x).
+std::uint64_t this_thread_tag() {
+  static std::atomic<std::uint64_t> next{1};
+  thread_local const std::uint64_t tag = next.fetch_add(1, std::memory_order_relaxed);
+  return tag;
+}
+
+struct Kept {
+  ScratchBlock block;
+  std::uint64_t thread;
+};
+
 struct Pool {
   std::mutex mutex;
-  std::vector<ScratchBlock> free;
+  std::vector<Kept> free;
   std::size_t bytes = 0;
   std::size_t cap = kScratchPoolBytes;
 
@@ -36,10 +53,10 @@ struct Pool {
 
   // Frees pooled blocks, largest first, until the pool holds at most `limit`.
   void trim(std::size_t limit) {
-    std::sort(free.begin(), free.end(), [](const auto& a, const auto& b) { return a.bytes < b.bytes; });
+    std::sort(free.begin(), free.end(), [](const Kept& a, const Kept& b) { return a.block.bytes < b.block.bytes; });
     while (bytes > limit && !free.empty()) {
-      bytes -= free.back().bytes;
-      std::free(free.back().memory);
+      bytes -= free.back().block.bytes;
+      std::free(free.back().block.memory);
       free.pop_back();
     }
   }
@@ -50,12 +67,19 @@ struct Pool {
 ScratchBlock take_scratch(std::size_t bytes) {
   {
     Pool& p = Pool::get();
+    const std::uint64_t me = this_thread_tag();
     std::lock_guard lock(p.mutex);
+    // The smallest that fits; first, this thread's own of at most twice
+    // the size.
+    auto own = [&](const Kept& k) { return k.thread == me && k.block.bytes / 2 <= bytes; };
+    auto better = [&](const Kept& a, const Kept& b) {
+      return own(a) != own(b) ? own(a) : a.block.bytes < b.block.bytes;
+    };
     auto best = p.free.end();
     for (auto it = p.free.begin(); it != p.free.end(); ++it)
-      if (it->bytes >= bytes && (best == p.free.end() || it->bytes < best->bytes)) best = it;
+      if (it->block.bytes >= bytes && (best == p.free.end() || better(*it, *best))) best = it;
     if (best != p.free.end()) {
-      const ScratchBlock b = *best;
+      const ScratchBlock b = best->block;
       p.free.erase(best);
       p.bytes -= b.bytes;
       return b;
@@ -76,7 +100,7 @@ void give_scratch(ScratchBlock block) noexcept {
     return;
   }
   p.bytes += block.bytes;
-  p.free.push_back(block);
+  p.free.push_back({block, this_thread_tag()});
 }
 
 std::size_t scratch_pool_bytes() {

@@ -16,8 +16,9 @@ struct ScratchBlock {
   std::size_t bytes = 0;
 };
 
-// The smallest pooled block of at least `bytes`, else a new 64-byte aligned
-// one. Throws std::bad_alloc.
+// The smallest pooled block of at least `bytes` (one this thread gave back
+// first, if one is at most twice that), else a new 64-byte aligned one.
+// Throws std::bad_alloc.
 ScratchBlock take_scratch(std::size_t bytes);
 // Back to the pool, or freed if the pool is full.
 void give_scratch(ScratchBlock block) noexcept;

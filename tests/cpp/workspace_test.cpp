@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <thread>
 
 #include "engine/scratch_pool.hpp"
 #include "tessera/tessera.hpp"
@@ -97,4 +98,31 @@ TEST(Workspace, ALargeComputeRegionLeavesAtMostThePoolsCap) {
   EXPECT_LE(detail::scratch_pool_bytes(), detail::kScratchPoolBytes);
   release_memory();
   EXPECT_EQ(retained_bytes(), 0u);
+}
+
+TEST(ScratchPool, AThreadTakesBackWhatItGaveBeforeAnotherThreadsBlock) {
+  // Blocks remember the thread that gave them back: a thread asking again
+  // gets its own (still in its core's cache) when one fits within twice the
+  // size asked, else the smallest that fits, whoever gave it.
+  release_memory();
+  const std::size_t mib = std::size_t{1} << 20;
+  detail::ScratchBlock other, other_big;
+  std::thread([&] {
+    other = detail::take_scratch(mib);
+    other_big = detail::take_scratch(8 * mib);
+  }).join();
+  const detail::ScratchBlock mine = detail::take_scratch(mib + 4096);
+  std::thread([&] { detail::give_scratch(other); }).join();
+  detail::give_scratch(mine);  // larger than other's, but this thread's
+  EXPECT_EQ(detail::take_scratch(mib).memory, mine.memory);
+  EXPECT_EQ(detail::take_scratch(mib).memory, other.memory);  // no own block left: the smallest that fits
+  // This thread's block of over twice the size is not preferred to another
+  // thread's closer fit.
+  detail::give_scratch(other_big);
+  std::thread([&] { detail::give_scratch(other); }).join();
+  EXPECT_EQ(detail::take_scratch(mib).memory, other.memory);
+  EXPECT_EQ(detail::take_scratch(mib).memory, other_big.memory);  // what is left fits
+  for (const auto& b : {mine, other, other_big}) detail::give_scratch(b);
+  release_memory();
+  EXPECT_EQ(detail::scratch_pool_bytes(), 0u);
 }
