@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include "convert.hpp"
+#include "tile_temporaries.hpp"
 
 namespace tessera::python {
 
@@ -16,6 +17,7 @@ namespace {
 // worker thread, which takes the GIL for the call only.
 View call_tile(const py::function& func, const Region& region, const std::vector<View>& inputs) {
   py::gil_scoped_acquire gil;
+  const TileTemporaries temporaries;  // the function's arrays reuse the last tile's memory
   const std::string where = "the tile at " + region.to_string();
   py::list args;
   for (const View& v : inputs) {

@@ -122,3 +122,56 @@ def test_lazy_inputs(rng):
     a = random_array(rng, (64, 48), np.float32)
     got = tessera.map_tiles(lambda t: t + 1, tessera.asarray(a) * 2, tile=(16, 16))
     np.testing.assert_array_equal(got, a * 2 + 1)
+
+
+def handler_name():
+    from numpy.core.multiarray import get_handler_name
+    return get_handler_name()
+
+
+def test_the_functions_arrays_reuse_the_last_tiles_memory_and_stay_intact(rng):
+    """Inside a tile numpy's arrays take their memory from tessera (numpy's
+    allocator hook, set on the calling thread only), so a tile's temporaries
+    land on the memory the last tile freed. Arrays that outlive their tile
+    and the call keep their values while later tiles reuse freed blocks;
+    zeros are zeros on reused memory; a resize keeps its data; the hook is
+    gone after the call, even when the function raises."""
+    outside = handler_name()
+    a = random_array(rng, (700, 900), np.float64)
+    kept, names = [], set()
+
+    def f(t):
+        names.add(handler_name())
+        junk = np.full(t.shape, 7.0)  # freed at once: its block is reused below
+        del junk
+        z = np.zeros_like(t)
+        assert not z.any()
+        big = t.copy()
+        big.resize(t.size * 2, refcheck=False)  # numpy reallocates and zero-fills the rest
+        assert np.array_equal(big[:t.size], t.ravel()) and not big[t.size:].any()
+        kept.append((t * 3 + z, t.copy()))  # outlive the tile and the call
+        return t * 2 + z
+    for threads in (1, 2):
+        kept.clear()
+        r = tessera.map_tiles(f, a, tile=(128, 200), threads=threads)
+        np.testing.assert_array_equal(r, a * 2)
+        # More tiles that allocate and free: blocks still held must not be handed out.
+        tessera.map_tiles(lambda t: np.full(t.shape, -1.0) + np.full(t.shape, 5.0) * t, a, tile=(128, 200),
+                          threads=threads)
+        assert len(kept) == 6 * 5
+        for triple, tile in kept:
+            np.testing.assert_array_equal(triple, tile * 3)
+    assert names == {"tessera_tile_temporaries"}
+    assert handler_name() == outside
+    with pytest.raises(ZeroDivisionError):
+        tessera.map_tiles(lambda t: 1 / 0, a, tile=(128, 200), threads=2)
+    assert handler_name() == outside
+    assert tessera._core._scratch_pool_bytes() <= 64 << 20
+
+
+def test_an_array_too_large_for_memory_in_a_tile_is_a_memory_error(rng):
+    a = random_array(rng, (64, 64), np.float32)
+    with pytest.raises(MemoryError) as e:
+        tessera.map_tiles(lambda t: np.empty(1 << 60, np.uint8), a, tile=(32, 32), threads=2)
+    assert any("the tile at" in n for n in e.value.__notes__)
+    np.testing.assert_array_equal(tessera.map_tiles(lambda t: t + 1, a, tile=(32, 32)), a + 1)
