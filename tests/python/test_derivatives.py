@@ -37,14 +37,11 @@ def test_sobel_and_prewitt_are_scipys_bits(rng, mode, name):
             np.testing.assert_array_equal(got, want, err_msg=f"{name} {x.shape} axis={axis}")
 
 
-@pytest.mark.parametrize("name", ["sobel", "prewitt"])
-def test_two_d_derivatives_are_scipys_bits_on_awkward_float32(rng, name):
-    """2-D sobel and prewitt run as one node whose float32 derivative is taken
-    in float32: still scipy's bits where differences round (exponents far
-    apart), overflow, meet infinities, NaN and signed zeros, over many tiles,
-    on 1 and 2 threads, with a mode per axis and through a view."""
-    shape = (517, 1301)
-    x = (rng.standard_normal(shape) * 10.0 ** rng.integers(-40, 39, shape)).astype(np.float32)
+def awkward_float32(rng, shape):
+    """float32 values 10^-40 to 10^38 apart (so that differences round and
+    overflow), with signed zeros, infinities, NaN and +-3e38 in a pattern."""
+    with np.errstate(over="ignore"):
+        x = (rng.standard_normal(shape) * 10.0 ** rng.integers(-40, 39, shape)).astype(np.float32)
     x[::7, ::5] = -0.0
     x[::9, 1::4] = 0.0
     x[3::11, ::13] = np.inf
@@ -52,6 +49,16 @@ def test_two_d_derivatives_are_scipys_bits_on_awkward_float32(rng, name):
     x[::23, 1::29] = np.nan
     x[1::31, ::3] = np.float32(3e38)
     x[2::31, ::3] = np.float32(-3e38)
+    return x
+
+
+@pytest.mark.parametrize("name", ["sobel", "prewitt"])
+def test_two_d_derivatives_are_scipys_bits_on_awkward_float32(rng, name):
+    """2-D sobel and prewitt run as one node whose float32 derivative is taken
+    in float32: still scipy's bits where differences round (exponents far
+    apart), overflow, meet infinities, NaN and signed zeros, over many tiles,
+    on 1 and 2 threads, with a mode per axis and through a view."""
+    x = awkward_float32(rng, (517, 1301))
     for data in (x, x[::-1, 1::2]):
         for axis in (0, 1):
             for mode in ("reflect", ["nearest", "wrap"], "constant"):
@@ -210,16 +217,7 @@ def test_gradient_magnitude_on_awkward_float32_on_every_instruction_set(rng, tmp
     the derivatives round, overflow, meet infinities beside NaN, and signed
     zeros, over many tiles, on 1 and 2 threads, into strided and float64
     outputs, on every instruction set this machine runs."""
-    shape = (517, 1301)
-    with np.errstate(over="ignore"):
-        x = (rng.standard_normal(shape) * 10.0 ** rng.integers(-40, 39, shape)).astype(np.float32)
-    x[::7, ::5] = -0.0
-    x[::9, 1::4] = 0.0
-    x[3::11, ::13] = np.inf
-    x[5::17, 2::19] = -np.inf
-    x[::23, 1::29] = np.nan
-    x[1::31, ::3] = np.float32(3e38)
-    x[2::31, ::3] = np.float32(-3e38)
+    x = awkward_float32(rng, (517, 1301))
     want = []
     for data in (x, x[::-1, 1::2]):
         for name in ("sobel", "prewitt"):
