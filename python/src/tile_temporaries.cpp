@@ -102,7 +102,10 @@ PyDataMem_Handler handler = {"tessera_tile_temporaries", 1,
 // arrays made through it hold it.
 PyObject* handler_capsule() {
   static PyObject* capsule = [] {
-    if (_import_array() < 0) throw std::runtime_error("map_tiles: numpy's C API could not be loaded");
+    if (_import_array() < 0) {
+      PyErr_Clear();  // reported as the C++ error below
+      throw std::runtime_error("map_tiles: numpy's C API could not be loaded");
+    }
     PyObject* c = PyCapsule_New(&handler, "mem_handler", nullptr);
     if (!c) throw std::bad_alloc();
     return c;
@@ -115,7 +118,10 @@ PyObject* handler_capsule() {
 TileTemporaries::TileTemporaries() {
   PyObject* const ours = handler_capsule();  // first: it loads the API table the next call goes through
   previous_ = PyDataMem_SetHandler(ours);
-  if (!previous_) throw std::runtime_error("map_tiles: numpy's allocator hook could not be set");
+  if (!previous_) {
+    PyErr_Clear();  // reported as the C++ error below
+    throw std::runtime_error("map_tiles: numpy's allocator hook could not be set");
+  }
 }
 
 TileTemporaries::~TileTemporaries() {
