@@ -51,7 +51,11 @@ View IndexNode::apply(const View& in, const std::vector<AxisIndex>& indices) {
       case AxisIndex::Kind::Slice:
         if (ix.count > 0) v.data += ix.start * in.strides[axis];
         v.shape.push_back(ix.count);
-        v.strides.push_back(ix.step * in.strides[axis++]);
+        // One element or none: the step is never taken (a huge one,
+        // a[::2**63 - 1], times the stride would overflow); the axis keeps
+        // its own stride, as a[i:i + 1] has.
+        v.strides.push_back(ix.count > 1 ? ix.step * in.strides[axis] : in.strides[axis]);
+        ++axis;
         break;
     }
   }
