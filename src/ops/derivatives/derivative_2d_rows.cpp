@@ -34,7 +34,7 @@ View Derivative2dRows::readable_input(const View& padded, Workspace& workspace) 
   return dense;
 }
 
-bool Derivative2dRows::widens(const View& in) const {
+bool Derivative2dRows::float32_central_difference(const View& in) const {
   return central_difference_ && in.dtype == DType::Float32 && pass_ == DType::Float32;
 }
 
@@ -42,7 +42,8 @@ void Derivative2dRows::difference(const View& in, const std::byte* centre, std::
                                   std::byte* o, bool wide) const {
   const auto* c = reinterpret_cast<const float*>(centre);
   if (wide) filter_kernels().central_difference_f32_f64(c, step, lanes, reinterpret_cast<double*>(o));
-  else if (widens(in)) filter_kernels().central_difference_f32(c, step, lanes, reinterpret_cast<float*>(o));
+  else if (float32_central_difference(in))
+    filter_kernels().central_difference_f32(c, step, lanes, reinterpret_cast<float*>(o));
   else correlate_line(in.dtype, pass_, centre, step, lanes, spec_.diff.data() + 1, 1, 1, diff_symmetry_, o);
 }
 

@@ -45,15 +45,16 @@ class Derivative2dRows {
   // workspace slot 30.
   static View readable_input(const View& padded, Workspace& workspace);
 
-  // Whether the passes can be held in float64 lines (`wide` below): a
-  // float32 central difference of float32 input, whose pass values
-  // (float32) a fused kernel then reads without converting them again.
-  bool widens(const View& in) const;
+  // Whether the derivative is a float32 central difference of float32
+  // input: float32 arithmetic gives scipy's bits, and its values may be held
+  // in float64 lines (`wide` below), which a fused kernel reads without
+  // converting them again.
+  bool float32_central_difference(const View& in) const;
 
   // spec.axis 0: the derivative down the columns for output row i of
   // `region`, over its cols + 2 lanes, into `d` (cval at the ends beyond the
   // image in constant mode, as scipy pads the pass's own input). `wide`: as
-  // float64 (see widens()), else in the pass dtype.
+  // float64 (see float32_central_difference()), else in the pass dtype.
   void differences_along0(const View& in, const Region& region, std::int64_t i, std::byte* d, bool wide = false) const;
   // spec.axis 1: the derivatives along padded input rows [r0, r1) into `d`,
   // cols lanes each, one after another (cval beyond the image in constant

@@ -57,7 +57,8 @@ class DerivativeMagnitude2dNode final : public Node {
     // float32 central differences (sobel's, prewitt's) of float32 input
     // with symmetric smoothing: the fused kernel, on float64 lines.
     const std::vector<double>& w = along0_.spec().smooth;
-    if (along0_.widens(in) && along1_.widens(in) && w[0] == w[2]) fused_rows(in, region, workspace, emit);
+    const bool fused = along0_.float32_central_difference(in) && along1_.float32_central_difference(in) && w[0] == w[2];
+    if (fused) fused_rows(in, region, workspace, emit);
     else separate_rows(in, region, workspace, emit);
   }
 
